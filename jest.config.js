@@ -1,0 +1,19 @@
+/**
+ * Jest runs the compiled tree (npm test builds first): the same JavaScript that production runs,
+ * native ESM (NestJS 12 is ESM-only), no transform. Unit specs sit beside the code
+ * (dist/src/**\/*.spec.js); e2e specs boot the whole app (dist/test/**\/*.e2e-spec.js).
+ */
+const common = {
+  testEnvironment: 'node',
+  transform: {},
+  rootDir: 'dist',
+  testTimeout: 60_000,
+};
+
+export default {
+  maxWorkers: 2,
+  projects: [
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.js'] },
+    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e-spec.js'], slowTestThreshold: 30 },
+  ],
+};

@@ -1,0 +1,44 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { EventEmitterModule } from '@nestjs/event-emitter';
+import { GraphQLModule } from '@nestjs/graphql';
+import { ScheduleModule } from '@nestjs/schedule';
+import { runsApi, runsWorker } from './config/app-config.js';
+import { CoreModule, type CoreOptions } from './common/core.module.js';
+import { DatabaseModule, type DatabaseOptions } from './common/database/database.module.js';
+import { graphqlOptions } from './common/graphql/graphql-options.js';
+import { SystemModule } from './common/system/system.module.js';
+import { EventsModule } from './modules/events/events.module.js';
+import { IntegrationModule } from './modules/integration/integration.module.js';
+import { NotificationModule } from './modules/notification/notification.module.js';
+import { PluginsModule } from './modules/plugins/plugins.module.js';
+
+export interface AppModuleOptions extends CoreOptions {
+  database: DatabaseOptions;
+}
+
+/**
+ * The modular monolith. The role decides what runs: `api` serves GraphQL (and gRPC, connected in
+ * bootstrap.ts); `worker` runs the scheduler (cron, relay, dispatcher); `all` both. Domain modules
+ * are the same in every role.
+ */
+@Module({})
+export class AppModule {
+  static forRoot(options: AppModuleOptions): DynamicModule {
+    const { config } = options;
+    return {
+      module: AppModule,
+      imports: [
+        CoreModule.forRoot(options),
+        DatabaseModule.forRoot(options.database),
+        EventEmitterModule.forRoot({ wildcard: false }),
+        ...(runsWorker(config) ? [ScheduleModule.forRoot()] : []),
+        ...(runsApi(config) ? [GraphQLModule.forRoot(graphqlOptions())] : []),
+        SystemModule,
+        PluginsModule,
+        IntegrationModule,
+        NotificationModule,
+        EventsModule,
+      ],
+    };
+  }
+}

@@ -1,0 +1,123 @@
+import type { AddressInfo } from 'node:net';
+import type { Server as HttpServer } from 'node:http';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { Logger } from 'pino';
+import { AppModule } from './app.module.js';
+import { runsApi, type AppConfig } from './config/app-config.js';
+import { SERVER_VERSION } from './config/version.js';
+import { resolveJwtSecret } from './common/auth/jwt-secret.js';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from './common/database/embedded-postgres.js';
+import { normalizeError } from './common/errors/normalize-error.js';
+import { renderHttpError } from './common/errors/error-renderers.js';
+import { playgroundRouter } from './common/graphql/playground.js';
+import { SwitchboardGrpcServer } from './common/grpc/grpc-server.js';
+import { NestPinoLogger } from './common/logging/logger.js';
+import { acceptOrCreateTraceId, currentTraceId, runWithContext } from './common/logging/request-context.js';
+
+export interface RunningSwitchboard {
+  app: NestExpressApplication;
+  httpPort: number;
+  /** null in the worker role, which serves no gRPC. */
+  grpcPort: number | null;
+  databaseUrl: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Builds and starts the whole process: embedded database if no DATABASE_URL, the Nest app with
+ * migrations applied, HTTP (REST + GraphQL + playground) and, in the api role, gRPC.
+ */
+export async function startSwitchboard(config: AppConfig, logger: Logger): Promise<RunningSwitchboard> {
+  const startedAt = Date.now();
+  let embedded: EmbeddedPostgres | null = null;
+  let databaseUrl = config.database.url;
+  if (databaseUrl === null) {
+    embedded = await startEmbeddedPostgres(config.dataDir);
+    databaseUrl = embedded.url;
+    logger.info({ dataDir: config.dataDir }, 'using the embedded PostgreSQL (PGlite); set DATABASE_URL to use a server');
+  }
+
+  const { secret, source } = resolveJwtSecret(config);
+  if (source === 'data_dir') logger.warn({ dataDir: config.dataDir }, 'JWT_SECRET not set: using the generated development secret in DATA_DIR/jwt-secret');
+
+  let app: NestExpressApplication;
+  try {
+    app = await NestFactory.create<NestExpressApplication>(
+      AppModule.forRoot({ config, logger, jwtSecret: secret, database: { url: databaseUrl, poolSize: config.database.poolSize, embedded: embedded !== null } }),
+      { logger: new NestPinoLogger(logger), bodyParser: false, abortOnError: false },
+    );
+  } catch (err) {
+    await embedded?.stop();
+    throw err;
+  }
+
+  configureHttp(app, config);
+
+  let grpc: SwitchboardGrpcServer | null = null;
+  if (runsApi(config)) {
+    grpc = new SwitchboardGrpcServer(config);
+    app.connectMicroservice({ strategy: grpc.strategy }, { inheritAppConfig: true });
+  }
+
+  try {
+    await app.startAllMicroservices();
+    await app.listen(config.http.port, config.host);
+  } catch (err) {
+    await app.close().catch(() => undefined);
+    await embedded?.stop();
+    throw err;
+  }
+  grpc?.setServing(true);
+
+  const httpPort = (app.getHttpServer() as HttpServer).address() as AddressInfo;
+  logger.info(
+    { version: SERVER_VERSION, role: config.role, http_port: httpPort.port, grpc_port: grpc ? config.grpc.port : null, boot_ms: Date.now() - startedAt },
+    'switchboard ready',
+  );
+
+  let closing: Promise<void> | null = null;
+  return {
+    app,
+    httpPort: httpPort.port,
+    grpcPort: grpc ? config.grpc.port : null,
+    databaseUrl,
+    close() {
+      closing ??= (async () => {
+        grpc?.setServing(false);
+        const force = grpc?.forceShutdownAfter(config.shutdownTimeoutMs);
+        try {
+          await app.close();
+        } finally {
+          if (force) clearTimeout(force);
+          await embedded?.stop();
+        }
+      })();
+      return closing;
+    },
+  };
+}
+
+/**
+ * Express pipeline in front of Nest: JSON body parser with a size cap, the per-call context (trace
+ * id), the offline playground, and a last error handler so body-parser failures get the same
+ * envelope as everything else.
+ */
+function configureHttp(app: NestExpressApplication, config: AppConfig): void {
+  app.disable('x-powered-by');
+  app.use(express.json({ limit: config.http.maxBodyBytes }));
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const traceId = acceptOrCreateTraceId(req.headers['x-trace-id'] ?? req.headers['x-request-id']);
+    res.setHeader('x-trace-id', traceId);
+    const transport = req.path === '/graphql' ? 'graphql' : 'http';
+    runWithContext({ traceId, transport, operation: `${req.method} ${req.path}`, startedAt: Date.now() }, next);
+  });
+  if (runsApi(config)) app.use(playgroundRouter());
+  app.use((err: unknown, _req: Request, res: Response, next: NextFunction) => {
+    if (res.headersSent) return next(err);
+    const traceId = currentTraceId();
+    const { status, body } = renderHttpError(normalizeError(err, traceId).error, traceId);
+    res.status(status).setHeader('x-trace-id', traceId).json(body);
+  });
+}

@@ -1,0 +1,18 @@
+import { Injectable } from '@nestjs/common';
+import { v7 as uuidv7 } from 'uuid';
+
+/** Time comes from here, so tests can control it. */
+@Injectable()
+export class Clock {
+  now(): Date {
+    return new Date();
+  }
+}
+
+/** Ids come from here: UUID v7, time-ordered, so primary keys index well. */
+@Injectable()
+export class IdGenerator {
+  uuid(): string {
+    return uuidv7();
+  }
+}

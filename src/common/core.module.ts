@@ -1,0 +1,43 @@
+import { Global, Module, type DynamicModule } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import type { Logger } from 'pino';
+import type { AppConfig } from '../config/app-config.js';
+import { AuthGuard } from './auth/auth.guard.js';
+import { JWT_SECRET, TokenService } from './auth/token.service.js';
+import { Clock, IdGenerator } from './clock.js';
+import { AllExceptionsFilter } from './errors/all-exceptions.filter.js';
+import { CallLoggingInterceptor } from './logging/call-logging.interceptor.js';
+import { APP_CONFIG, LOGGER } from './tokens.js';
+
+export interface CoreOptions {
+  config: AppConfig;
+  logger: Logger;
+  jwtSecret: string;
+}
+
+/**
+ * Cross-cutting services every module may inject: configuration, logger, clock, ids, tokens;
+ * and the global guard, filter and interceptor that give all three transports one auth and
+ * one error model.
+ */
+@Global()
+@Module({})
+export class CoreModule {
+  static forRoot(options: CoreOptions): DynamicModule {
+    return {
+      module: CoreModule,
+      providers: [
+        { provide: APP_CONFIG, useValue: options.config },
+        { provide: LOGGER, useValue: options.logger },
+        { provide: JWT_SECRET, useValue: options.jwtSecret },
+        TokenService,
+        Clock,
+        IdGenerator,
+        { provide: APP_GUARD, useClass: AuthGuard },
+        { provide: APP_FILTER, useClass: AllExceptionsFilter },
+        { provide: APP_INTERCEPTOR, useClass: CallLoggingInterceptor },
+      ],
+      exports: [APP_CONFIG, LOGGER, TokenService, Clock, IdGenerator],
+    };
+  }
+}

@@ -1,0 +1,42 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { dataSourceOptions } from './data-source-options.js';
+import { runMigrationsLocked } from './migrator.js';
+
+export interface DatabaseOptions {
+  url: string;
+  poolSize: number;
+  embedded: boolean;
+}
+
+export const DATABASE_OPTIONS = Symbol('DATABASE_OPTIONS');
+
+/**
+ * TypeORM on PostgreSQL. The data source is ready only after pending migrations are applied
+ * (under an advisory lock), so every module starts on the current schema.
+ */
+@Module({})
+export class DatabaseModule {
+  static forRoot(options: DatabaseOptions): DynamicModule {
+    return {
+      module: DatabaseModule,
+      global: true,
+      imports: [
+        TypeOrmModule.forRootAsync({
+          useFactory: () => ({
+            ...dataSourceOptions(options.url, options.embedded ? 1 : options.poolSize),
+            autoLoadEntities: true,
+          }),
+          dataSourceFactory: async (typeormOptions) => {
+            const dataSource = await new DataSource(typeormOptions!).initialize();
+            await runMigrationsLocked(dataSource);
+            return dataSource;
+          },
+        }),
+      ],
+      providers: [{ provide: DATABASE_OPTIONS, useValue: options }],
+      exports: [DATABASE_OPTIONS],
+    };
+  }
+}

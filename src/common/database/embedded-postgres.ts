@@ -1,0 +1,35 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+
+export interface EmbeddedPostgres {
+  /** A postgres:// URL that node-postgres (and so TypeORM) can use. */
+  url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * The zero-setup default: PostgreSQL 18 compiled to WASM (PGlite), stored in `<dataDir>/pglite`,
+ * served over a Unix socket in the data directory, so nothing outside the project changes (no
+ * system user, no port). PGlite is a single session: the app must use a pool of exactly one
+ * connection, or one connection's transaction would be seen by, or block, the others.
+ */
+export async function startEmbeddedPostgres(dataDir: string): Promise<EmbeddedPostgres> {
+  const dbDir = join(dataDir, 'pglite');
+  mkdirSync(dbDir, { recursive: true });
+  const db = await PGlite.create({ dataDir: dbDir });
+  // node-postgres reaches a Unix socket as <host dir>/.s.PGSQL.<port>.
+  const socketDir = join(dataDir, 'run');
+  mkdirSync(socketDir, { recursive: true });
+  const port = 5432;
+  const server = new PGLiteSocketServer({ db, path: join(socketDir, `.s.PGSQL.${port}`), maxConnections: 1 });
+  await server.start();
+  return {
+    url: `postgres://postgres@localhost:${port}/postgres?host=${encodeURIComponent(socketDir)}`,
+    async stop() {
+      await server.stop();
+      await db.close();
+    },
+  };
+}

@@ -1,0 +1,78 @@
+import { join } from 'node:path';
+import type { Server } from '@grpc/grpc-js';
+import { ServerGrpc, type GrpcOptions } from '@nestjs/microservices';
+import { ReflectionService } from '@grpc/reflection';
+import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
+import type { AppConfig } from '../../config/app-config.js';
+import { PROTO_DIR } from '../../config/paths.js';
+import { acceptOrCreateTraceId, runWithContext } from '../logging/request-context.js';
+
+/** The services this process implements (besides reflection and health). */
+export const GRPC_SERVICES = ['rustbill.integration.IntegrationService', 'rustbill.notification.NotificationService'] as const;
+
+export const PROTO_FILES = [join(PROTO_DIR, 'rustbill', 'integration.proto'), join(PROTO_DIR, 'rustbill', 'notification.proto')];
+
+/**
+ * proto-loader options shared by the server and by clients built from proto/ (tests, CLI):
+ * snake_case field names exactly as in the proto, int64 as strings, enums as names,
+ * and `optional` fields present only when set.
+ */
+export const PROTO_LOADER_OPTIONS = {
+  keepCase: true,
+  longs: String,
+  enums: String,
+  defaults: true,
+  oneofs: true,
+  includeDirs: [PROTO_DIR],
+};
+
+/**
+ * The gRPC transport of the hybrid app: Nest routes the rustbill.* services to controllers; the
+ * same grpc-js server also carries server reflection (so grpcurl needs no .proto files) and the
+ * standard grpc.health.v1.Health service. Each call runs inside a RequestContext with its trace id.
+ */
+export class SwitchboardGrpcServer {
+  readonly health = new HealthImplementation({ '': 'NOT_SERVING', ...Object.fromEntries(GRPC_SERVICES.map((s) => [s, 'NOT_SERVING'])) });
+  private server: Server | null = null;
+  readonly strategy: ServerGrpc;
+
+  constructor(config: AppConfig) {
+    const options: GrpcOptions['options'] = {
+      package: ['rustbill.integration', 'rustbill.notification'],
+      // health.proto is loaded too (not routed by Nest) so that reflection lists grpc.health.v1.Health.
+      protoPath: [...PROTO_FILES, healthProtoPath],
+      url: `${config.host}:${config.grpc.port}`,
+      loader: PROTO_LOADER_OPTIONS,
+      maxReceiveMessageLength: config.grpc.maxMessageBytes,
+      maxSendMessageLength: config.grpc.maxMessageBytes,
+      gracefulShutdown: true,
+      onLoadPackageDefinition: (pkg: object, server: Server) => {
+        this.server = server;
+        new ReflectionService(pkg as ConstructorParameters<typeof ReflectionService>[0]).addToServer(server);
+        this.health.addToServer(server);
+      },
+    };
+    this.strategy = new ServerGrpc(options);
+    this.strategy.setOnProcessingStartHook((_transport, context, done) => {
+      const call = context as { metadata?: { get(key: string): unknown[] }; operationId?: string };
+      const incoming = call.metadata?.get('x-trace-id')[0] ?? call.metadata?.get('x-request-id')[0];
+      return runWithContext(
+        { traceId: acceptOrCreateTraceId(incoming?.toString()), transport: 'grpc', operation: call.operationId ?? 'unknown', startedAt: Date.now() },
+        done,
+      );
+    });
+  }
+
+  setServing(serving: boolean): void {
+    const status = serving ? 'SERVING' : 'NOT_SERVING';
+    this.health.setStatus('', status);
+    for (const service of GRPC_SERVICES) this.health.setStatus(service, status);
+  }
+
+  /** Ends calls still open after the grace period (e.g. Health/Watch streams) so shutdown completes. */
+  forceShutdownAfter(ms: number): NodeJS.Timeout {
+    const timer = setTimeout(() => this.server?.forceShutdown(), ms);
+    timer.unref();
+    return timer;
+  }
+}

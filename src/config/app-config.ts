@@ -1,0 +1,188 @@
+import { isIP } from 'node:net';
+import { resolve } from 'node:path';
+import { BUILTIN_PLUGINS_DIR } from './paths.js';
+
+/**
+ * Typed configuration, parsed once from the environment at boot. Nothing else in the code base
+ * reads process.env: every setting has a name, a default and a check here, and every bad variable
+ * is reported in one message so an operator fixes them in one go.
+ */
+
+export const ROLES = ['api', 'worker', 'all'] as const;
+export type SwitchboardRole = (typeof ROLES)[number];
+
+export const NODE_ENVS = ['development', 'production', 'test'] as const;
+export type NodeEnv = (typeof NODE_ENVS)[number];
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface AppConfig {
+  env: NodeEnv;
+  role: SwitchboardRole;
+  /** Bind address of both listeners. */
+  host: string;
+  grpc: { port: number; maxMessageBytes: number };
+  http: { port: number; maxBodyBytes: number };
+  /** url null: run on the embedded PostgreSQL (PGlite) in dataDir. */
+  database: { url: string | null; poolSize: number };
+  dataDir: string;
+  pluginsDir: string;
+  /** secret null: not set in the environment; resolved from the data directory in development. */
+  jwt: { secret: string | null };
+  adminNotifyEmail: string | null;
+  logLevel: LogLevel;
+  shutdownTimeoutMs: number;
+  plugins: {
+    timeoutMs: number;
+    memoryBytes: number;
+    stackBytes: number;
+    maxResultBytes: number;
+    httpMaxResponseBytes: number;
+    /** Hosts (name or IP, optional :port) that plugin HTTP may reach although they are private. */
+    httpAllow: string[];
+    workers: number;
+  };
+  smtp: { url: string | null; from: string };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Collects problems instead of stopping at the first one. */
+class EnvReader {
+  readonly problems: string[] = [];
+
+  constructor(private readonly env: Env) {}
+
+  raw(name: string): string | undefined {
+    const value = this.env[name];
+    return value === undefined || value.trim() === '' ? undefined : value.trim();
+  }
+
+  string(name: string, fallback: string): string {
+    return this.raw(name) ?? fallback;
+  }
+
+  optional(name: string): string | null {
+    return this.raw(name) ?? null;
+  }
+
+  int(name: string, fallback: number, min: number, max: number): number {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    const n = Number(value);
+    if (!/^-?\d+$/.test(value) || !Number.isSafeInteger(n) || n < min || n > max) {
+      this.problems.push(`${name}: must be an integer between ${min} and ${max}, got "${value}"`);
+      return fallback;
+    }
+    return n;
+  }
+
+  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    if (!(allowed as readonly string[]).includes(value)) {
+      this.problems.push(`${name}: must be one of ${allowed.join(', ')}, got "${value}"`);
+      return fallback;
+    }
+    return value as T;
+  }
+
+  check(name: string, ok: boolean, message: string): void {
+    if (!ok) this.problems.push(`${name}: ${message}`);
+  }
+}
+
+const MB = 1024 * 1024;
+
+export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConfig {
+  const r = new EnvReader(env);
+
+  const nodeEnv = r.oneOf('NODE_ENV', NODE_ENVS, 'development');
+  const databaseUrl = r.optional('DATABASE_URL');
+  if (databaseUrl !== null) {
+    r.check('DATABASE_URL', isPostgresUrl(databaseUrl), 'must be a postgres:// or postgresql:// URL');
+  }
+  const host = r.string('HOST', '0.0.0.0');
+  r.check('HOST', isIP(host) !== 0 || host === 'localhost', `must be an IP address or "localhost", got "${host}"`);
+
+  const jwtSecret = r.optional('JWT_SECRET');
+  if (jwtSecret !== null) {
+    r.check('JWT_SECRET', jwtSecret.length >= 32, 'must be at least 32 characters (HS256 wants a 256-bit key)');
+  } else if (nodeEnv === 'production') {
+    r.problems.push('JWT_SECRET: required when NODE_ENV=production (a generated development secret is never used in production)');
+  }
+
+  const adminNotifyEmail = r.optional('ADMIN_NOTIFY_EMAIL');
+  if (adminNotifyEmail !== null) {
+    r.check('ADMIN_NOTIFY_EMAIL', /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(adminNotifyEmail), `must be an email address, got "${adminNotifyEmail}"`);
+  }
+  const smtpUrl = r.optional('SMTP_URL');
+  if (smtpUrl !== null) {
+    r.check('SMTP_URL', /^smtps?:\/\/[^\s]+$/.test(smtpUrl), 'must be an smtp:// or smtps:// URL');
+  }
+
+  const config: AppConfig = {
+    env: nodeEnv,
+    role: r.oneOf('SWITCHBOARD_ROLE', ROLES, 'all'),
+    host,
+    grpc: {
+      port: r.int('GRPC_PORT', 50051, 0, 65535),
+      maxMessageBytes: r.int('GRPC_MAX_MESSAGE_BYTES', 4 * MB, 1024, 64 * MB),
+    },
+    http: {
+      port: r.int('HTTP_PORT', 3000, 0, 65535),
+      maxBodyBytes: r.int('HTTP_MAX_BODY_BYTES', 1 * MB, 1024, 64 * MB),
+    },
+    database: {
+      url: databaseUrl,
+      poolSize: r.int('DATABASE_POOL_SIZE', 10, 1, 200),
+    },
+    dataDir: resolve(cwd, r.string('DATA_DIR', './data')),
+    pluginsDir: resolve(cwd, r.string('PLUGINS_DIR', BUILTIN_PLUGINS_DIR)),
+    jwt: { secret: jwtSecret },
+    adminNotifyEmail,
+    logLevel: r.oneOf('LOG_LEVEL', LOG_LEVELS, nodeEnv === 'test' ? 'warn' : 'info'),
+    shutdownTimeoutMs: r.int('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
+    plugins: {
+      timeoutMs: r.int('PLUGIN_TIMEOUT_MS', 5_000, 10, 600_000),
+      memoryBytes: r.int('PLUGIN_MEMORY_MB', 32, 4, 1024) * MB,
+      stackBytes: r.int('PLUGIN_STACK_KB', 256, 32, 256) * 1024,
+      maxResultBytes: r.int('PLUGIN_MAX_RESULT_BYTES', 1 * MB, 1024, 64 * MB),
+      httpMaxResponseBytes: r.int('PLUGIN_HTTP_MAX_RESPONSE_BYTES', 5 * MB, 1024, 64 * MB),
+      httpAllow: (r.optional('PLUGIN_HTTP_ALLOW') ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean),
+      workers: r.int('PLUGIN_WORKERS', 2, 1, 64),
+    },
+    smtp: {
+      url: smtpUrl,
+      from: r.string('SMTP_FROM', 'Switchboard <switchboard@localhost>'),
+    },
+  };
+
+  if (r.problems.length > 0) throw new ConfigError(r.problems);
+  return config;
+}
+
+function isPostgresUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'postgres:' || url.protocol === 'postgresql:';
+  } catch {
+    return false;
+  }
+}
+
+export function runsApi(config: AppConfig): boolean {
+  return config.role === 'api' || config.role === 'all';
+}
+
+export function runsWorker(config: AppConfig): boolean {
+  return config.role === 'worker' || config.role === 'all';
+}
