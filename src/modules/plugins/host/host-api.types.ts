@@ -118,7 +118,7 @@ export interface HostApi {
   httpRequest(request: unknown, context: HostCallContext): Promise<HostHttpResponse>;
   mailSend(message: unknown, context: HostCallContext): Promise<HostMailResult>;
   /** Synchronous helpers; `name` is one of CRYPTO_FUNCTIONS. Garbage → HostApiError('invalid_argument'). */
-  crypto(name: string, args: unknown[]): string;
+  crypto(name: string, args: unknown[]): string | boolean;
   log(level: unknown, message: unknown, fields: unknown, context: HostCallContext): void;
   now(): number;
 }
@@ -131,7 +131,7 @@ export interface HostApi {
  *   base64Encode(text)  base64Decode(b64) → text   base64UrlEncode(text)
  *   hexEncode(text)  hexDecode(hex) → text
  *   randomId() → 32 hex chars   randomUuid() → UUID v4
- *   timingSafeEqual(a, b) → "true" | "false"
+ *   timingSafeEqual(a, b) → boolean
  */
 export const CRYPTO_FUNCTIONS = [
   'hmacSha256',
