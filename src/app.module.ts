@@ -1,4 +1,4 @@
-import { Module, type DynamicModule } from '@nestjs/common';
+import { Module, type DynamicModule, type Type } from '@nestjs/common';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { GraphQLModule } from '@nestjs/graphql';
 import { ScheduleModule } from '@nestjs/schedule';
@@ -14,6 +14,7 @@ import { PluginsModule } from './modules/plugins/plugins.module.js';
 
 export interface AppModuleOptions extends CoreOptions {
   database: DatabaseOptions;
+  imports?: (Type | DynamicModule)[];
 }
 
 /**
@@ -38,6 +39,7 @@ export class AppModule {
         IntegrationModule,
         NotificationModule,
         EventsModule,
+        ...(options.imports ?? []),
       ],
     };
   }

@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import type { Server as HttpServer } from 'node:http';
+import type { DynamicModule, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import express, { type NextFunction, type Request, type Response } from 'express';
@@ -29,7 +30,12 @@ export interface RunningSwitchboard {
  * Builds and starts the whole process: embedded database if no DATABASE_URL, the Nest app with
  * migrations applied, HTTP (REST + GraphQL + playground) and, in the api role, gRPC.
  */
-export async function startSwitchboard(config: AppConfig, logger: Logger): Promise<RunningSwitchboard> {
+export interface StartOptions {
+  /** Extra modules mounted beside the app's own (used by tests to add probe handlers). */
+  imports?: (Type | DynamicModule)[];
+}
+
+export async function startSwitchboard(config: AppConfig, logger: Logger, options: StartOptions = {}): Promise<RunningSwitchboard> {
   const startedAt = Date.now();
   let embedded: EmbeddedPostgres | null = null;
   let databaseUrl = config.database.url;
@@ -45,7 +51,13 @@ export async function startSwitchboard(config: AppConfig, logger: Logger): Promi
   let app: NestExpressApplication;
   try {
     app = await NestFactory.create<NestExpressApplication>(
-      AppModule.forRoot({ config, logger, jwtSecret: secret, database: { url: databaseUrl, poolSize: config.database.poolSize, embedded: embedded !== null } }),
+      AppModule.forRoot({
+        config,
+        logger,
+        jwtSecret: secret,
+        database: { url: databaseUrl, poolSize: config.database.poolSize, embedded: embedded !== null },
+        imports: options.imports,
+      }),
       { logger: new NestPinoLogger(logger), bodyParser: false, abortOnError: false },
     );
   } catch (err) {
@@ -86,11 +98,16 @@ export async function startSwitchboard(config: AppConfig, logger: Logger): Promi
     close() {
       closing ??= (async () => {
         grpc?.setServing(false);
-        const force = grpc?.forceShutdownAfter(config.shutdownTimeoutMs);
+        // In-flight calls get the grace period; then open streams and HTTP connections are cut.
+        const force = setTimeout(() => {
+          grpc?.forceShutdown();
+          (app.getHttpServer() as HttpServer).closeAllConnections();
+        }, config.shutdownTimeoutMs);
+        force.unref();
         try {
           await app.close();
         } finally {
-          if (force) clearTimeout(force);
+          clearTimeout(force);
           await embedded?.stop();
         }
       })();

@@ -6,6 +6,7 @@ import { AuthGuard } from './auth/auth.guard.js';
 import { JWT_SECRET, TokenService } from './auth/token.service.js';
 import { Clock, IdGenerator } from './clock.js';
 import { AllExceptionsFilter } from './errors/all-exceptions.filter.js';
+import { UndecodableRequestInterceptor } from './grpc/undecodable-request.js';
 import { CallLoggingInterceptor } from './logging/call-logging.interceptor.js';
 import { APP_CONFIG, LOGGER } from './tokens.js';
 
@@ -36,6 +37,7 @@ export class CoreModule {
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
         { provide: APP_INTERCEPTOR, useClass: CallLoggingInterceptor },
+        { provide: APP_INTERCEPTOR, useClass: UndecodableRequestInterceptor },
       ],
       exports: [APP_CONFIG, LOGGER, TokenService, Clock, IdGenerator],
     };

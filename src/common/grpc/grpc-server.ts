@@ -6,6 +6,7 @@ import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-
 import type { AppConfig } from '../../config/app-config.js';
 import { PROTO_DIR } from '../../config/paths.js';
 import { acceptOrCreateTraceId, runWithContext } from '../logging/request-context.js';
+import { markUndecodableRequests } from './undecodable-request.js';
 
 /** The services this process implements (besides reflection and health). */
 export const GRPC_SERVICES = ['rustbill.integration.IntegrationService', 'rustbill.notification.NotificationService'] as const;
@@ -48,16 +49,17 @@ export class SwitchboardGrpcServer {
       gracefulShutdown: true,
       onLoadPackageDefinition: (pkg: object, server: Server) => {
         this.server = server;
+        markUndecodableRequests(pkg as Record<string, unknown>, GRPC_SERVICES);
         new ReflectionService(pkg as ConstructorParameters<typeof ReflectionService>[0]).addToServer(server);
         this.health.addToServer(server);
       },
     };
     this.strategy = new ServerGrpc(options);
     this.strategy.setOnProcessingStartHook((_transport, context, done) => {
-      const call = context as { metadata?: { get(key: string): unknown[] }; operationId?: string };
+      const call = context as { metadata?: { get(key: string): unknown[] }; operationId?: string; path?: string };
       const incoming = call.metadata?.get('x-trace-id')[0] ?? call.metadata?.get('x-request-id')[0];
       return runWithContext(
-        { traceId: acceptOrCreateTraceId(incoming?.toString()), transport: 'grpc', operation: call.operationId ?? 'unknown', startedAt: Date.now() },
+        { traceId: acceptOrCreateTraceId(incoming?.toString()), transport: 'grpc', operation: call.path ?? call.operationId ?? 'unknown', startedAt: Date.now() },
         done,
       );
     });
@@ -70,9 +72,7 @@ export class SwitchboardGrpcServer {
   }
 
   /** Ends calls still open after the grace period (e.g. Health/Watch streams) so shutdown completes. */
-  forceShutdownAfter(ms: number): NodeJS.Timeout {
-    const timer = setTimeout(() => this.server?.forceShutdown(), ms);
-    timer.unref();
-    return timer;
+  forceShutdown(): void {
+    this.server?.forceShutdown();
   }
 }

@@ -12,7 +12,7 @@ export class ServerInfo {
   role!: string;
 }
 
-@ObjectType({ description: 'The verified caller of this request.' })
+@ObjectType('Caller', { description: 'The verified caller of this request.' })
 export class CallerModel {
   @Field()
   sub!: string;
@@ -24,7 +24,7 @@ export class CallerModel {
   permissions!: string[];
 }
 
-@ObjectType({ description: 'Process and database state (admin).' })
+@ObjectType('SystemStatus', { description: 'Process and database state (admin).' })
 export class SystemStatusModel {
   @Field()
   role!: string;

@@ -1,0 +1,108 @@
+import { status } from '@grpc/grpc-js';
+import { errorCodeOf, type GrpcResult, type GrpcServiceName, type GrpcTestClient } from './grpc-client.js';
+import { graphql, type GraphqlResponse, type HttpResult } from './http-client.js';
+import type { TestApp } from './test-app.js';
+
+/**
+ * Table-driven auth checks, reused by every issue that adds operations: each operation × each kind
+ * of caller, asserting the outcome the operation's declared access implies. What an allowed call
+ * returns is the operation's business; pass `allowed` to assert it too.
+ */
+export type Access = 'admin' | 'authenticated' | 'public';
+export type CallerKind = 'no token' | 'forged token' | 'user' | 'admin';
+const CALLERS: CallerKind[] = ['no token', 'forged token', 'user', 'admin'];
+
+/** A token with the right shape signed with the wrong key. */
+const FORGED =
+  'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJyb2xlIjoiYWRtaW4iLCJzdWIiOiJtYWxsb3J5In0.0000000000000000000000000000000000000000000';
+
+function tokenFor(kind: CallerKind, app: TestApp): string | null {
+  switch (kind) {
+    case 'no token':
+      return null;
+    case 'forged token':
+      return FORGED;
+    case 'user':
+      return app.tokens.user;
+    case 'admin':
+      return app.tokens.admin;
+  }
+}
+
+type Expected = 'unauthenticated' | 'permission_denied' | 'allowed';
+
+function expectedFor(access: Access, kind: CallerKind): Expected {
+  if (access === 'public') return 'allowed';
+  if (kind === 'no token' || kind === 'forged token') return 'unauthenticated';
+  if (access === 'admin' && kind === 'user') return 'permission_denied';
+  return 'allowed';
+}
+
+export interface GrpcOperation {
+  service: GrpcServiceName;
+  method: string;
+  access: Access;
+  request: unknown;
+}
+
+export function describeGrpcAuthMatrix(
+  operations: GrpcOperation[],
+  context: () => { app: TestApp; client: GrpcTestClient },
+  allowed: (op: GrpcOperation, result: GrpcResult) => void = () => undefined,
+): void {
+  const rows = operations.flatMap((op) => CALLERS.map((kind) => [`${op.service}/${op.method}`, kind, op] as const));
+  it.each(rows)('%s as %s', async (_name, kind, op) => {
+    const { app, client } = context();
+    const result = await client.call(op.service, op.method, op.request, tokenFor(kind, app));
+    switch (expectedFor(op.access, kind)) {
+      case 'unauthenticated':
+        expect(result.error?.code).toBe(status.UNAUTHENTICATED);
+        expect(errorCodeOf(result.error)).toMatch(/^auth\.(missing_token|invalid_token)$/);
+        break;
+      case 'permission_denied':
+        expect(result.error?.code).toBe(status.PERMISSION_DENIED);
+        expect(errorCodeOf(result.error)).toBe('auth.permission_denied');
+        break;
+      case 'allowed':
+        expect([status.UNAUTHENTICATED, status.PERMISSION_DENIED]).not.toContain(result.error?.code);
+        allowed(op, result);
+        break;
+    }
+  });
+}
+
+export interface GraphqlOperation {
+  name: string;
+  access: Access;
+  query: string;
+  variables?: Record<string, unknown>;
+}
+
+export function describeGraphqlAuthMatrix(
+  operations: GraphqlOperation[],
+  context: () => { app: TestApp },
+  allowed: (op: GraphqlOperation, result: HttpResult<GraphqlResponse>) => void = () => undefined,
+): void {
+  const rows = operations.flatMap((op) => CALLERS.map((kind) => [op.name, kind, op] as const));
+  it.each(rows)('%s as %s', async (_name, kind, op) => {
+    const { app } = context();
+    const result = await graphql(app.httpUrl, op.query, op.variables, tokenFor(kind, app));
+    expect(result.status).toBe(200);
+    const codes = (result.body.errors ?? []).map((e) => e.extensions?.code);
+    switch (expectedFor(op.access, kind)) {
+      case 'unauthenticated':
+        expect(codes).toEqual(['UNAUTHENTICATED']);
+        expect(result.body.errors?.[0].extensions?.errorCode).toMatch(/^auth\.(missing_token|invalid_token)$/);
+        break;
+      case 'permission_denied':
+        expect(codes).toEqual(['FORBIDDEN']);
+        expect(result.body.errors?.[0].extensions?.errorCode).toBe('auth.permission_denied');
+        break;
+      case 'allowed':
+        expect(codes).not.toContain('UNAUTHENTICATED');
+        expect(codes).not.toContain('FORBIDDEN');
+        allowed(op, result);
+        break;
+    }
+  });
+}
