@@ -36,10 +36,14 @@ export interface TestAppOptions {
   logs?: LogCapture;
   /** Extra Nest modules mounted beside the app's (probe handlers). */
   imports?: StartOptions['imports'];
+  /** Share this database (e.g. replicas) instead of creating a fresh one; it is not dropped. */
+  databaseUrl?: string;
 }
 
 export async function startTestApp(env: Record<string, string> = {}, options: TestAppOptions = {}): Promise<TestApp> {
-  const database = await freshTestDatabase();
+  const database = options.databaseUrl
+    ? { url: options.databaseUrl, drop: async () => undefined }
+    : await freshTestDatabase();
   const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-test-data-'));
   const grpcPort = await freePort();
   const config = loadConfig({

@@ -1,0 +1,88 @@
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { GrpcReflection } from 'grpc-js-reflection-client';
+import { graphql, http } from './support/http-client.js';
+import { spawnApp, waitForOk } from './support/spawn-app.js';
+import { DIST_ROOT } from '../src/config/paths.js';
+import { freePort, startTestApp } from './support/test-app.js';
+import { freshTestDatabase } from './support/test-database.js';
+
+describe('boot', () => {
+  it('refuses to start on bad configuration, listing every bad variable in one message', async () => {
+    const app = spawnApp({ GRPC_PORT: 'abc', HTTP_PORT: '70000', SWITCHBOARD_ROLE: 'boss', LOG_LEVEL: 'loud', DATABASE_URL: 'mysql://x', ADMIN_NOTIFY_EMAIL: 'nope' });
+    expect(await app.exited).toBe(1);
+    const stderr = app.stderr();
+    for (const name of ['GRPC_PORT', 'HTTP_PORT', 'SWITCHBOARD_ROLE', 'LOG_LEVEL', 'DATABASE_URL', 'ADMIN_NOTIFY_EMAIL']) {
+      expect(stderr).toContain(`${name}:`);
+    }
+  });
+
+  it('refuses to start in production without JWT_SECRET', async () => {
+    const app = spawnApp({ NODE_ENV: 'production', DATABASE_URL: 'postgres://127.0.0.1:1/none' });
+    expect(await app.exited).toBe(1);
+    expect(app.stderr()).toMatch(/JWT_SECRET: required when NODE_ENV=production/);
+  });
+
+  it('runs with no database configured on the embedded PostgreSQL: ready, reflection, GraphQL, playground, dev token', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-embedded-'));
+    const [httpPort, grpcPort] = [await freePort(), await freePort()];
+    const env = { DATA_DIR: dataDir, HTTP_PORT: String(httpPort), GRPC_PORT: String(grpcPort), HOST: '127.0.0.1' };
+    const app = spawnApp(env);
+    try {
+      await waitForOk(`http://127.0.0.1:${httpPort}/ready`, 60_000, app);
+
+      const reflection = new GrpcReflection(`127.0.0.1:${grpcPort}`, grpc.credentials.createInsecure());
+      expect(await reflection.listServices()).toEqual(expect.arrayContaining(['rustbill.integration.IntegrationService']));
+
+      const page = await http(`http://127.0.0.1:${httpPort}`, 'GET', '/graphql', { headers: { accept: 'text/html' } });
+      expect(page.status).toBe(200);
+
+      // the development secret was generated into the data directory, readable by the owner only
+      expect(statSync(join(dataDir, 'jwt-secret')).mode & 0o777).toBe(0o600);
+      // and `npm run token` signs with it
+      const tokenCli = spawnApp(env, join(DIST_ROOT, 'src', 'cli', 'token.js'), ['--role', 'admin', '--sub', 'ops']);
+      expect(await tokenCli.exited).toBe(0);
+      const token = tokenCli.stdout().trim();
+      const me = await graphql(`http://127.0.0.1:${httpPort}`, '{ me { sub role } systemStatus { database } }', {}, token);
+      expect(me.body).toEqual({ data: { me: { sub: 'ops', role: 'admin' }, systemStatus: { database: 'embedded' } } });
+
+      app.child.kill('SIGTERM');
+      expect(await app.exited).toBe(0);
+      expect(app.stdout()).toContain('"msg":"switchboard ready"');
+    } finally {
+      app.child.kill('SIGKILL');
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('the worker role serves health probes but no gRPC and no GraphQL', async () => {
+    const app = await startTestApp({ SWITCHBOARD_ROLE: 'worker' });
+    try {
+      expect(app.running.grpcPort).toBeNull();
+      expect((await http(app.httpUrl, 'GET', '/ready')).status).toBe(200);
+      expect((await graphql(app.httpUrl, '{ serverInfo { name } }')).status).toBe(404);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('replicas booting together on one database migrate once and all become ready', async () => {
+    const database = await freshTestDatabase();
+    try {
+      const replicas = await Promise.all([1, 2, 3].map(() => startTestApp({}, { databaseUrl: database.url })));
+      try {
+        for (const replica of replicas) expect((await http(replica.httpUrl, 'GET', '/ready')).status).toBe(200);
+        const status = await graphql(replicas[0].httpUrl, '{ systemStatus { appliedMigrations pendingMigrations } }', {}, replicas[0].tokens.admin);
+        const applied: string[] = status.body.data.systemStatus.appliedMigrations;
+        expect(new Set(applied).size).toBe(applied.length);
+        expect(status.body.data.systemStatus.pendingMigrations).toEqual([]);
+      } finally {
+        await Promise.all(replicas.map((r) => r.close()));
+      }
+    } finally {
+      await database.drop();
+    }
+  });
+});
