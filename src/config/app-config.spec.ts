@@ -1,0 +1,70 @@
+import { ConfigError, loadConfig } from './app-config.js';
+
+describe('loadConfig', () => {
+  it('has working defaults for a fresh machine (embedded database, all roles)', () => {
+    const config = loadConfig({}, '/srv/app');
+    expect(config).toMatchObject({
+      env: 'development',
+      role: 'all',
+      grpc: { port: 50051 },
+      http: { port: 3000 },
+      database: { url: null },
+      dataDir: '/srv/app/data',
+      jwt: { secret: null },
+      logLevel: 'info',
+      plugins: { timeoutMs: 5000, memoryBytes: 32 * 1024 * 1024, stackBytes: 256 * 1024, maxResultBytes: 1024 * 1024 },
+    });
+  });
+
+  it('reads every documented variable', () => {
+    const config = loadConfig(
+      {
+        NODE_ENV: 'production',
+        DATABASE_URL: 'postgres://u:p@db:5432/switchboard',
+        GRPC_PORT: '6000',
+        HTTP_PORT: '8080',
+        JWT_SECRET: 'x'.repeat(40),
+        SWITCHBOARD_ROLE: 'worker',
+        PLUGINS_DIR: '/opt/plugins',
+        ADMIN_NOTIFY_EMAIL: 'ops@example.com',
+        LOG_LEVEL: 'debug',
+        DATA_DIR: '/var/lib/switchboard',
+        PLUGIN_HTTP_ALLOW: 'Billing.Internal:8443, 10.0.0.5',
+      },
+      '/srv/app',
+    );
+    expect(config).toMatchObject({
+      env: 'production',
+      role: 'worker',
+      grpc: { port: 6000 },
+      http: { port: 8080 },
+      database: { url: 'postgres://u:p@db:5432/switchboard' },
+      pluginsDir: '/opt/plugins',
+      adminNotifyEmail: 'ops@example.com',
+      logLevel: 'debug',
+      dataDir: '/var/lib/switchboard',
+      plugins: { httpAllow: ['billing.internal:8443', '10.0.0.5'] },
+    });
+  });
+
+  it('lists every bad variable at once', () => {
+    let error: unknown;
+    try {
+      loadConfig({ GRPC_PORT: '99999', HTTP_PORT: 'http', SWITCHBOARD_ROLE: 'both', LOG_LEVEL: 'chatty', DATABASE_URL: 'not a url', JWT_SECRET: 'short' });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems;
+    expect(problems.map((p) => p.split(':')[0])).toEqual(['DATABASE_URL', 'JWT_SECRET', 'SWITCHBOARD_ROLE', 'GRPC_PORT', 'HTTP_PORT', 'LOG_LEVEL']);
+    expect((error as ConfigError).message).toContain('GRPC_PORT: must be an integer between 0 and 65535, got "99999"');
+  });
+
+  it('requires JWT_SECRET in production', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/JWT_SECRET: required when NODE_ENV=production/);
+  });
+
+  it('caps the plugin stack at 256 KB (larger corrupts the shared WASM module)', () => {
+    expect(() => loadConfig({ PLUGIN_STACK_KB: '512' })).toThrow(/PLUGIN_STACK_KB/);
+  });
+});
