@@ -1,0 +1,42 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+/** Sandbox globals a plugin script may use (see docs/plugins.md). */
+const pluginGlobals = Object.fromEntries(['http', 'mail', 'crypto', 'log', 'now', 'console'].map((name) => [name, 'readonly']));
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'data/**', 'coverage/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      // Every promise is awaited or handled: an un-awaited assertion is a test that cannot fail.
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false } }],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      // Function is the honest type for "a class constructor or method" in a few reflective places.
+      '@typescript-eslint/no-unsafe-function-type': 'off',
+      'no-console': ['error', { allow: ['warn', 'error'] }],
+    },
+  },
+  {
+    files: ['test/**/*.ts', 'src/**/*.spec.ts', 'bench/**/*.ts'],
+    rules: { '@typescript-eslint/no-explicit-any': 'off', 'no-console': 'off' },
+  },
+  {
+    files: ['src/cli/**/*.ts'],
+    rules: { 'no-console': 'off' },
+  },
+  {
+    // Plugin scripts: plain scripts evaluated in the sandbox; their top-level functions are the exports.
+    files: ['plugins/**/*.js'],
+    languageOptions: { sourceType: 'script', globals: pluginGlobals },
+    rules: { 'no-unused-vars': ['error', { vars: 'local', args: 'none' }] },
+  },
+  {
+    files: ['*.js', '*.cjs'],
+    languageOptions: { globals: { module: 'readonly', require: 'readonly', process: 'readonly' } },
+  },
+);
