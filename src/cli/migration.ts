@@ -103,7 +103,8 @@ async function schemaDiff(config: AppConfig): Promise<{ up: string[]; down: stri
 }
 
 function migrationSource(className: string, up: string[], down: string[]): string {
-  const lines = (queries: string[]) => queries.map((q) => `    await queryRunner.query(${JSON.stringify(q)});`).join('\n');
+  const literal = (q: string) => (/[`\\]|\$\{/.test(q) ? JSON.stringify(q) : `\`${q}\``);
+  const lines = (queries: string[]) => queries.map((q) => `    await queryRunner.query(${literal(q)});`).join('\n');
   return `import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 export class ${className} implements MigrationInterface {
