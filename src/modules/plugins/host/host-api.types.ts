@@ -16,7 +16,7 @@ export interface HostApiSettings {
     /** Default and maximum per-request timeout. */
     defaultTimeoutMs: number;
     maxTimeoutMs: number;
-    /** Response bodies larger than this fail with http_response_too_large. */
+    /** Response bodies larger than this fail with response_too_large. */
     maxResponseBytes: number;
     /** Request bodies larger than this fail with invalid_argument. */
     maxRequestBytes: number;
@@ -126,7 +126,7 @@ export interface HostApi {
 /**
  * crypto helpers. Data and keys are strings (UTF-8); `encoding` of the output is "hex" (default for
  * hashes) or "base64".
- *   hmacSha256(key, data, encoding?)  hmacSha1(key, data, encoding?)
+ *   hmacSha256(key, data, encoding?, keyEncoding?)  hmacSha1(...)   keyEncoding: "utf8" (default), "hex", "base64"
  *   sha256(data, encoding?)  sha1(data, encoding?)  md5(data, encoding?)   (hex by default)
  *   base64Encode(text)  base64Decode(b64) → text   base64UrlEncode(text)
  *   hexEncode(text)  hexDecode(hex) → text

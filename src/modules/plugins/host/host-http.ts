@@ -1,0 +1,333 @@
+import http, { type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
+import https from 'node:https';
+import type { LookupFunction } from 'node:net';
+import { pipeline, type Readable } from 'node:stream';
+import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
+import type { AddressGuard, ResolvedAddress, VettedTarget } from './address-guard.js';
+import { HostApiError, type HostApiSettings, type HostHttpResponse } from './host-api.types.js';
+import { describeType, invalidArgument, isAbsent, readRecord, readStringMap } from './host-validation.js';
+
+/**
+ * `http.request` for plugin scripts: strict input checks, the address guard on every hop,
+ * connection pinned to the vetted addresses, one deadline for the whole call (DNS, connect,
+ * redirects, body), and a cap on the response size. node:http is used rather than fetch because
+ * only it lets us hand the connection a pre-resolved address while keeping Host/SNI.
+ *
+ * Request header values and bodies never appear in errors: they carry API keys. URLs are
+ * reported as their origin only, since paths and queries carry tokens too (e.g. /bot<token>/).
+ */
+
+const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const;
+const REQUEST_KEYS = ['method', 'url', 'headers', 'body', 'timeout_ms', 'follow_redirects'];
+const MAX_REDIRECTS = 5;
+const MAX_HEADERS = 100;
+const MAX_URL_LENGTH = 16_384;
+/** Managed by the host: a script setting them could desynchronise or hijack the connection. */
+const HOST_MANAGED_HEADERS = new Set(['connection', 'content-length', 'expect', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
+/** Dropped when a redirect leaves the origin, as browsers do: they are credentials. */
+const CREDENTIAL_HEADERS = new Set(['authorization', 'cookie', 'proxy-authorization']);
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+
+interface ValidRequest {
+  method: string;
+  url: URL;
+  headers: [string, string][];
+  body: Buffer | null;
+  timeoutMs: number;
+  followRedirects: boolean;
+}
+
+export class HostHttpClient {
+  constructor(
+    private readonly settings: HostApiSettings['http'],
+    private readonly guard: AddressGuard,
+  ) {}
+
+  async request(raw: unknown): Promise<HostHttpResponse> {
+    const request = this.validate(raw);
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), request.timeoutMs);
+    try {
+      return await this.run(request, controller.signal);
+    } catch (error) {
+      if (controller.signal.aborted) {
+        throw new HostApiError('timeout', `request to ${request.url.origin} timed out after ${request.timeoutMs} ms`);
+      }
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async run(request: ValidRequest, signal: AbortSignal): Promise<HostHttpResponse> {
+    let { url, method, headers, body } = request;
+    for (let redirects = 0; ; redirects++) {
+      const target = await abortable(this.guard.vet(url), signal);
+      const response = await send(url, target, method, headers, body, signal);
+      const location = response.headers.location;
+      if (!request.followRedirects || !REDIRECT_STATUSES.has(response.statusCode ?? 0) || !location) {
+        return await this.readResponse(response, method, url, signal);
+      }
+      response.destroy();
+      if (redirects === MAX_REDIRECTS) {
+        throw new HostApiError('too_many_redirects', `more than ${MAX_REDIRECTS} redirects starting at ${request.url.origin}`);
+      }
+      const next = parseUrl(location, url, 'redirect location');
+      const status = response.statusCode;
+      // As browsers do: 303 turns anything but HEAD into GET; 301/302 turn POST into GET.
+      if ((status === 303 && method !== 'HEAD') || ((status === 301 || status === 302) && method === 'POST')) {
+        method = 'GET';
+        body = null;
+        headers = headers.filter(([name]) => name.toLowerCase() !== 'content-type');
+      }
+      if (next.origin !== url.origin) headers = headers.filter(([name]) => !CREDENTIAL_HEADERS.has(name.toLowerCase()));
+      url = next;
+    }
+  }
+
+  private validate(raw: unknown): ValidRequest {
+    const fields = readRecord(raw, 'request', REQUEST_KEYS);
+
+    if (typeof fields.url !== 'string') throw invalidArgument('url', `required, must be a string, got ${describeType(fields.url)}`);
+    const url = parseUrl(fields.url);
+
+    let method = 'GET';
+    if (!isAbsent(fields.method)) {
+      const upper = typeof fields.method === 'string' ? fields.method.toUpperCase() : null;
+      if (upper === null || !(METHODS as readonly string[]).includes(upper)) {
+        throw invalidArgument('method', `must be one of ${METHODS.join(', ')}`);
+      }
+      method = upper;
+    }
+
+    const headers = isAbsent(fields.headers) ? [] : readStringMap(fields.headers, 'headers', MAX_HEADERS);
+    for (const [name] of headers) {
+      if (HOST_MANAGED_HEADERS.has(name.toLowerCase())) throw invalidArgument(`headers.${name}`, 'is set by the host, remove it');
+    }
+
+    let body: Buffer | null = null;
+    if (!isAbsent(fields.body)) {
+      if (typeof fields.body === 'string') {
+        body = Buffer.from(fields.body, 'utf8');
+      } else if (typeof fields.body === 'object') {
+        body = Buffer.from(toJson(fields.body), 'utf8');
+        if (!headers.some(([name]) => name.toLowerCase() === 'content-type')) headers.push(['content-type', 'application/json']);
+      } else {
+        throw invalidArgument('body', `must be a string or an object, got ${describeType(fields.body)}`);
+      }
+      if (body.length > this.settings.maxRequestBytes) {
+        throw invalidArgument('body', `larger than ${this.settings.maxRequestBytes} bytes`);
+      }
+    }
+    if (!headers.some(([name]) => name.toLowerCase() === 'user-agent')) headers.push(['user-agent', 'switchboard-plugin']);
+
+    let timeoutMs = this.settings.defaultTimeoutMs;
+    if (!isAbsent(fields.timeout_ms)) {
+      const t = fields.timeout_ms;
+      if (typeof t !== 'number' || !Number.isFinite(t) || t <= 0 || t > this.settings.maxTimeoutMs) {
+        throw invalidArgument('timeout_ms', `must be a number of milliseconds in (0, ${this.settings.maxTimeoutMs}]`);
+      }
+      timeoutMs = t;
+    }
+
+    let followRedirects = false;
+    if (!isAbsent(fields.follow_redirects)) {
+      if (typeof fields.follow_redirects !== 'boolean') {
+        throw invalidArgument('follow_redirects', `must be a boolean, got ${describeType(fields.follow_redirects)}`);
+      }
+      followRedirects = fields.follow_redirects;
+    }
+
+    return { method, url, headers, body, timeoutMs, followRedirects };
+  }
+
+  private async readResponse(response: IncomingMessage, method: string, url: URL, signal: AbortSignal): Promise<HostHttpResponse> {
+    const status = response.statusCode ?? 0;
+    const headers = joinHeaders(response.rawHeaders);
+    const cap = this.settings.maxResponseBytes;
+    let body = '';
+    if (method === 'HEAD' || status === 204 || status === 304) {
+      response.destroy();
+    } else {
+      const declared = Number(headers['content-length']);
+      if (Number.isFinite(declared) && declared > cap) {
+        response.destroy();
+        throw tooLarge(url, cap);
+      }
+      body = (await readCapped(response, headers['content-encoding'], cap, url, signal)).toString('utf8');
+    }
+    const result: HostHttpResponse = { status, headers, body };
+    if (isJsonType(headers['content-type']) && body !== '') {
+      try {
+        result.json = JSON.parse(body);
+      } catch {
+        // Malformed JSON stays available as text: the script decides what a bad body means.
+      }
+    }
+    return result;
+  }
+}
+
+function parseUrl(text: string, base?: URL, field = 'url'): URL {
+  if (text.length > MAX_URL_LENGTH) throw new HostApiError('invalid_url', `${field}: longer than ${MAX_URL_LENGTH} characters`);
+  let url: URL;
+  try {
+    url = new URL(text, base);
+  } catch {
+    throw new HostApiError('invalid_url', `${field}: not a valid absolute URL`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new HostApiError('invalid_url', `${field}: only http and https are allowed, got ${url.protocol.slice(0, 16)}`);
+  }
+  return url;
+}
+
+function toJson(value: object): string {
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(value);
+  } catch {
+    throw invalidArgument('body', 'could not be serialised as JSON');
+  }
+  if (json === undefined) throw invalidArgument('body', 'could not be serialised as JSON');
+  return json;
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+/** Always answers with the vetted addresses, whatever DNS would say now. */
+function pinnedLookup(addresses: ResolvedAddress[]): LookupFunction {
+  return (_hostname, options, callback) => {
+    const wanted = options.family === 4 || options.family === 6 ? addresses.filter((a) => a.family === options.family) : addresses;
+    const usable = wanted.length > 0 ? wanted : addresses;
+    if (options.all) {
+      (callback as unknown as (err: null, all: ResolvedAddress[]) => void)(null, usable);
+    } else {
+      callback(null, usable[0]!.address, usable[0]!.family);
+    }
+  };
+}
+
+function send(url: URL, target: VettedTarget, method: string, headers: [string, string][], body: Buffer | null, signal: AbortSignal): Promise<IncomingMessage> {
+  const outgoing: OutgoingHttpHeaders = Object.fromEntries(headers);
+  if (body !== null) outgoing['content-length'] = body.length;
+  const transport = url.protocol === 'https:' ? https : http;
+  return new Promise((resolve, reject) => {
+    const request = transport.request({
+      protocol: url.protocol,
+      hostname: target.hostname,
+      port: target.port,
+      path: `${url.pathname}${url.search}`,
+      method,
+      headers: outgoing,
+      auth: url.username || url.password ? `${safeDecode(url.username)}:${safeDecode(url.password)}` : undefined,
+      // A fresh connection per request: a pooled socket would bypass the pinned lookup.
+      agent: false,
+      lookup: pinnedLookup(target.addresses),
+      signal,
+    });
+    request.on('error', (error) => reject(networkError(error, url)));
+    request.on('response', resolve);
+    request.end(body ?? undefined);
+  });
+}
+
+async function readCapped(response: IncomingMessage, encoding: string | undefined, cap: number, url: URL, signal: AbortSignal): Promise<Buffer> {
+  const decoder = decoderFor(encoding);
+  const source: Readable = decoder ? pipeline(response, decoder, () => undefined) : response;
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of source) {
+      size += (chunk as Buffer).length;
+      if (size > cap) throw tooLarge(url, cap);
+      chunks.push(chunk as Buffer);
+    }
+  } catch (error) {
+    if (error instanceof HostApiError || signal.aborted) throw error;
+    const code = (error as { code?: unknown }).code;
+    if (decoder && typeof code === 'string' && code.startsWith('Z_')) {
+      throw new HostApiError('network_error', `could not decode the ${encoding} response body from ${url.origin}`, { cause: code });
+    }
+    throw networkError(error, url);
+  } finally {
+    response.destroy();
+    decoder?.destroy();
+  }
+  return Buffer.concat(chunks);
+}
+
+function decoderFor(encoding: string | undefined) {
+  switch (encoding?.trim().toLowerCase()) {
+    case 'gzip':
+    case 'x-gzip':
+      return createGunzip();
+    case 'deflate':
+      return createInflate();
+    case 'br':
+      return createBrotliDecompress();
+    default:
+      return null;
+  }
+}
+
+/** Lower-case names, repeated headers joined with ", " (set-cookie included, see HostHttpResponse). */
+function joinHeaders(raw: string[]): Record<string, string> {
+  const headers: Record<string, string> = Object.create(null) as Record<string, string>;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i]!.toLowerCase();
+    headers[name] = name in headers ? `${headers[name]}, ${raw[i + 1]}` : raw[i + 1]!;
+  }
+  return { ...headers };
+}
+
+function isJsonType(contentType: string | undefined): boolean {
+  const media = contentType?.split(';')[0]?.trim().toLowerCase() ?? '';
+  return media === 'application/json' || /^application\/[^/]+\+json$/.test(media);
+}
+
+function tooLarge(url: URL, cap: number): HostApiError {
+  return new HostApiError('response_too_large', `response from ${url.origin} is larger than ${cap} bytes`);
+}
+
+function networkError(error: unknown, url: URL): HostApiError {
+  if (error instanceof HostApiError) return error;
+  const code = (error as { code?: unknown }).code;
+  const cause = typeof code === 'string' ? code : null;
+  const what =
+    cause === 'ECONNREFUSED'
+      ? 'connection refused'
+      : cause === 'ECONNRESET'
+        ? 'connection reset'
+        : cause === 'EHOSTUNREACH' || cause === 'ENETUNREACH'
+          ? 'host unreachable'
+          : cause !== null && /CERT|TLS|SSL|EPROTO|SIGNATURE/.test(cause)
+            ? 'TLS error'
+            : 'network error';
+  return new HostApiError('network_error', `${what} talking to ${url.origin}${cause ? ` (${cause})` : ''}`, { cause });
+}
+
+/** Races a promise that cannot itself be cancelled (a DNS lookup) against the deadline. */
+function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(new Error('aborted'));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new Error('aborted'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+  });
+}

@@ -1,0 +1,200 @@
+import net from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { closedPort } from '../../../../test/support/fake-servers/closed-port.js';
+import { SmtpSink } from '../../../../test/support/fake-servers/smtp-sink.js';
+import { DefaultHostApi } from './host-api.js';
+import { HostApiError, type HostApiSettings, type HostCallContext, type HostLogEntry } from './host-api.types.js';
+
+const ctx: HostCallContext = { plugin: 'notifier/email', interfaceId: 'if-mail', traceId: 'trace-m', fn: 'send' };
+
+function settings(smtpUrl: string | null, timeoutMs = 3_000): HostApiSettings {
+  return {
+    http: { defaultTimeoutMs: 1_000, maxTimeoutMs: 1_000, maxResponseBytes: 1_024, maxRequestBytes: 1_024, allow: [] },
+    mail: { smtpUrl, from: 'Switchboard <switchboard@example.test>', timeoutMs },
+  };
+}
+
+async function failure(call: Promise<unknown>): Promise<HostApiError> {
+  const outcome = await call.then(
+    (value) => ({ value }),
+    (error: unknown) => ({ error }),
+  );
+  if (!('error' in outcome)) throw new Error(`expected a HostApiError, got ${JSON.stringify(outcome.value)}`);
+  expect(outcome.error).toBeInstanceOf(HostApiError);
+  return outcome.error as HostApiError;
+}
+
+describe('DefaultHostApi.mailSend', () => {
+  let sink: SmtpSink;
+  let api: DefaultHostApi;
+  let logs: HostLogEntry[];
+
+  beforeAll(async () => {
+    sink = await SmtpSink.start();
+  });
+  afterAll(async () => {
+    api.close();
+    await sink.close();
+  });
+  beforeEach(() => {
+    sink.reset();
+    logs = [];
+    api?.close();
+    api = new DefaultHostApi(settings(sink.url()), (entry) => logs.push(entry));
+  });
+
+  it('delivers a message to the SMTP server', async () => {
+    const result = await api.mailSend(
+      {
+        to: ['alice@example.test', 'Bob <bob@example.test>'],
+        cc: 'carol@example.test',
+        bcc: ['audit@example.test'],
+        reply_to: 'support@example.test',
+        subject: 'Invoice #42 paid ✓',
+        text: 'Thanks for your payment.',
+        html: '<p>Thanks for your <b>payment</b>.</p>',
+        headers: { 'X-Switchboard-Event': 'invoice.paid' },
+      },
+      ctx,
+    );
+    expect(result.accepted.sort()).toEqual(['alice@example.test', 'audit@example.test', 'bob@example.test', 'carol@example.test']);
+    expect(result.rejected).toEqual([]);
+    expect(result.response).toMatch(/^250/);
+    expect(result.message_id).toMatch(/^<.+@.+>$/);
+
+    expect(sink.messages).toHaveLength(1);
+    const mail = sink.messages[0]!;
+    expect(mail.subject).toBe('Invoice #42 paid ✓');
+    expect(mail.text.trim()).toBe('Thanks for your payment.');
+    expect(mail.html).toBe('<p>Thanks for your <b>payment</b>.</p>');
+    expect(mail.to).toEqual(['alice@example.test', 'bob@example.test']);
+    expect(mail.cc).toEqual(['carol@example.test']);
+    expect(mail.from).toEqual(['switchboard@example.test']);
+    expect(mail.envelopeFrom).toBe('switchboard@example.test');
+    expect(mail.envelopeTo.sort()).toEqual(['alice@example.test', 'audit@example.test', 'bob@example.test', 'carol@example.test']);
+    expect(mail.headers['x-switchboard-event']).toBe('invoice.paid');
+    expect(mail.headers['reply-to']).toBe('support@example.test');
+    expect(mail.headers.bcc).toBeUndefined();
+    expect(mail.messageId).toBe(result.message_id);
+  });
+
+  it('uses the script sender when given and reuses the transport for the next message', async () => {
+    await api.mailSend({ to: 'a@example.test', from: 'billing@example.test', subject: 'one', text: '1' }, ctx);
+    await api.mailSend({ to: 'b@example.test', subject: 'two', text: '2' }, ctx);
+    expect(sink.messages.map((m) => [m.envelopeFrom, m.subject])).toEqual([
+      ['billing@example.test', 'one'],
+      ['switchboard@example.test', 'two'],
+    ]);
+  });
+
+  it.each([451, 550])('a RCPT refusal %i → smtp_error with that responseCode', async (code) => {
+    sink.rejectRcpt(code);
+    const error = await failure(api.mailSend({ to: 'alice@example.test', subject: 's', text: 't' }, ctx));
+    expect(error.code).toBe('smtp_error');
+    expect(error.data).toEqual({ responseCode: code });
+    expect(error.message).toContain(String(code));
+    expect(sink.messages).toEqual([]);
+  });
+
+  it('a DATA refusal 554 → smtp_error 554', async () => {
+    sink.rejectData(554, 'Spam detected');
+    const error = await failure(api.mailSend({ to: 'alice@example.test', subject: 's', text: 't' }, ctx));
+    expect(error).toMatchObject({ code: 'smtp_error', data: { responseCode: 554 } });
+  });
+
+  it('reports recipients refused among accepted ones in `rejected`', async () => {
+    sink.rejectRcpt(550, 'No such user', (address) => address.startsWith('ghost'));
+    const result = await api.mailSend({ to: ['alice@example.test', 'ghost@example.test'], subject: 's', text: 't' }, ctx);
+    expect(result.accepted).toEqual(['alice@example.test']);
+    expect(result.rejected).toEqual(['ghost@example.test']);
+    expect(sink.messages[0]!.envelopeTo).toEqual(['alice@example.test']);
+  });
+
+  it('connection refused → network_error with a null responseCode', async () => {
+    const refused = new DefaultHostApi(settings(`smtp://127.0.0.1:${await closedPort()}`), () => undefined);
+    await expect(failure(refused.mailSend({ to: 'a@example.test', subject: 's', text: 't' }, ctx))).resolves.toMatchObject({
+      code: 'network_error',
+      data: { responseCode: null },
+    });
+  });
+
+  it('a server that never greets → timeout', async () => {
+    const silent = net.createServer(() => undefined);
+    const held: net.Socket[] = [];
+    silent.on('connection', (socket) => held.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const slow = new DefaultHostApi(settings(`smtp://127.0.0.1:${(silent.address() as AddressInfo).port}`, 300), () => undefined);
+      const started = Date.now();
+      await expect(failure(slow.mailSend({ to: 'a@example.test', subject: 's', text: 't' }, ctx))).resolves.toMatchObject({
+        code: 'timeout',
+        data: { responseCode: null },
+      });
+      expect(Date.now() - started).toBeLessThan(3_000);
+    } finally {
+      for (const socket of held) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  });
+
+  it('not configured → mail_not_configured', async () => {
+    const none = new DefaultHostApi(settings(null), () => undefined);
+    await expect(failure(none.mailSend({ to: 'a@example.test', subject: 's', text: 't' }, ctx))).resolves.toMatchObject({ code: 'mail_not_configured' });
+  });
+
+  describe('with SMTP authentication', () => {
+    let authSink: SmtpSink;
+    beforeAll(async () => {
+      authSink = await SmtpSink.start({ auth: { user: 'mailer', pass: 'correct-horse' } });
+    });
+    afterAll(async () => {
+      await authSink.close();
+    });
+
+    it('logs in with the URL credentials', async () => {
+      const authed = new DefaultHostApi(settings(authSink.url({ user: 'mailer', pass: 'correct-horse' })), () => undefined);
+      await authed.mailSend({ to: 'a@example.test', subject: 'authed', text: 't' }, ctx);
+      expect(authSink.messages.map((m) => m.subject)).toEqual(['authed']);
+    });
+
+    it('a refused login → smtp_error 535, the password nowhere in the error or the log', async () => {
+      const entries: HostLogEntry[] = [];
+      const wrong = new DefaultHostApi(settings(authSink.url({ user: 'mailer', pass: 'Wr0ng-Passw0rd' })), (entry) => entries.push(entry));
+      const error = await failure(wrong.mailSend({ to: 'a@example.test', subject: 's', text: 't' }, ctx));
+      expect(error).toMatchObject({ code: 'smtp_error', data: { responseCode: 535 } });
+      expect(JSON.stringify({ message: error.message, data: error.data, entries })).not.toContain('Wr0ng-Passw0rd');
+    });
+  });
+
+  describe('garbage in', () => {
+    const ok = { to: 'a@example.test', subject: 's', text: 't' };
+    it.each<[string, string, unknown]>([
+      ['a number', 'message', 42],
+      ['null', 'message', null],
+      ['missing to', 'to', { subject: 's', text: 't' }],
+      ['empty to', 'to', { ...ok, to: [] }],
+      ['to without @', 'to', { ...ok, to: 'alice' }],
+      ['to entry not a string', 'to[1]', { ...ok, to: ['a@example.test', 42] }],
+      ['to with CRLF', 'to', { ...ok, to: 'a@example.test\r\nBcc: x@evil.test' }],
+      ['cc not an address', 'cc', { ...ok, cc: {} }],
+      ['from not an address', 'from', { ...ok, from: 'nobody' }],
+      ['missing subject', 'subject', { to: 'a@example.test', text: 't' }],
+      ['subject with a line break', 'subject', { ...ok, subject: 'hi\nBcc: x@evil.test' }],
+      ['no text nor html', 'text', { to: 'a@example.test', subject: 's' }],
+      ['html not a string', 'html', { ...ok, html: 42 }],
+      ['header with CRLF', 'headers.X-A', { ...ok, headers: { 'X-A': 'v\r\nBcc: x@evil.test' } }],
+      ['reserved header', 'headers.Bcc', { ...ok, headers: { Bcc: 'x@evil.test' } }],
+      ['unknown field', 'message.attachments', { ...ok, attachments: [{ path: '/etc/passwd' }] }],
+    ])('%s → invalid_argument naming %s', async (_case, field, message) => {
+      const error = await failure(api.mailSend(message, ctx));
+      expect(error.code).toBe('invalid_argument');
+      expect(error.message.startsWith(`${field}:`)).toBe(true);
+      expect(sink.messages).toEqual([]);
+    });
+  });
+
+  it('logs the outcome at debug level without addresses', async () => {
+    await api.mailSend({ to: 'alice@example.test', subject: 's', text: 't' }, ctx);
+    expect(logs).toEqual([{ level: 'debug', message: 'plugin mail sent', fields: { accepted: 1, rejected: 0, duration_ms: expect.any(Number) }, context: ctx }]);
+  });
+});
