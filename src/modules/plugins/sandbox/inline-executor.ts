@@ -1,0 +1,176 @@
+import type { HostApi } from '../host/host-api.types.js';
+import { PluginInstance } from './plugin-instance.js';
+import { sandboxCrashed, timedOut } from './sandbox-errors.js';
+import type { ExecRequest, PluginScript, SandboxLimits } from './sandbox.types.js';
+
+function hostUnavailable(label: string, fn: string, error: unknown) {
+  return sandboxCrashed(label, fn, `host API unavailable: ${error instanceof Error ? error.message : String(error)}`);
+}
+
+export interface InlineExecutorOptions {
+  limits: SandboxLimits;
+  /** Called once, on first use; the executor closes the host (if it has close()) when it closes. */
+  host: () => HostApi | Promise<HostApi>;
+  /** Loaded instances kept; the least recently used idle ones are disposed beyond this. Default 256. */
+  maxInstances?: number;
+  /** Worker watchdog slot, see PluginInstanceOptions.watch. */
+  watch?: Float64Array | null;
+}
+
+interface Entry {
+  sha256: string;
+  instance: PluginInstance | null;
+  loading: Promise<PluginInstance> | null;
+}
+
+/**
+ * Runs plugin calls on the calling thread: the main thread's fast path, and the engine inside each
+ * sandbox worker. Keeps one loaded instance per script key, reloading when the sha256 changes or
+ * after the instance retired (limit violation).
+ */
+export class InlineExecutor {
+  private readonly entries = new Map<string, Entry>();
+  private readonly maxInstances: number;
+  private host: Promise<HostApi> | null = null;
+  private resolvedHost: HostApi | null = null;
+  private closed = false;
+
+  constructor(private readonly options: InlineExecutorOptions) {
+    this.maxInstances = options.maxInstances ?? 256;
+  }
+
+  /** Resolves with the result as JSON text. */
+  call(request: ExecRequest): Promise<string> {
+    // Always continue from a microtask: QuickJS then starts on a shallow host stack, whatever
+    // depth the caller was at (deep recursion inside WebAssembly uses the host stack too).
+    return this.ready().then(
+      () => this.run(request),
+      (error: unknown) => {
+        throw hostUnavailable(request.script.label, request.fn, error);
+      },
+    );
+  }
+
+  /** Loads `source` in a throwaway instance and lists its functions. */
+  async inspect(source: string, label: string, deadline: number, timeoutMs: number): Promise<string[]> {
+    const host = await this.ready().catch((error: unknown) => {
+      throw hostUnavailable(label, '<load>', error);
+    });
+    const instance = await PluginInstance.load({ label, source, limits: this.options.limits, host, deadline, timeoutMs, watch: this.options.watch });
+    const functions = [...instance.functions];
+    instance.dispose();
+    return functions;
+  }
+
+  /** Drops the instance for `key`; calls in flight on it finish first. */
+  evict(key: string): void {
+    const entry = this.entries.get(key);
+    if (entry === undefined) return;
+    this.entries.delete(key);
+    entry.instance?.retire();
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const loading = [...this.entries.values()].map((entry) => entry.loading).filter((p) => p !== null);
+    for (const entry of this.entries.values()) entry.instance?.dispose('sandbox closed');
+    this.entries.clear();
+    await Promise.allSettled(loading);
+    const host = this.resolvedHost as (HostApi & { close?: () => void }) | null;
+    try {
+      host?.close?.();
+    } catch {
+      // Closing is best effort.
+    }
+  }
+
+  private ready(): Promise<HostApi> {
+    if (this.host === null) {
+      const host = Promise.resolve()
+        .then(() => this.options.host())
+        .then((created) => (this.resolvedHost = created));
+      // A host that failed to build is retried by the next call.
+      host.catch(() => {
+        if (this.host === host) this.host = null;
+      });
+      this.host = host;
+    }
+    return this.host;
+  }
+
+  private run(request: ExecRequest): Promise<string> {
+    const { script, fn, argsJson, deadline, timeoutMs, context } = request;
+    if (this.closed) return Promise.reject(sandboxCrashed(script.label, fn, 'sandbox closed'));
+    if (Date.now() >= deadline) return Promise.reject(timedOut(script.label, fn, timeoutMs, 'queued'));
+    const entry = this.entries.get(script.key);
+    if (entry !== undefined && entry.sha256 === script.sha256 && entry.instance !== null && entry.instance.usable) {
+      // Least recently used order: Map iteration order is insertion order.
+      this.entries.delete(script.key);
+      this.entries.set(script.key, entry);
+      return entry.instance.call(fn, argsJson, deadline, timeoutMs, context);
+    }
+    return this.instanceFor(script, deadline, timeoutMs).then((instance) => instance.call(fn, argsJson, deadline, timeoutMs, context));
+  }
+
+  private instanceFor(script: PluginScript, deadline: number, timeoutMs: number): Promise<PluginInstance> {
+    const existing = this.entries.get(script.key);
+    if (existing !== undefined && existing.sha256 === script.sha256) {
+      if (existing.loading !== null) return existing.loading;
+      if (existing.instance !== null && existing.instance.usable) return Promise.resolve(existing.instance);
+    }
+    if (existing !== undefined) this.evict(script.key);
+
+    const entry: Entry = { sha256: script.sha256, instance: null, loading: null };
+    entry.loading = this.ready()
+      .then((host) =>
+        PluginInstance.load({
+          label: script.label,
+          source: script.source,
+          limits: this.options.limits,
+          host,
+          deadline,
+          timeoutMs,
+          watch: this.options.watch,
+          onRetired: (instance) => {
+            if (entry.instance === instance && this.entries.get(script.key) === entry) this.entries.delete(script.key);
+          },
+        }),
+      )
+      .then(
+        (instance) => {
+          entry.loading = null;
+          if (this.closed) {
+            instance.dispose('sandbox closed');
+          } else if (this.entries.get(script.key) === entry) {
+            entry.instance = instance;
+            this.trim();
+          } else {
+            // Evicted while loading: the calls already waiting start first (microtasks), then it goes.
+            setImmediate(() => instance.retire());
+          }
+          return instance;
+        },
+        (error: unknown) => {
+          if (this.entries.get(script.key) === entry) this.entries.delete(script.key);
+          throw error;
+        },
+      );
+    this.entries.set(script.key, entry);
+    return entry.loading;
+  }
+
+  private trim(): void {
+    if (this.entries.size <= this.maxInstances) return;
+    for (const [key, entry] of this.entries) {
+      if (this.entries.size <= this.maxInstances) return;
+      if (entry.instance === null || entry.instance.busy) continue;
+      this.entries.delete(key);
+      entry.instance.dispose();
+    }
+  }
+}

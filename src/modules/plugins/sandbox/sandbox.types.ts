@@ -1,0 +1,84 @@
+import type { HostApi, HostApiSettings, HostLogSink } from '../host/host-api.types.js';
+
+/** Per-call resource limits; defaults come from config (PLUGIN_TIMEOUT_MS, PLUGIN_MEMORY_MB ...). */
+export interface SandboxLimits {
+  /** Wall-clock budget of one call, including time spent awaiting host promises. */
+  timeoutMs: number;
+  /** Heap of one loaded plugin instance (enforced as the cap of its own WebAssembly memory). */
+  memoryBytes: number;
+  /** QuickJS stack; values above 256 KB are clamped (deeper recursion overflows the host stack). */
+  stackBytes: number;
+  /** Largest accepted result, as serialised JSON. */
+  maxResultBytes: number;
+}
+
+/** One plugin script as the caller knows it. */
+export interface PluginScript {
+  /** Cache key: an interface id, or "plugin:<type>/<id>" for scan-level calls. */
+  key: string;
+  /** For messages and log context, e.g. "notifier/webhook". */
+  label: string;
+  source: string;
+  /** sha256 of `source`: a changed hash reloads the instance and resets its tier history. */
+  sha256: string;
+}
+
+export interface SandboxCallContext {
+  interfaceId: string | null;
+  traceId: string | null;
+}
+
+export interface SandboxCallRequest {
+  script: PluginScript;
+  fn: string;
+  config: unknown;
+  params: unknown;
+  /** Overrides limits.timeoutMs for this call. */
+  timeoutMs?: number;
+  context: SandboxCallContext;
+}
+
+export type SandboxTier = 'inline' | 'worker';
+export type SandboxTierMode = SandboxTier | 'adaptive';
+
+/** An ES module exporting a class constructed as `new Export(settings, sink)` that implements HostApi. */
+export interface HostModuleRef {
+  url: string;
+  exportName: string;
+}
+
+export type HostFactory = (settings: HostApiSettings, sink: HostLogSink) => HostApi;
+
+export interface SandboxPoolOptions {
+  limits: SandboxLimits;
+  host: HostApiSettings;
+  /** Receives the plugin log entries of both tiers (worker entries are posted back to this thread). */
+  logSink: HostLogSink;
+  /** Worker threads of the worker tier; default 2. */
+  workers?: number;
+  /** 'adaptive' (default) starts every script in a worker and promotes well-behaved ones. */
+  tier?: SandboxTierMode;
+  /** Consecutive clean worker calls before a script is promoted to the inline tier; default 20. */
+  promoteAfter?: number;
+  /** How long past a call's deadline a silent worker is given before it is terminated; default 1000. */
+  graceMs?: number;
+  /** Host implementation loaded by each worker; default DefaultHostApi from ../host/host-api.js. */
+  hostModule?: HostModuleRef;
+  /** Host for the inline tier; default: constructed from hostModule on this thread. */
+  createHost?: HostFactory;
+  /** Loaded instances kept per thread (least recently used are disposed first); default 256. */
+  maxInstances?: number;
+}
+
+/**
+ * A call as an executor sees it: arguments already JSON, an absolute deadline (epoch ms, the same
+ * clock on every thread), the result returned as JSON text. Structured-cloneable.
+ */
+export interface ExecRequest {
+  script: PluginScript;
+  fn: string;
+  argsJson: string;
+  deadline: number;
+  timeoutMs: number;
+  context: SandboxCallContext;
+}

@@ -1,0 +1,205 @@
+import { Worker } from 'node:worker_threads';
+import type { AppError } from '../../../common/errors/app-error.js';
+import type { HostApiSettings, HostLogSink } from '../host/host-api.types.js';
+import { fromWireError, sandboxCrashed, timedOut } from './sandbox-errors.js';
+import type { FromWorker, SandboxWorkerData, ToWorker } from './sandbox-wire.types.js';
+import type { ExecRequest, HostModuleRef, SandboxLimits } from './sandbox.types.js';
+
+export interface WorkerExecutorOptions {
+  limits: SandboxLimits;
+  host: HostApiSettings;
+  hostModule: HostModuleRef;
+  logSink: HostLogSink;
+  workers: number;
+  graceMs: number;
+  maxInstances: number;
+}
+
+interface Pending {
+  label: string;
+  fn: string;
+  deadline: number;
+  timeoutMs: number;
+  timer: NodeJS.Timeout;
+  resolve(value: string | string[]): void;
+  reject(error: AppError): void;
+}
+
+interface Slot {
+  worker: Worker;
+  pending: Map<number, Pending>;
+  /** Deadline in force while the worker is inside QuickJS, else 0 (written by the worker). */
+  watch: Float64Array;
+  /** Script keys sent to this worker, to keep a script on the worker that has it loaded. */
+  keys: Set<string>;
+  dead: boolean;
+}
+
+/**
+ * Runs plugin calls in a small pool of worker threads, each with its own engine and HostApi.
+ *
+ * The worker enforces deadlines itself; this side is the hard backstop for what QuickJS's interrupt
+ * handler cannot stop in time. A call unanswered at deadline + grace gets its worker checked: if the
+ * worker is inside QuickJS past the deadline it is running under (+ grace), or not answering at all,
+ * it is terminated and replaced. The overdue call fails with plugins.timeout; the other calls on that
+ * worker fail with plugins.sandbox_crashed and are not retried (a plugin call may have had side
+ * effects, e.g. an HTTP request already sent). A worker merely busy with another call still inside its
+ * own deadline is given until that deadline instead (queued calls are not blamed on the plugin).
+ */
+export class WorkerExecutor {
+  private readonly slots: Slot[] = [];
+  private nextId = 1;
+  private closed = false;
+  private replaced = 0;
+
+  constructor(private readonly options: WorkerExecutorOptions) {}
+
+  /** Workers terminated and replaced so far (after a stuck call or a worker crash). */
+  get replacements(): number {
+    return this.replaced;
+  }
+
+  call(request: ExecRequest): Promise<string> {
+    const slot = this.pick(request.script.key);
+    slot.keys.add(request.script.key);
+    return this.send<string>(slot, { t: 'call', id: 0, request }, request.script.label, request.fn, request.deadline, request.timeoutMs);
+  }
+
+  inspect(source: string, label: string, deadline: number, timeoutMs: number): Promise<string[]> {
+    return this.send<string[]>(this.pick(null), { t: 'inspect', id: 0, source, label, deadline, timeoutMs }, label, '<load>', deadline, timeoutMs);
+  }
+
+  evict(key: string): void {
+    for (const slot of this.slots) {
+      if (!slot.keys.delete(key)) continue;
+      this.post(slot, { t: 'evict', key });
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const slots = this.slots.splice(0);
+    for (const slot of slots) this.fail(slot, null, 'sandbox closed');
+    await Promise.allSettled(slots.map((slot) => slot.worker.terminate()));
+  }
+
+  private send<T extends string | string[]>(
+    slot: Slot,
+    message: ToWorker & { id: number },
+    label: string,
+    fn: string,
+    deadline: number,
+    timeoutMs: number,
+  ): Promise<T> {
+    if (this.closed) return Promise.reject(sandboxCrashed(label, fn, 'sandbox closed'));
+    const id = this.nextId++;
+    message.id = id;
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => this.overdue(slot, id), Math.max(0, deadline + this.options.graceMs - Date.now()));
+      slot.pending.set(id, { label, fn, deadline, timeoutMs, timer, resolve: resolve as (value: string | string[]) => void, reject });
+      this.post(slot, message);
+    });
+  }
+
+  private post(slot: Slot, message: ToWorker): void {
+    try {
+      slot.worker.postMessage(message);
+    } catch {
+      this.crashed(slot, 'worker unreachable');
+    }
+  }
+
+  /** Least loaded worker; among equals, the one that already has the script loaded. */
+  private pick(key: string | null): Slot {
+    while (this.slots.length < this.options.workers) this.slots.push(this.spawn());
+    let best = this.slots[0]!;
+    for (const slot of this.slots) {
+      const load = slot.pending.size;
+      const bestLoad = best.pending.size;
+      if (load < bestLoad || (load === bestLoad && key !== null && slot.keys.has(key) && !best.keys.has(key))) best = slot;
+    }
+    return best;
+  }
+
+  private spawn(): Slot {
+    const watchBuffer = new SharedArrayBuffer(Float64Array.BYTES_PER_ELEMENT);
+    const data: SandboxWorkerData = {
+      limits: this.options.limits,
+      host: this.options.host,
+      hostModule: this.options.hostModule,
+      maxInstances: this.options.maxInstances,
+      watch: watchBuffer,
+    };
+    const worker = new Worker(new URL('./sandbox.worker.js', import.meta.url), { workerData: data });
+    // Idle workers must not keep the process alive; a call in flight does, through its timer.
+    worker.unref();
+    const slot: Slot = { worker, pending: new Map(), watch: new Float64Array(watchBuffer), keys: new Set(), dead: false };
+    worker.on('message', (message: FromWorker) => this.receive(slot, message));
+    worker.on('error', () => this.crashed(slot, 'worker failed'));
+    worker.on('exit', () => this.crashed(slot, 'worker exited'));
+    return slot;
+  }
+
+  private receive(slot: Slot, message: FromWorker): void {
+    if (message.t === 'log') {
+      try {
+        this.options.logSink(message.entry);
+      } catch {
+        // The sink is the log; nothing better to do.
+      }
+      return;
+    }
+    if (slot.dead) return;
+    const pending = slot.pending.get(message.id);
+    if (pending === undefined) return;
+    slot.pending.delete(message.id);
+    clearTimeout(pending.timer);
+    if (message.t === 'ok') pending.resolve(message.value);
+    else pending.reject(fromWireError(message.error));
+  }
+
+  private overdue(slot: Slot, id: number): void {
+    const pending = slot.pending.get(id);
+    if (pending === undefined || slot.dead) return;
+    const runningUnder = slot.watch[0] ?? 0;
+    const now = Date.now();
+    const grace = this.options.graceMs;
+    if (runningUnder > 0 && now < runningUnder + grace) {
+      // Busy with a call still inside its own budget: ours is queued behind it, not stuck.
+      pending.timer = setTimeout(() => this.overdue(slot, id), runningUnder + grace - now + 1);
+      return;
+    }
+    this.replace(slot);
+    this.fail(slot, id, 'worker terminated after a call overran its deadline');
+  }
+
+  private crashed(slot: Slot, why: string): void {
+    if (slot.dead) return;
+    this.replace(slot);
+    this.fail(slot, null, why);
+  }
+
+  /** Takes `slot` out of service; a fresh worker is spawned on the next call. */
+  private replace(slot: Slot): void {
+    if (slot.dead) return;
+    slot.dead = true;
+    const index = this.slots.indexOf(slot);
+    if (index >= 0) this.slots.splice(index, 1);
+    if (!this.closed) this.replaced++;
+    void slot.worker.terminate().catch(() => undefined);
+  }
+
+  private fail(slot: Slot, culprit: number | null, why: string): void {
+    slot.dead = true;
+    for (const [id, pending] of slot.pending) {
+      clearTimeout(pending.timer);
+      pending.reject(
+        id === culprit
+          ? timedOut(pending.label, pending.fn, pending.timeoutMs, 'running')
+          : sandboxCrashed(pending.label, pending.fn, why),
+      );
+    }
+    slot.pending.clear();
+  }
+}
