@@ -12,6 +12,9 @@ const common = {
 
 export default {
   maxWorkers: 2,
+  // A fresh worker process per test file: QuickJS loads its WebAssembly through dynamic imports,
+  // which Jest's VM-module runtime fails to link a second time in the same worker.
+  workerIdleMemoryLimit: '1KB',
   testTimeout: 60_000,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.js'] },

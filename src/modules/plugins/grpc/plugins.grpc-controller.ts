@@ -1,26 +1,29 @@
 import { Controller } from '@nestjs/common';
 import { GrpcMethod } from '@nestjs/microservices';
 import { AdminOnly } from '../../../common/auth/access.decorator.js';
-import { AppError } from '../../../common/errors/app-error.js';
+import { PluginDefinitionsService } from '../plugin-definitions.service.js';
+import { toPluginDef, type PluginDefMessage } from './plugins.grpc-mapper.js';
 
 const SERVICE = 'IntegrationService';
 
-function notYet(rpc: string): never {
-  throw AppError.notImplemented(`rustbill.integration.IntegrationService/${rpc}`, 'arrives with the plugins issue');
-}
-
-/** The IntegrationService RPCs that read plugin definitions only (seed 001): ListPlugins, GetPlugin. */
+/**
+ * The IntegrationService RPCs that read plugin definitions only (seed 001). ListPlugins lists the
+ * definitions that can be instantiated (valid, file present); GetPlugin returns any definition.
+ */
 @Controller()
 export class PluginsGrpcController {
+  constructor(private readonly definitions: PluginDefinitionsService) {}
+
   @AdminOnly()
   @GrpcMethod(SERVICE, 'ListPlugins')
-  listPlugins(): never {
-    notYet('ListPlugins');
+  async listPlugins(request: { plugin_type?: string }): Promise<{ plugins: PluginDefMessage[] }> {
+    const plugins = await this.definitions.list({ pluginType: request.plugin_type, usableOnly: true });
+    return { plugins: plugins.map(toPluginDef) };
   }
 
   @AdminOnly()
   @GrpcMethod(SERVICE, 'GetPlugin')
-  getPlugin(): never {
-    notYet('GetPlugin');
+  async getPlugin(request: { id: string }): Promise<{ plugin: PluginDefMessage }> {
+    return { plugin: toPluginDef(await this.definitions.get(request.id)) };
   }
 }

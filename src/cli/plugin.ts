@@ -1,0 +1,107 @@
+import { readFileSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
+import { ConfigError, loadConfig, type AppConfig } from '../config/app-config.js';
+import { AppError } from '../common/errors/app-error.js';
+import { JsonSchemaValidator } from '../modules/plugins/json-schema.js';
+import { isPluginType, PLUGIN_TYPES, REQUIRED_FUNCTIONS, type PluginType } from '../modules/plugins/plugin-contract.js';
+import { PluginConfigService } from '../modules/plugins/plugin-config.service.js';
+import { PluginInspector } from '../modules/plugins/plugin-inspector.js';
+import { assertContractResult } from '../modules/plugins/result-check.js';
+import { SandboxPool } from '../modules/plugins/sandbox/sandbox-pool.js';
+import { hostSettings } from '../modules/plugins/plugin-sandbox.factory.js';
+import { fail, parseFlags } from './cli-args.js';
+
+const USAGE = `usage:
+  npm run plugin -- check <file> [--type <plugin_type>]
+  npm run plugin -- call <file> <function> [--config '<json>'] [--params '<json>'] [--type <plugin_type>]
+
+<file> is plugins/<plugin_type>/<plugin_id>.js (or pass --type). Runs in the same sandbox, with the
+same limits and host API as the server (PLUGIN_* and SMTP_* variables apply; local targets need
+PLUGIN_HTTP_ALLOW). Plugin log lines go to stderr, the result to stdout.`;
+
+/** The plugin author's tool: validate a script against the contract, or run one function. */
+async function main(): Promise<void> {
+  const { positional, flags } = parseFlags(process.argv.slice(2));
+  const [command, file, fn] = positional;
+  if (!command || !file || (command === 'call' && !fn) || !['check', 'call'].includes(command)) fail(USAGE);
+
+  let config: AppConfig;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) fail(err.message);
+    throw err;
+  }
+  const path = resolve(file);
+  const pluginType = flags.get('type') ?? basename(dirname(path));
+  if (!isPluginType(pluginType)) fail(`cannot tell the plugin type from ${file}: put it in a ${PLUGIN_TYPES.join(' | ')} directory or pass --type`);
+  const pluginId = basename(path).replace(/\.js$/, '');
+  let source: string;
+  try {
+    source = readFileSync(path, 'utf8');
+  } catch (err) {
+    fail(`cannot read ${file}: ${(err as Error).message}`);
+  }
+
+  const sandbox = new SandboxPool({
+    limits: { timeoutMs: config.plugins.timeoutMs, memoryBytes: config.plugins.memoryBytes, stackBytes: config.plugins.stackBytes, maxResultBytes: config.plugins.maxResultBytes },
+    host: hostSettings(config),
+    logSink: (entry) => process.stderr.write(`[plugin ${entry.level}] ${entry.message}${Object.keys(entry.fields).length ? ' ' + JSON.stringify(entry.fields) : ''}\n`),
+    workers: 1,
+    tier: 'worker',
+  });
+  const schemas = new JsonSchemaValidator();
+  try {
+    const scanned = await new PluginInspector(sandbox, schemas).inspect(pluginType as PluginType, pluginId, source);
+    if (command === 'check') {
+      printCheck(pluginType as PluginType, scanned);
+      process.exitCode = scanned.valid ? 0 : 1;
+      return;
+    }
+    if (!scanned.valid) fail(`${pluginType}/${pluginId} is invalid: ${scanned.invalidReason}`);
+    if (!scanned.functions.includes(fn)) fail(`${pluginType}/${pluginId} has no function ${fn}(); it defines ${scanned.functions.join(', ')}`);
+
+    const configs = new PluginConfigService(schemas);
+    const pluginConfig = configs.parse(flags.get('config') ?? '{}', '--config');
+    const params = configs.parse(flags.get('params') ?? '{}', '--params');
+    if (!fn.startsWith('admin_')) configs.validate(scanned.configSchema ?? {}, pluginConfig);
+    const result = await sandbox.call({
+      script: { key: `cli:${pluginType}/${pluginId}`, label: `${pluginType}/${pluginId}`, source, sha256: scanned.sha256 },
+      fn,
+      config: pluginConfig,
+      params,
+      context: { interfaceId: null, traceId: null },
+    });
+    assertContractResult(schemas, `${pluginType}/${pluginId}`, fn, result);
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  } catch (err) {
+    if (err instanceof AppError) {
+      process.stderr.write(`${err.code}: ${err.message}\n`);
+      process.exitCode = 1;
+      return;
+    }
+    throw err;
+  } finally {
+    await sandbox.close();
+  }
+}
+
+function printCheck(pluginType: PluginType, scanned: Awaited<ReturnType<PluginInspector['inspect']>>): void {
+  const lines = [
+    `${pluginType}/${scanned.pluginId}: ${scanned.valid ? 'valid' : 'INVALID'}`,
+    ...(scanned.valid ? [] : [`  reason:     ${scanned.invalidReason}`]),
+    `  version:    ${scanned.version}`,
+    `  sha256:     ${scanned.sha256}`,
+    `  functions:  ${scanned.functions.join(', ') || '(none)'}`,
+    `  required:   ${REQUIRED_FUNCTIONS[pluginType].join(', ')}`,
+    `  admin page: ${scanned.hasAdminPage ? 'yes' : 'no'}`,
+    ...(scanned.channel ? [`  channel:    ${scanned.channel}`] : []),
+    ...(scanned.configSchema ? [`  config:     ${JSON.stringify(scanned.configSchema)}`] : []),
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

@@ -1,0 +1,22 @@
+import { AppError } from '../errors/app-error.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Input checks shared by every service; each failure names the field as the contract spells it. */
+export function requireUuid(value: unknown, field: string): string {
+  if (typeof value !== 'string' || value === '') throw AppError.invalidField(field, 'is required');
+  if (!UUID.test(value)) throw AppError.invalidField(field, `must be a UUID, got "${truncate(value)}"`);
+  return value.toLowerCase();
+}
+
+export function optionalOneOf<T extends string>(value: unknown, allowed: readonly T[], field: string): T | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
+    throw AppError.invalidField(field, `must be one of ${allowed.join(', ')}, got "${truncate(String(value))}"`);
+  }
+  return value as T;
+}
+
+function truncate(value: string, max = 64): string {
+  return value.length > max ? `${value.slice(0, max)}…` : value;
+}
