@@ -47,6 +47,12 @@ function send() { return { outcome: "skipped" }; }
 function create_payment(config, params) { return { foo: 1 }; }
 function verify_callback(config, params) { return { valid: "yes" }; }
 `,
+  'gateway/stateful.js': `${COMMON}
+let calls = 0;
+function create_payment(config, params) { return { instructions: "pay" }; }
+function verify_callback(config, params) { return { valid: false }; }
+function admin_count(config, params) { calls += 1; return calls; }
+`,
   'gateway/README.md': 'not a script',
   'junk/whatever.js': 'function x() {}',
 };
@@ -98,7 +104,7 @@ describe('plugins: scanner, definitions, runtime', () => {
   it('ListPlugins lists the usable definitions as PluginDef', async () => {
     const { response, error } = await client.call<{ plugins: any[] }>('IntegrationService', 'ListPlugins', {}, app.tokens.admin);
     expect(error).toBeUndefined();
-    expect(response!.plugins.map((p) => `${p.plugin_type}/${p.plugin_id}`)).toEqual(['gateway/bad_result', 'notifier/echo', 'notifier/looper']);
+    expect(response!.plugins.map((p) => `${p.plugin_type}/${p.plugin_id}`)).toEqual(['gateway/bad_result', 'gateway/stateful', 'notifier/echo', 'notifier/looper']);
     const echo = response!.plugins.find((p) => p.plugin_id === 'echo');
     expect(echo).toEqual({
       id: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-/),
@@ -113,7 +119,7 @@ describe('plugins: scanner, definitions, runtime', () => {
 
   it('ListPlugins filters by plugin_type, and an unknown type is InvalidArgument naming the field', async () => {
     const gateways = await client.call<{ plugins: any[] }>('IntegrationService', 'ListPlugins', { plugin_type: 'gateway' }, app.tokens.admin);
-    expect(gateways.response!.plugins.map((p) => p.plugin_id)).toEqual(['bad_result']);
+    expect(gateways.response!.plugins.map((p) => p.plugin_id)).toEqual(['bad_result', 'stateful']);
     const bogus = await client.call('IntegrationService', 'ListPlugins', { plugin_type: 'provider' }, app.tokens.admin);
     expect(bogus.error?.code).toBe(grpc.status.INVALID_ARGUMENT);
     expect(errorCodeOf(bogus.error)).toBe('common.validation_failed');
@@ -135,7 +141,7 @@ describe('plugins: scanner, definitions, runtime', () => {
   it('GraphQL shows every definition with validity, the reason, and the functions found', async () => {
     const all = await listAll();
     const byKey = Object.fromEntries(all.map((p) => [`${p.pluginType}/${p.pluginId}`, p]));
-    expect(Object.keys(byKey).sort()).toEqual(['gateway/bad_result', 'notifier/bad_version', 'notifier/broken_syntax', 'notifier/echo', 'notifier/looper', 'notifier/missing']);
+    expect(Object.keys(byKey).sort()).toEqual(['gateway/bad_result', 'gateway/stateful', 'notifier/bad_version', 'notifier/broken_syntax', 'notifier/echo', 'notifier/looper', 'notifier/missing']);
     expect(byKey['notifier/echo']).toMatchObject({ valid: true, invalidReason: null, channel: 'webhook', functions: ['channel', 'config_schema', 'health_check', 'send', 'supported_events', 'version'] });
     expect(byKey['notifier/broken_syntax']).toMatchObject({ valid: false, invalidReason: expect.stringMatching(/syntax|expecting/i) });
     expect(byKey['notifier/missing']).toMatchObject({ valid: false, invalidReason: 'missing required functions for a notifier: channel, supported_events, send' });
@@ -189,6 +195,15 @@ describe('plugins: scanner, definitions, runtime', () => {
     ]);
     expect(looping).toMatch(/^plugins\.timeout/);
     expect(fine).toEqual({ outcome: 'success', provider_message_id: 'v1-n-2' });
+  });
+
+  it('keeps one loaded instance per interface until evict() drops it', async () => {
+    const stateful = await find('gateway/stateful');
+    const count = (interfaceId: string) => runtime().call({ pluginDefId: stateful.id, interfaceId, fn: 'admin_count', config: {} });
+    const [a, b] = ['0192a123-0000-7000-8000-00000000000a', '0192a123-0000-7000-8000-00000000000b'];
+    expect([await count(a), await count(a), await count(b)]).toEqual([1, 2, 1]);
+    runtime().evict(a);
+    expect([await count(a), await count(b)]).toEqual([1, 2]);
   });
 
   it('refuses invalid definitions and unknown functions', async () => {
