@@ -1,3 +1,5 @@
+import { ConfigError, loadConfig, type AppConfig } from '../config/app-config.js';
+
 /** Minimal `--flag value` / `--flag=value` parsing for the project's small CLIs. */
 export function parseFlags(argv: string[]): { positional: string[]; flags: Map<string, string> } {
   const positional: string[] = [];
@@ -23,4 +25,14 @@ export function parseFlags(argv: string[]): { positional: string[]; flags: Map<s
 export function fail(message: string): never {
   process.stderr.write(`${message}\n`);
   process.exit(2);
+}
+
+/** The configuration from the environment; bad variables end the CLI with the listed problems. */
+export function loadConfigOrExit(): AppConfig {
+  try {
+    return loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) fail(err.message);
+    throw err;
+  }
 }

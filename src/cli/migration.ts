@@ -1,13 +1,13 @@
 import { writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { DataSource } from 'typeorm';
-import { ConfigError, loadConfig, type AppConfig } from '../config/app-config.js';
+import type { AppConfig } from '../config/app-config.js';
 import { DIST_ROOT, PROJECT_ROOT } from '../config/paths.js';
 import { dataSourceOptions } from '../common/database/data-source-options.js';
 import { startEmbeddedPostgres } from '../common/database/embedded-postgres.js';
 import { runMigrationsLocked } from '../common/database/migrator.js';
 import { createScratchDatabase } from '../common/database/scratch-database.js';
-import { fail, parseFlags } from './cli-args.js';
+import { fail, loadConfigOrExit, parseFlags } from './cli-args.js';
 
 /**
  * npm run migration:run                    apply pending migrations (DATABASE_URL, else the embedded database in DATA_DIR)
@@ -24,13 +24,7 @@ const ENTITIES_GLOB = join(DIST_ROOT, 'src', 'modules', '**', '*.entity.js');
 async function main(): Promise<void> {
   const { positional } = parseFlags(process.argv.slice(2));
   const [command, name] = positional;
-  let config: AppConfig;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) fail(err.message);
-    throw err;
-  }
+  const config = loadConfigOrExit();
 
   switch (command) {
     case 'run':

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
-import { ConfigError, loadConfig, type AppConfig } from '../config/app-config.js';
 import { AppError } from '../common/errors/app-error.js';
 import { JsonSchemaValidator } from '../modules/plugins/json-schema.js';
 import { isPluginType, PLUGIN_TYPES, REQUIRED_FUNCTIONS, type PluginType } from '../modules/plugins/plugin-contract.js';
@@ -9,7 +8,7 @@ import { PluginInspector } from '../modules/plugins/plugin-inspector.js';
 import { assertContractResult } from '../modules/plugins/result-check.js';
 import { SandboxPool } from '../modules/plugins/sandbox/sandbox-pool.js';
 import { hostSettings } from '../modules/plugins/plugin-sandbox.factory.js';
-import { fail, parseFlags } from './cli-args.js';
+import { fail, loadConfigOrExit, parseFlags } from './cli-args.js';
 
 const USAGE = `usage:
   npm run plugin -- check <file> [--type <plugin_type>]
@@ -25,13 +24,7 @@ async function main(): Promise<void> {
   const [command, file, fn] = positional;
   if (!command || !file || (command === 'call' && !fn) || !['check', 'call'].includes(command)) fail(USAGE);
 
-  let config: AppConfig;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) fail(err.message);
-    throw err;
-  }
+  const config = loadConfigOrExit();
   const path = resolve(file);
   const pluginType = flags.get('type') ?? basename(dirname(path));
   if (!isPluginType(pluginType)) fail(`cannot tell the plugin type from ${file}: put it in a ${PLUGIN_TYPES.join(' | ')} directory or pass --type`);

@@ -1,8 +1,7 @@
-import { ConfigError, loadConfig } from '../config/app-config.js';
 import { resolveJwtSecret } from '../common/auth/jwt-secret.js';
 import { ROLES, type Role } from '../common/auth/caller.js';
 import { TokenService } from '../common/auth/token.service.js';
-import { fail, parseFlags } from './cli-args.js';
+import { fail, loadConfigOrExit, parseFlags } from './cli-args.js';
 
 /**
  * npm run token -- --role admin [--sub alice] [--permissions notif.read_template,notif.send_manual]
@@ -17,13 +16,7 @@ async function main(): Promise<void> {
   const permissions = flags.get('permissions')?.split(',').map((p) => p.trim()).filter(Boolean);
   const expiresIn = flags.get('expires-in') ?? '12h';
 
-  let config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) fail(err.message);
-    throw err;
-  }
+  const config = loadConfigOrExit();
   const tokens = new TokenService(resolveJwtSecret(config).secret);
   const token = await tokens.sign(
     { sub: flags.get('sub') ?? `${role}-cli`, role: role as Role, permissions },

@@ -19,19 +19,7 @@ export interface PluginDefinition {
 }
 
 /** What a scan found in one file, ready to be stored. */
-export interface ScannedPlugin {
-  pluginType: PluginType;
-  pluginId: string;
-  version: string;
-  source: string;
-  sha256: string;
-  functions: string[];
-  hasAdminPage: boolean;
-  configSchema: Record<string, unknown> | null;
-  channel: string | null;
-  valid: boolean;
-  invalidReason: string | null;
-}
+export type ScannedPlugin = Omit<PluginDefinition, 'id' | 'available' | 'createdAt' | 'updatedAt'> & { source: string };
 
 export interface ScanReport {
   /** "<type>/<id>" of definitions added or changed by this scan. */
