@@ -48,9 +48,9 @@ export class PluginConfigService {
   }
 
   /** Every secret string value set in the config, for scrubbing text (logs, errors). */
-  secretValues(schema: Schema, config: Json): string[] {
+  secretValues(schema: Schema, config: unknown): string[] {
     const found: string[] = [];
-    mapSecrets(schema, config, (value) => {
+    mapSecrets(schema, config as Json, (value) => {
       if (typeof value === 'string' && value.length >= 4) found.push(value);
       return value;
     });

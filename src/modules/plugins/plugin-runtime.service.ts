@@ -74,9 +74,7 @@ export class PluginRuntime implements OnModuleDestroy {
     }
 
     const key = request.interfaceId ?? `plugin:${definition.id}`;
-    if (definition.configSchema && isJsonValue(request.config)) {
-      this.scrubber.set(key, this.configs.secretValues(definition.configSchema, request.config));
-    }
+    if (definition.configSchema) this.scrubber.set(key, this.configs.secretValues(definition.configSchema, request.config));
     let result: unknown;
     try {
       result = await this.sandbox.call({
@@ -129,10 +127,4 @@ export class PluginRuntime implements OnModuleDestroy {
     }
     return loaded;
   }
-}
-
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-
-function isJsonValue(value: unknown): value is Json {
-  return value !== undefined;
 }

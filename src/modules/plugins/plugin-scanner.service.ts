@@ -43,6 +43,8 @@ export class PluginScanner implements OnApplicationBootstrap, OnModuleDestroy {
   private pending: Promise<ScanReport> | null = null;
   private tail: Promise<unknown> = Promise.resolve();
   private stopped = false;
+  /** The version of each file this process last scanned, so its runtime hears of every change once. */
+  private readonly seen = new Map<string, { id: string; sha256: string }>();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -84,8 +86,8 @@ export class PluginScanner implements OnApplicationBootstrap, OnModuleDestroy {
   private async scanOnce(): Promise<ScanReport> {
     const report: ScanReport = { changed: [], removed: [], invalid: [], ignored: [] };
     const files = await this.listFiles(report);
-    const known = await this.repository.availableHashes();
-    const changedIds: string[] = [];
+    const known = await this.repository.availableDefinitions();
+    const changedIds = new Set<string>();
 
     for (const file of files) {
       const key = `${file.pluginType}/${file.pluginId}`;
@@ -96,22 +98,37 @@ export class PluginScanner implements OnApplicationBootstrap, OnModuleDestroy {
         report.ignored.push({ file: file.path, reason: `cannot be read: ${(err as Error).message}` });
         continue;
       }
-      if (known.get(key) === sha256(source)) continue;
-      const scanned = await this.inspector.inspect(file.pluginType, file.pluginId, source);
-      if (!scanned.valid) report.invalid.push({ plugin: key, reason: scanned.invalidReason ?? 'invalid' });
-      changedIds.push(await this.repository.upsert(scanned));
-      report.changed.push(key);
+      const hash = sha256(source);
+      const stored = known.get(key);
+      let id: string;
+      if (stored?.sha256 === hash) {
+        id = stored.id;
+      } else {
+        const scanned = await this.inspector.inspect(file.pluginType, file.pluginId, source);
+        if (!scanned.valid) report.invalid.push({ plugin: key, reason: scanned.invalidReason ?? 'invalid' });
+        id = await this.repository.upsert(scanned);
+        report.changed.push(key);
+      }
+      // Another replica may have stored this version first: what matters to this process's runtime
+      // is whether it has seen this version yet.
+      if (this.seen.get(key)?.sha256 !== hash) changedIds.add(id);
+      this.seen.set(key, { id, sha256: hash });
     }
 
     const present = new Set(files.map((f) => `${f.pluginType}/${f.pluginId}`));
     const gone = [...known.keys()].filter((key) => !present.has(key));
     if (gone.length > 0) {
-      changedIds.push(...(await this.repository.markUnavailable(gone)));
+      await this.repository.markUnavailable(gone);
       report.removed.push(...gone);
     }
+    for (const [key, entry] of this.seen) {
+      if (present.has(key)) continue;
+      changedIds.add(entry.id);
+      this.seen.delete(key);
+    }
 
-    if (changedIds.length > 0) {
-      this.events.emit(PLUGINS_CHANGED, { definitionIds: changedIds } satisfies PluginsChangedEvent);
+    if (changedIds.size > 0) {
+      this.events.emit(PLUGINS_CHANGED, { definitionIds: [...changedIds] } satisfies PluginsChangedEvent);
     }
     if (report.changed.length || report.removed.length) {
       this.logger.info({ changed: report.changed, removed: report.removed, invalid: report.invalid }, 'plugin definitions updated');

@@ -34,10 +34,10 @@ export class PluginRepository {
     return row ? { source: row.source, sha256: row.sha256 } : null;
   }
 
-  /** (type, id) → sha256 of every available definition, to skip unchanged files on a scan. */
-  async availableHashes(): Promise<Map<string, string>> {
-    const rows = await this.plugins.find({ where: { available: true }, select: { pluginType: true, pluginId: true, sha256: true } });
-    return new Map(rows.map((r) => [`${r.pluginType}/${r.pluginId}`, r.sha256]));
+  /** "<type>/<id>" → id and sha256 of every available definition, to skip unchanged files on a scan. */
+  async availableDefinitions(): Promise<Map<string, { id: string; sha256: string }>> {
+    const rows = await this.plugins.find({ where: { available: true }, select: { id: true, pluginType: true, pluginId: true, sha256: true } });
+    return new Map(rows.map((r) => [`${r.pluginType}/${r.pluginId}`, { id: r.id, sha256: r.sha256 }]));
   }
 
   /**
