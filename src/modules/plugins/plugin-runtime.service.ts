@@ -112,11 +112,7 @@ export class PluginRuntime implements OnModuleDestroy {
   private async load(id: string): Promise<LoadedDefinition> {
     let pending = this.definitions.get(id);
     if (!pending) {
-      pending = (async () => {
-        const definition = await this.repository.findById(id);
-        const script = definition ? await this.repository.findSource(id) : null;
-        return definition && script ? { definition, source: script.source } : null;
-      })();
+      pending = this.repository.findWithSource(id);
       this.definitions.set(id, pending);
       pending.catch(() => this.definitions.delete(id));
     }

@@ -7,6 +7,24 @@ import type { PluginType } from './plugin-contract.js';
 import { PluginEntity } from './plugin.entity.js';
 import type { PluginDefinition, ScannedPlugin } from './plugins.types.js';
 
+/** Every column but the script text: lists and reads of definitions do not need it. */
+const WITHOUT_SOURCE = {
+  id: true,
+  pluginType: true,
+  pluginId: true,
+  version: true,
+  sha256: true,
+  functions: true,
+  hasAdminPage: true,
+  configSchema: true,
+  channel: true,
+  valid: true,
+  invalidReason: true,
+  available: true,
+  createdAt: true,
+  updatedAt: true,
+} as const;
+
 /** The only place that queries the plugins table. */
 @Injectable()
 export class PluginRepository {
@@ -19,19 +37,19 @@ export class PluginRepository {
     const where: FindOptionsWhere<PluginEntity> = {};
     if (filter.pluginType) where.pluginType = filter.pluginType;
     if (filter.onlyUsable) Object.assign(where, { valid: true, available: true });
-    const rows = await this.plugins.find({ where, order: { pluginType: 'ASC', pluginId: 'ASC' } });
+    const rows = await this.plugins.find({ where, select: WITHOUT_SOURCE, order: { pluginType: 'ASC', pluginId: 'ASC' } });
     return rows.map(toDefinition);
   }
 
   async findById(id: string): Promise<PluginDefinition | null> {
-    const row = await this.plugins.findOneBy({ id });
+    const row = await this.plugins.findOne({ where: { id }, select: WITHOUT_SOURCE });
     return row ? toDefinition(row) : null;
   }
 
-  /** The script itself, for the runtime; with the hash it was validated under. */
-  async findSource(id: string): Promise<{ source: string; sha256: string } | null> {
-    const row = await this.plugins.findOne({ where: { id }, select: { source: true, sha256: true } });
-    return row ? { source: row.source, sha256: row.sha256 } : null;
+  /** The definition with its script, for the runtime: one query. */
+  async findWithSource(id: string): Promise<{ definition: PluginDefinition; source: string } | null> {
+    const row = await this.plugins.findOneBy({ id });
+    return row ? { definition: toDefinition(row), source: row.source } : null;
   }
 
   /** "<type>/<id>" → id and sha256 of every available definition, to skip unchanged files on a scan. */
@@ -59,21 +77,15 @@ export class PluginRepository {
     return (result.raw as { id: string }[])[0].id;
   }
 
-  /** Marks definitions whose file is gone; returns the ids of those newly marked. */
-  async markUnavailable(keys: string[]): Promise<string[]> {
-    const marked: string[] = [];
-    for (const key of keys) {
-      const [pluginType, pluginId] = key.split('/');
-      const result = await this.plugins
-        .createQueryBuilder()
-        .update(PluginEntity)
-        .set({ available: false })
-        .where({ pluginType, pluginId, available: true })
-        .returning(['id'])
-        .execute();
-      marked.push(...(result.raw as { id: string }[]).map((r) => r.id));
-    }
-    return marked;
+  /** Marks definitions whose file is gone ("<type>/<id>" keys). */
+  async markUnavailable(keys: string[]): Promise<void> {
+    if (keys.length === 0) return;
+    await this.plugins
+      .createQueryBuilder()
+      .update(PluginEntity)
+      .set({ available: false })
+      .where("available AND plugin_type || '/' || plugin_id IN (:...keys)", { keys })
+      .execute();
   }
 }
 
