@@ -92,7 +92,9 @@ describe('plugins: scanner, definitions, runtime', () => {
       mkdirSync(join(dir, path, '..'), { recursive: true });
       writeFileSync(join(dir, path), source);
     }
-    app = await startTestApp({ PLUGINS_DIR: dir, PLUGIN_TIMEOUT_MS: '500' }, { logs });
+    // The watcher picks up changes at once; the safety poll (1 s here) catches what it misses, well
+    // inside waitFor's 8 s.
+    app = await startTestApp({ PLUGINS_DIR: dir, PLUGIN_TIMEOUT_MS: '500', PLUGIN_SCAN_INTERVAL_MS: '1000' }, { logs });
     client = new GrpcTestClient(app.grpcAddress);
   });
   afterAll(async () => {

@@ -5,6 +5,7 @@ import { JsonSchemaValidator } from '../modules/plugins/json-schema.js';
 import { isPluginType, PLUGIN_TYPES, REQUIRED_FUNCTIONS, type PluginType } from '../modules/plugins/plugin-contract.js';
 import { PluginConfigService } from '../modules/plugins/plugin-config.service.js';
 import { PluginInspector } from '../modules/plugins/plugin-inspector.js';
+import type { ScannedPlugin } from '../modules/plugins/plugins.types.js';
 import { assertContractResult } from '../modules/plugins/result-check.js';
 import { SandboxPool } from '../modules/plugins/sandbox/sandbox-pool.js';
 import { hostSettings } from '../modules/plugins/plugin-sandbox.factory.js';
@@ -45,7 +46,9 @@ async function main(): Promise<void> {
   });
   const schemas = new JsonSchemaValidator();
   try {
-    const scanned = await new PluginInspector(sandbox, schemas).inspect(pluginType as PluginType, pluginId, source);
+    const inspection = await new PluginInspector(sandbox, schemas).inspect(pluginType as PluginType, pluginId, source);
+    if (inspection.kind === 'retry') fail(`the sandbox could not inspect ${file} (not a verdict on the script; try again): ${inspection.reason}`);
+    const scanned = inspection.plugin;
     if (command === 'check') {
       printCheck(pluginType as PluginType, scanned);
       process.exitCode = scanned.valid ? 0 : 1;
@@ -79,7 +82,7 @@ async function main(): Promise<void> {
   }
 }
 
-function printCheck(pluginType: PluginType, scanned: Awaited<ReturnType<PluginInspector['inspect']>>): void {
+function printCheck(pluginType: PluginType, scanned: ScannedPlugin): void {
   const lines = [
     `${pluginType}/${scanned.pluginId}: ${scanned.valid ? 'valid' : 'INVALID'}`,
     ...(scanned.valid ? [] : [`  reason:     ${scanned.invalidReason}`]),

@@ -42,6 +42,8 @@ export interface AppConfig {
     /** Hosts (name or IP, optional :port) that plugin HTTP may reach although they are private. */
     httpAllow: string[];
     workers: number;
+    /** Safety-net rescan of PLUGINS_DIR (the directory is also watched). */
+    scanIntervalMs: number;
   };
   smtp: { url: string | null; from: string };
 }
@@ -159,6 +161,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
       httpMaxResponseBytes: r.int('PLUGIN_HTTP_MAX_RESPONSE_BYTES', 5 * MB, 1024, 64 * MB),
       httpAllow: (r.optional('PLUGIN_HTTP_ALLOW') ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean),
       workers: r.int('PLUGIN_WORKERS', 2, 1, 64),
+      scanIntervalMs: r.int('PLUGIN_SCAN_INTERVAL_MS', 10_000, 100, 3_600_000),
     },
     smtp: {
       url: smtpUrl,

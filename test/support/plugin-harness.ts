@@ -45,11 +45,13 @@ export async function loadPlugin(file: string, options: { allow?: string[]; smtp
     tier: 'inline',
   });
   const schemas = new JsonSchemaValidator();
-  const scanned = await new PluginInspector(sandbox, schemas).inspect(pluginType, pluginId, source);
-  if (!scanned.valid) {
+  const inspection = await new PluginInspector(sandbox, schemas).inspect(pluginType, pluginId, source);
+  if (inspection.kind === 'retry' || !inspection.plugin.valid) {
     await sandbox.close();
-    throw new AppError('plugins.invalid_plugin', `${file} is invalid: ${scanned.invalidReason}`);
+    const why = inspection.kind === 'retry' ? `the sandbox could not inspect it: ${inspection.reason}` : `${file} is invalid: ${inspection.plugin.invalidReason}`;
+    throw new AppError('plugins.invalid_plugin', why);
   }
+  const scanned = inspection.plugin;
   const label = `${pluginType}/${pluginId}`;
   return {
     logs,

@@ -24,6 +24,12 @@ export interface PluginCall<F extends string> {
   params?: unknown;
   /** The configured instance calling; its compiled script is cached under this id. */
   interfaceId?: string | null;
+  /**
+   * sha256 of the definition row the caller read, if it read one: the call then runs exactly that
+   * version or a newer one, never the older copy this process may still hold (another replica may
+   * have stored the new version before this process's scanner saw the file).
+   */
+  sha256?: string;
   timeoutMs?: number;
 }
 
@@ -64,7 +70,7 @@ export class PluginRuntime implements OnModuleDestroy {
   }
 
   async call<F extends string>(request: PluginCall<F>): Promise<PluginResult<F>> {
-    const loaded = await this.load(request.pluginDefId);
+    const loaded = await this.load(request.pluginDefId, request.sha256);
     const { definition, source } = loaded;
     const label = `${definition.pluginType}/${definition.pluginId}`;
     if (!definition.available) throw new AppError('plugins.invalid_plugin', `Plugin ${label} is not available: its script file was removed`);
@@ -109,18 +115,34 @@ export class PluginRuntime implements OnModuleDestroy {
     await this.sandbox.close();
   }
 
-  private async load(id: string): Promise<LoadedDefinition> {
-    let pending = this.definitions.get(id);
-    if (!pending) {
-      pending = this.repository.findWithSource(id);
-      this.definitions.set(id, pending);
-      pending.catch(() => this.definitions.delete(id));
+  /**
+   * The definition with its script, cached by id until PLUGINS_CHANGED names it (the scanner
+   * announces each row as soon as it is written); a caller that read a row with another sha256
+   * reloads it from the table.
+   */
+  private async load(id: string, sha256?: string): Promise<LoadedDefinition> {
+    let loaded = await this.cached(id);
+    if (loaded && sha256 !== undefined && loaded.definition.sha256 !== sha256) {
+      this.definitions.delete(id);
+      loaded = await this.cached(id);
     }
-    const loaded = await pending;
     if (!loaded) {
       this.definitions.delete(id);
       throw new AppError('plugins.plugin_not_found', `No plugin definition with id ${id}`, { id });
     }
     return loaded;
+  }
+
+  private cached(id: string): Promise<LoadedDefinition | null> {
+    let pending = this.definitions.get(id);
+    if (!pending) {
+      const loading = this.repository.findWithSource(id);
+      pending = loading;
+      this.definitions.set(id, loading);
+      loading.catch(() => {
+        if (this.definitions.get(id) === loading) this.definitions.delete(id);
+      });
+    }
+    return pending;
   }
 }

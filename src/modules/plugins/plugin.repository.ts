@@ -52,10 +52,10 @@ export class PluginRepository {
     return row ? { definition: toDefinition(row), source: row.source } : null;
   }
 
-  /** "<type>/<id>" → id and sha256 of every available definition, to skip unchanged files on a scan. */
-  async availableDefinitions(): Promise<Map<string, { id: string; sha256: string }>> {
-    const rows = await this.plugins.find({ where: { available: true }, select: { id: true, pluginType: true, pluginId: true, sha256: true } });
-    return new Map(rows.map((r) => [`${r.pluginType}/${r.pluginId}`, { id: r.id, sha256: r.sha256 }]));
+  /** "<type>/<id>" → id, sha256 and validity of every available definition, to skip unchanged files on a scan. */
+  async availableDefinitions(): Promise<Map<string, { id: string; sha256: string; valid: boolean }>> {
+    const rows = await this.plugins.find({ where: { available: true }, select: { id: true, pluginType: true, pluginId: true, sha256: true, valid: true } });
+    return new Map(rows.map((r) => [`${r.pluginType}/${r.pluginId}`, { id: r.id, sha256: r.sha256, valid: r.valid }]));
   }
 
   /**

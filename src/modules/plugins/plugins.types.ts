@@ -30,4 +30,6 @@ export interface ScanReport {
   invalid: { plugin: string; reason: string }[];
   /** Files that are not plugin scripts (wrong directory or name), with why. */
   ignored: { file: string; reason: string }[];
+  /** "<type>/<id>" the sandbox could not judge this time (not stored; inspected again soon), with why. */
+  retrying: { plugin: string; reason: string }[];
 }

@@ -58,4 +58,7 @@ export class PluginScanReportModel {
 
   @Field(() => [String], { description: 'file: reason, for files that are not plugin scripts' })
   ignored!: string[];
+
+  @Field(() => [String], { description: '<type>/<id>: reason, for files the sandbox could not judge this time; they are inspected again shortly' })
+  retrying!: string[];
 }

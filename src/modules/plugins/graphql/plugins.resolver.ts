@@ -27,12 +27,13 @@ export class PluginsResolver {
   @AdminOnly()
   @Mutation(() => PluginScanReportModel, { description: 'Rescan PLUGINS_DIR now (it is also watched).' })
   async rescanPlugins(): Promise<PluginScanReportModel> {
-    const report = await this.scanner.scan();
+    const report = await this.scanner.scan({ reinspectInvalid: true });
     return {
       changed: report.changed,
       removed: report.removed,
       invalid: report.invalid.map((i) => `${i.plugin}: ${i.reason}`),
       ignored: report.ignored.map((i) => `${i.file}: ${i.reason}`),
+      retrying: report.retrying.map((i) => `${i.plugin}: ${i.reason}`),
     };
   }
 }

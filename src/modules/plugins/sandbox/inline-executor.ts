@@ -1,7 +1,7 @@
 import type { HostApi } from '../host/host-api.types.js';
 import { PluginInstance } from './plugin-instance.js';
-import { sandboxCrashed, timedOut } from './sandbox-errors.js';
-import type { ExecRequest, PluginScript, SandboxLimits } from './sandbox.types.js';
+import { sandboxCrashed, timedOut, toWireError } from './sandbox-errors.js';
+import type { ExecRequest, InspectOutcome, PluginScript, SandboxLimits } from './sandbox.types.js';
 
 function hostUnavailable(label: string, fn: string, error: unknown) {
   return sandboxCrashed(label, fn, `host API unavailable: ${error instanceof Error ? error.message : String(error)}`);
@@ -43,23 +43,47 @@ export class InlineExecutor {
   call(request: ExecRequest): Promise<string> {
     // Always continue from a microtask: QuickJS then starts on a shallow host stack, whatever
     // depth the caller was at (deep recursion inside WebAssembly uses the host stack too).
+    const waitsForHost = this.resolvedHost === null;
+    const started = Date.now();
     return this.ready().then(
-      () => this.run(request),
+      // Building the host API (first call only) is the sandbox's start-up, not the script's time.
+      () => this.run(waitsForHost ? { ...request, deadline: request.deadline + (Date.now() - started) } : request),
       (error: unknown) => {
         throw hostUnavailable(request.script.label, request.fn, error);
       },
     );
   }
 
-  /** Loads `source` in a throwaway instance and lists its functions. */
-  async inspect(source: string, label: string, deadline: number, timeoutMs: number): Promise<string[]> {
+  /**
+   * Loads `source` in a throwaway instance, lists its functions and calls each of `calls` that it
+   * defines with `({}, {})`, each under its own deadline; stops at the first limit violation.
+   */
+  async inspect(source: string, label: string, deadline: number, timeoutMs: number, calls: readonly string[] = []): Promise<InspectOutcome> {
+    const started = Date.now();
     const host = await this.ready().catch((error: unknown) => {
       throw hostUnavailable(label, '<load>', error);
     });
-    const instance = await PluginInstance.load({ label, source, limits: this.options.limits, host, deadline, timeoutMs, watch: this.options.watch });
-    const functions = [...instance.functions];
-    instance.dispose();
-    return functions;
+    const loadDeadline = deadline + (Date.now() - started);
+    const instance = await PluginInstance.load({ label, source, limits: this.options.limits, host, deadline: loadDeadline, timeoutMs, watch: this.options.watch });
+    const outcome: InspectOutcome = { functions: [...instance.functions], results: {} };
+    try {
+      for (const fn of calls) {
+        if (!instance.functions.includes(fn) || !instance.usable) continue;
+        try {
+          outcome.results[fn] = { json: await instance.call(fn, '[{},{}]', Date.now() + timeoutMs, timeoutMs, { interfaceId: null, traceId: null }) };
+        } catch (error) {
+          outcome.results[fn] = { error: toWireError(error) };
+        }
+      }
+    } finally {
+      instance.dispose();
+    }
+    return outcome;
+  }
+
+  /** Builds the host API now instead of on the first call (a failure is retried by that call). */
+  async warm(): Promise<void> {
+    await this.ready();
   }
 
   /** Drops the instance for `key`; calls in flight on it finish first. */
@@ -114,7 +138,8 @@ export class InlineExecutor {
       this.entries.set(script.key, entry);
       return entry.instance.call(fn, argsJson, deadline, timeoutMs, context);
     }
-    return this.instanceFor(script, deadline, timeoutMs).then((instance) => instance.call(fn, argsJson, deadline, timeoutMs, context));
+    // A call that waited for its instance to load keeps its whole budget for the script.
+    return this.instanceFor(script, deadline, timeoutMs).then((instance) => instance.call(fn, argsJson, deadline + instance.setupMs, timeoutMs, context));
   }
 
   private instanceFor(script: PluginScript, deadline: number, timeoutMs: number): Promise<PluginInstance> {

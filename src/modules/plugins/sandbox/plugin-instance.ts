@@ -37,7 +37,11 @@ export interface PluginInstanceOptions {
   source: string;
   limits: SandboxLimits;
   host: HostApi;
-  /** Deadline (epoch ms) of the load itself. */
+  /**
+   * Deadline (epoch ms) of the load itself, as if the sandbox were ready now: the time the sandbox
+   * spends on its own start-up (WebAssembly module, runtime, context, host bridge) is added to it,
+   * so only the script's top-level code runs against the budget.
+   */
   deadline: number;
   timeoutMs: number;
   /** Worker watchdog slot: holds the deadline in force while this thread is inside the VM, else 0. */
@@ -91,6 +95,8 @@ export class PluginInstance {
   private interrupted = false;
   private readonly counterIndex: number;
   private heap32: Int32Array;
+  /** Time the sandbox spent on its own start-up before the script's code began; see load(). */
+  private setupTime = 0;
   private budget = ENTRY_BUDGET;
   private lastPoll = 0;
   private perPoll = 0;
@@ -113,6 +119,7 @@ export class PluginInstance {
 
   /** Loads `source`: syntax errors and top-level throws become plugins.invalid_plugin. */
   static async load(options: PluginInstanceOptions): Promise<PluginInstance> {
+    const started = Date.now();
     const [wasm, counterOffset] = await Promise.all([
       QuickJsModuleFactory.create(options.limits.memoryBytes),
       QuickJsModuleFactory.interruptCounterOffset(),
@@ -120,7 +127,6 @@ export class PluginInstance {
       // E.g. the process is out of address space for another WebAssembly memory.
       throw sandboxCrashed(options.label, '<load>', `cannot create a QuickJS module: ${error instanceof Error ? error.message : String(error)}`);
     });
-    if (Date.now() >= options.deadline) throw timedOut(options.label, '<load>', options.timeoutMs, 'load');
     let instance: PluginInstance;
     try {
       instance = new PluginInstance(options, wasm, counterOffset);
@@ -128,7 +134,7 @@ export class PluginInstance {
       throw sandboxCrashed(options.label, '<load>', `cannot create a QuickJS context: ${error instanceof Error ? error.message : String(error)}`);
     }
     try {
-      instance.boot();
+      instance.boot(started);
     } catch (error) {
       if (error instanceof AppError) {
         instance.dispose();
@@ -144,6 +150,15 @@ export class PluginInstance {
 
   get label(): string {
     return this.options.label;
+  }
+
+  /**
+   * Milliseconds the sandbox spent starting this instance before the script's own code ran. A call
+   * that had to wait for the load gets its deadline pushed back by this much: a slow start-up (a
+   * busy machine, the first WebAssembly compile) is the sandbox's time, not the script's.
+   */
+  get setupMs(): number {
+    return this.setupTime;
   }
 
   /** Takes new calls. */
@@ -251,9 +266,11 @@ export class PluginInstance {
     }
   }
 
-  private boot(): void {
-    const { limits, deadline, label } = this.options;
-    this.enterVm(deadline);
+  private boot(started: number): void {
+    const { limits, label } = this.options;
+    // The bridge is our own code: it runs without a deadline, so a slow start cannot be mistaken
+    // for the script's fault. The script's budget starts once the bridge is up.
+    this.enterVm(Infinity);
     try {
       const bootstrap = this.ctx.evalCode(BRIDGE_SOURCE, '<sandbox>', { type: 'global', strict: true });
       if (bootstrap.error) {
@@ -279,7 +296,13 @@ export class PluginInstance {
       this.listFn = this.ctx.getProp(helpers.value, 1);
       this.describeFn = this.ctx.getProp(helpers.value, 2);
       helpers.value.dispose();
+    } finally {
+      this.leaveVm();
+    }
 
+    this.setupTime = Math.max(0, Date.now() - started);
+    this.enterVm(this.options.deadline + this.setupTime);
+    try {
       const loaded = this.ctx.evalCode(this.options.source, this.fileName, { type: 'global' });
       if (loaded.error) {
         const failure = this.classifyLoadError(loaded.error);

@@ -90,6 +90,14 @@ export class QuickJsModuleFactory {
     return counterOffset;
   }
 
+  /**
+   * Compiles the WebAssembly code and finds the interrupt counter ahead of the first load (once per
+   * thread), so that start-up cost is paid before any script's deadline runs.
+   */
+  static async warm(): Promise<void> {
+    await Promise.all([compiledWasm(), QuickJsModuleFactory.interruptCounterOffset()]);
+  }
+
   /** quickjs-emscripten keeps the JSContext pointer private; the interrupt budget needs it. */
   static contextPointer(context: QuickJSContext): number {
     return (context as unknown as { ctx: { value: number } }).ctx.value;

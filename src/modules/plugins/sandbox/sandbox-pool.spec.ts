@@ -16,6 +16,15 @@ const delay = (ms: number) =>
     setTimeout(resolve, ms).unref();
   });
 
+/** Resolves once `condition()` holds, checked after each turn of the event loop (at most 10 s). */
+async function until(condition: () => boolean): Promise<void> {
+  const giveUp = Date.now() + 10_000;
+  while (!condition()) {
+    if (Date.now() > giveUp) throw new Error('condition not met in 10 s');
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+}
+
 /** The inline tier's host: `now()` answers 1, so a script can tell which tier ran it. */
 class FakeHost implements HostApi {
   readonly calls: HostCallContext[] = [];
@@ -256,8 +265,9 @@ describe('SandboxPool (inline tier)', () => {
     const error = await failure(call(pool, HOSTILE, fn));
     expect(error.code).toBe(code);
     expect(error.message).toContain(`notifier/hostile: ${fn}`);
-    // Deadlines hold even for scripts that swallow the errors (QuickJS checks adaptively).
-    expect(Date.now() - started).toBeLessThan(LIMITS.timeoutMs + 250);
+    // Deadlines hold even for scripts that swallow the errors (QuickJS checks adaptively). The bound
+    // is generous for a busy machine; unbounded overruns (seconds to minutes) are what it catches.
+    expect(Date.now() - started).toBeLessThan(LIMITS.timeoutMs + 2_000);
     await expect(call(pool, NORMAL, 'echo', { n: 1 })).resolves.toEqual({ url: 'https://hooks.example.test/x', n: 2 });
   });
 
@@ -308,7 +318,8 @@ describe('SandboxPool (inline tier)', () => {
     const error = await failure(call(pool, target, 'slow'));
     expect(error.code).toBe('plugins.timeout');
     expect(error.details).toMatchObject({ phase: 'awaiting_host' });
-    expect(Date.now() - started).toBeLessThan(LIMITS.timeoutMs + 100);
+    // The host call itself takes 5 s: the timeout did not wait for it.
+    expect(Date.now() - started).toBeLessThan(4_000);
     await expect(call(pool, target, 'quick')).resolves.toBe(1);
   });
 
@@ -332,11 +343,10 @@ describe('SandboxPool (inline tier)', () => {
 
   it('fails a promise that can never settle instead of waiting for the deadline', async () => {
     const target = script('notifier/stuck', 'function stuck() { return new Promise(() => {}); }');
-    const started = Date.now();
     const error = await failure(call(pool, target, 'stuck'));
+    // Waiting for the deadline would have ended as plugins.timeout.
     expect(error.code).toBe('plugins.script_error');
     expect(error.message).toContain('never settles');
-    expect(Date.now() - started).toBeLessThan(100);
   });
 
   it('refuses network I/O from top-level code while a script loads', async () => {
@@ -362,9 +372,19 @@ describe('SandboxPool (worker tier)', () => {
   });
 
   it('inspects untrusted source in a worker', async () => {
-    await expect(pool.inspect('function a() {}\nfunction b() {}', 'notifier/scan')).resolves.toEqual({ functions: ['a', 'b'] });
+    await expect(pool.inspect('function a() {}\nfunction b() {}', 'notifier/scan')).resolves.toEqual({ functions: ['a', 'b'], results: {} });
     expect((await failure(pool.inspect('function (', 'notifier/bad'))).code).toBe('plugins.invalid_plugin');
   });
+
+  it('inspection probes the listed functions and reports each result or error', async () => {
+    const source = 'function version() { return "1.2.3"; }\nfunction config_schema() { throw new TypeError("nope"); }\nfunction other() {}';
+    const { functions, results } = await pool.inspect(source, 'notifier/probe', ['version', 'config_schema', 'channel']);
+    expect(functions).toEqual(['version', 'config_schema', 'other']);
+    expect(results.version).toEqual({ ok: true, value: '1.2.3' });
+    expect(results.config_schema).toMatchObject({ ok: false, error: { code: 'plugins.script_error' } });
+    expect(results.channel).toBeUndefined();
+  });
+
 
   it.each([
     ['loop', 'plugins.timeout'],
@@ -398,7 +418,8 @@ describe('SandboxPool worker backstop', () => {
       const bystander = call(pool, target, 'wait', {}, 2_000);
       const error = await failure(stuck);
       expect(error.code).toBe('plugins.timeout');
-      expect(Date.now() - started).toBeLessThan(LIMITS.timeoutMs + 200 + 300);
+      // crypto.sha1 blocks the worker for 3 s: the backstop did not wait for it.
+      expect(Date.now() - started).toBeLessThan(2_900);
       expect((await failure(bystander)).code).toBe('plugins.sandbox_crashed');
       expect(pool.workerReplacements).toBe(1);
       // The replacement worker compiles QuickJS afresh; on a loaded CI machine that alone can take
@@ -490,10 +511,11 @@ describe('SandboxPool cache and lifecycle', () => {
   });
 
   it('close() fails calls in flight and later calls with plugins.sandbox_crashed', async () => {
-    const pool = makePool({ tier: 'inline' });
+    const hosts: FakeHost[] = [];
+    const pool = makePool({ tier: 'inline', hosts });
     const target = script('notifier/closing', 'async function slow(config) { await http.request({ url: config.url + "/slow" }); }');
     const inFlight = call(pool, target, 'slow', {}, 5_000);
-    await delay(20);
+    await until(() => (hosts[0]?.calls.length ?? 0) > 0);
     await pool.close();
     expect((await failure(inFlight)).code).toBe('plugins.sandbox_crashed');
     expect((await failure(call(pool, NORMAL, 'version'))).code).toBe('plugins.sandbox_crashed');
@@ -526,6 +548,20 @@ describe('SandboxPool cache and lifecycle', () => {
       expect((await failure(pool.call({ script: NORMAL, fn: 'echo', config: cyclic, params: {}, context: CONTEXT }))).code).toBe('plugins.invalid_config');
     } finally {
       await pool.close();
+    }
+  });
+});
+
+describe('SandboxPool: the start-up of a worker is not the script time', () => {
+  it.each([['call'], ['inspect']])('a fresh worker pool answers a %s within a 25 ms budget, although starting a worker takes longer', async (what) => {
+    // Spawning a worker, importing the host and compiling QuickJS takes 0.1-1 s; only the script's
+    // own time counts against its deadline.
+    const fresh = makePool({ tier: 'worker', workers: 1, limits: { ...LIMITS, timeoutMs: 25 } });
+    try {
+      if (what === 'call') await expect(call(fresh, script('notifier/quick', 'function ping() { return "pong"; }'), 'ping')).resolves.toBe('pong');
+      else await expect(fresh.inspect('function ping() { return "pong"; }', 'notifier/quick', ['ping'])).resolves.toEqual({ functions: ['ping'], results: { ping: { ok: true, value: 'pong' } } });
+    } finally {
+      await fresh.close();
     }
   });
 });

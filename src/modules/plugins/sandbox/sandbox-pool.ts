@@ -33,7 +33,7 @@
 import { AppError } from '../../../common/errors/app-error.js';
 import type { HostApi, HostApiSettings, HostLogSink } from '../host/host-api.types.js';
 import { InlineExecutor } from './inline-executor.js';
-import { invalidArguments, sandboxCrashed } from './sandbox-errors.js';
+import { fromWireError, invalidArguments, sandboxCrashed } from './sandbox-errors.js';
 import type { ExecRequest, HostModuleRef, SandboxCallRequest, SandboxLimits, SandboxPoolOptions, SandboxTier } from './sandbox.types.js';
 import { TierPolicy } from './tier-policy.js';
 import { WorkerExecutor } from './worker-executor.js';
@@ -45,12 +45,17 @@ export const DEFAULT_HOST_MODULE: HostModuleRef = {
 
 type HostClass = new (settings: HostApiSettings, sink: HostLogSink) => HostApi;
 
+/** One probe call of an inspection: its JSON result, or the error it ended with. */
+export type InspectResult = { ok: true; value: unknown } | { ok: false; error: AppError };
+
 export class SandboxPool {
   private readonly limits: SandboxLimits;
   private readonly policy: TierPolicy;
   private readonly hostModule: HostModuleRef;
   private inline: InlineExecutor | null = null;
   private workers: WorkerExecutor | null = null;
+  /** Inspections run on workers of their own: a slow or looping unvetted script never delays calls. */
+  private inspectors: WorkerExecutor | null = null;
   private closed = false;
 
   constructor(private readonly options: SandboxPoolOptions) {
@@ -60,16 +65,23 @@ export class SandboxPool {
   }
 
   /**
-   * Loads `source` in a throwaway instance (in a worker unless the pool is forced inline: this is
-   * scan-time code nobody has vetted) and lists its top-level functions. Syntax errors and
-   * top-level throws reject with plugins.invalid_plugin.
+   * Loads `source` in a throwaway instance (on the inspection workers unless the pool is forced
+   * inline: this is scan-time code nobody has vetted), lists its top-level functions and calls each
+   * of `calls` it defines with `({}, {})`. Syntax errors and top-level throws reject with
+   * plugins.invalid_plugin. The budget of the load and of each call is limits.timeoutMs of the
+   * script's own time: the sandbox's start-up does not count.
    */
-  async inspect(source: string, label: string): Promise<{ functions: string[] }> {
+  async inspect(source: string, label: string, calls: readonly string[] = []): Promise<{ functions: string[]; results: Record<string, InspectResult> }> {
     if (this.closed) throw sandboxCrashed(label, '<load>', 'sandbox closed');
     const timeoutMs = this.limits.timeoutMs;
     const deadline = Date.now() + timeoutMs;
-    const executor = this.options.tier === 'inline' ? this.inlineExecutor() : this.workerExecutor();
-    return { functions: await executor.inspect(source, label, deadline, timeoutMs) };
+    const executor = this.options.tier === 'inline' ? this.inlineExecutor() : this.inspectionExecutor();
+    const outcome = await executor.inspect(source, label, deadline, timeoutMs, [...calls]);
+    const results: Record<string, InspectResult> = {};
+    for (const [fn, result] of Object.entries(outcome.results)) {
+      results[fn] = 'json' in result ? { ok: true, value: JSON.parse(result.json) as unknown } : { ok: false, error: fromWireError(result.error) };
+    }
+    return { functions: outcome.functions, results };
   }
 
   /** Calls `fn(config, params)` of the script and resolves with its JSON result (undefined → null). */
@@ -112,7 +124,7 @@ export class SandboxPool {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await Promise.all([this.inline?.close(), this.workers?.close()]);
+    await Promise.all([this.inline?.close(), this.workers?.close(), this.inspectors?.close()]);
   }
 
   private learn(key: string, sha256: string, tier: SandboxTier, durationMs: number, timeoutMs: number, error: unknown): void {
@@ -135,8 +147,18 @@ export class SandboxPool {
     return this.inline;
   }
 
+  private inspectionExecutor(): WorkerExecutor {
+    this.inspectors ??= this.newWorkerExecutor();
+    return this.inspectors;
+  }
+
   private workerExecutor(): WorkerExecutor {
-    this.workers ??= new WorkerExecutor({
+    this.workers ??= this.newWorkerExecutor();
+    return this.workers;
+  }
+
+  private newWorkerExecutor(): WorkerExecutor {
+    return new WorkerExecutor({
       limits: this.limits,
       host: this.options.host,
       hostModule: this.hostModule,
@@ -145,7 +167,6 @@ export class SandboxPool {
       graceMs: this.options.graceMs ?? 1_000,
       maxInstances: this.options.maxInstances ?? 256,
     });
-    return this.workers;
   }
 }
 

@@ -1,6 +1,6 @@
 import type { HostApiSettings, HostLogEntry } from '../host/host-api.types.js';
 import type { WireError } from './sandbox-errors.js';
-import type { ExecRequest, HostModuleRef, SandboxLimits } from './sandbox.types.js';
+import type { ExecRequest, HostModuleRef, InspectOutcome, SandboxLimits } from './sandbox.types.js';
 
 /** Messages between WorkerExecutor (main thread) and sandbox.worker.js; all structured-cloneable. */
 
@@ -13,12 +13,19 @@ export interface SandboxWorkerData {
   watch: SharedArrayBuffer;
 }
 
+/**
+ * `sentAt` (epoch ms) lets both sides agree on how long a request waited for the worker to start:
+ * a request sent before the worker was ready gets `readyAt - sentAt` added to its deadline, on the
+ * worker (for the script's budget) and on the main thread (for the watchdog) alike.
+ */
 export type ToWorker =
-  | { t: 'call'; id: number; request: ExecRequest }
-  | { t: 'inspect'; id: number; source: string; label: string; deadline: number; timeoutMs: number }
+  | { t: 'call'; id: number; sentAt: number; request: ExecRequest }
+  | { t: 'inspect'; id: number; sentAt: number; source: string; label: string; deadline: number; timeoutMs: number; calls: string[] }
   | { t: 'evict'; key: string };
 
 export type FromWorker =
-  | { t: 'ok'; id: number; value: string | string[] }
+  /** Sent once, when the worker's host API is built and QuickJS is compiled. */
+  | { t: 'ready'; at: number }
+  | { t: 'ok'; id: number; value: string | InspectOutcome }
   | { t: 'err'; id: number; error: WireError }
   | { t: 'log'; entry: HostLogEntry };

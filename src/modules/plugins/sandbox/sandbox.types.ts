@@ -1,4 +1,5 @@
 import type { HostApi, HostApiSettings, HostLogSink } from '../host/host-api.types.js';
+import type { WireError } from './sandbox-errors.js';
 
 /** Per-call resource limits; defaults come from config (PLUGIN_TIMEOUT_MS, PLUGIN_MEMORY_MB ...). */
 export interface SandboxLimits {
@@ -81,4 +82,10 @@ export interface ExecRequest {
   deadline: number;
   timeoutMs: number;
   context: SandboxCallContext;
+}
+
+/** What inspecting a script found: its functions, and the JSON result or error of each probe call. */
+export interface InspectOutcome {
+  functions: string[];
+  results: Record<string, { json: string } | { error: WireError }>;
 }

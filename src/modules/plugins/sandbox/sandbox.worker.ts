@@ -1,6 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { HostApi, HostApiSettings, HostLogEntry, HostLogSink } from '../host/host-api.types.js';
 import { InlineExecutor } from './inline-executor.js';
+import { QuickJsModuleFactory } from './quickjs-module-factory.js';
 import { toWireError } from './sandbox-errors.js';
 import type { FromWorker, SandboxWorkerData, ToWorker } from './sandbox-wire.types.js';
 
@@ -36,16 +37,27 @@ const executor = new InlineExecutor({
   },
 });
 
-port.on('message', (message: ToWorker) => {
+/** Set once start-up is over; requests that arrive before wait in `early`. */
+let readyAt: number | null = null;
+const early: ToWorker[] = [];
+
+/** How long a request waited for this worker to start: added to its deadline (see ToWorker). */
+function startupDelay(sentAt: number): number {
+  return readyAt !== null && readyAt > sentAt ? readyAt - sentAt : 0;
+}
+
+function handle(message: ToWorker): void {
   switch (message.t) {
-    case 'call':
-      executor.call(message.request).then(
+    case 'call': {
+      const request = { ...message.request, deadline: message.request.deadline + startupDelay(message.sentAt) };
+      executor.call(request).then(
         (value) => post({ t: 'ok', id: message.id, value }),
         (error: unknown) => post({ t: 'err', id: message.id, error: toWireError(error) }),
       );
       break;
+    }
     case 'inspect':
-      executor.inspect(message.source, message.label, message.deadline, message.timeoutMs).then(
+      executor.inspect(message.source, message.label, message.deadline + startupDelay(message.sentAt), message.timeoutMs, message.calls).then(
         (value) => post({ t: 'ok', id: message.id, value }),
         (error: unknown) => post({ t: 'err', id: message.id, error: toWireError(error) }),
       );
@@ -54,4 +66,17 @@ port.on('message', (message: ToWorker) => {
       executor.evict(message.key);
       break;
   }
+}
+
+port.on('message', (message: ToWorker) => {
+  if (readyAt === null) early.push(message);
+  else handle(message);
+});
+
+// Start-up (host API, WebAssembly compile, interrupt-counter probe) is paid before any deadline
+// runs. A failure here is not fatal: the first call then reports it as the sandbox's failure.
+void Promise.allSettled([executor.warm(), QuickJsModuleFactory.warm()]).then(() => {
+  readyAt = Date.now();
+  post({ t: 'ready', at: readyAt });
+  for (const message of early.splice(0)) handle(message);
 });

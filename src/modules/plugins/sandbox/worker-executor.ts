@@ -3,7 +3,7 @@ import type { AppError } from '../../../common/errors/app-error.js';
 import type { HostApiSettings, HostLogSink } from '../host/host-api.types.js';
 import { fromWireError, sandboxCrashed, timedOut } from './sandbox-errors.js';
 import type { FromWorker, SandboxWorkerData, ToWorker } from './sandbox-wire.types.js';
-import type { ExecRequest, HostModuleRef, SandboxLimits } from './sandbox.types.js';
+import type { ExecRequest, HostModuleRef, InspectOutcome, SandboxLimits } from './sandbox.types.js';
 
 export interface WorkerExecutorOptions {
   limits: SandboxLimits;
@@ -15,13 +15,17 @@ export interface WorkerExecutorOptions {
   maxInstances: number;
 }
 
+/** A worker that has not finished starting after this long is taken to be broken. */
+const STARTUP_LIMIT_MS = 30_000;
+
 interface Pending {
   label: string;
   fn: string;
+  sentAt: number;
   deadline: number;
   timeoutMs: number;
   timer: NodeJS.Timeout;
-  resolve(value: string | string[]): void;
+  resolve(value: string | InspectOutcome): void;
   reject(error: AppError): void;
 }
 
@@ -33,6 +37,9 @@ interface Slot {
   /** Script keys sent to this worker, to keep a script on the worker that has it loaded. */
   keys: Set<string>;
   dead: boolean;
+  spawnedAt: number;
+  /** When the worker said it was ready (epoch ms), null while it is starting. */
+  readyAt: number | null;
 }
 
 /**
@@ -45,6 +52,11 @@ interface Slot {
  * worker fail with plugins.sandbox_crashed and are not retried (a plugin call may have had side
  * effects, e.g. an HTTP request already sent). A worker merely busy with another call still inside its
  * own deadline is given until that deadline instead (queued calls are not blamed on the plugin).
+ *
+ * A worker's start-up (thread, host API, WebAssembly compile) is not counted against any call: a
+ * call sent before the worker said 'ready' has its deadline pushed back by the wait, on both sides
+ * (see ToWorker). A worker that does not start within STARTUP_LIMIT_MS is replaced and its calls fail
+ * with plugins.sandbox_crashed, a failure of the sandbox, never of the script.
  */
 export class WorkerExecutor {
   private readonly slots: Slot[] = [];
@@ -62,11 +74,13 @@ export class WorkerExecutor {
   call(request: ExecRequest): Promise<string> {
     const slot = this.pick(request.script.key);
     slot.keys.add(request.script.key);
-    return this.send<string>(slot, { t: 'call', id: 0, request }, request.script.label, request.fn, request.deadline, request.timeoutMs);
+    return this.send<string>(slot, { t: 'call', id: 0, sentAt: 0, request }, request.script.label, request.fn, request.deadline, request.timeoutMs);
   }
 
-  inspect(source: string, label: string, deadline: number, timeoutMs: number): Promise<string[]> {
-    return this.send<string[]>(this.pick(null), { t: 'inspect', id: 0, source, label, deadline, timeoutMs }, label, '<load>', deadline, timeoutMs);
+  /** Inspection time is the load plus each probe call, each with its own budget. */
+  inspect(source: string, label: string, deadline: number, timeoutMs: number, calls: string[]): Promise<InspectOutcome> {
+    const budget = deadline + calls.length * timeoutMs;
+    return this.send<InspectOutcome>(this.pick(null), { t: 'inspect', id: 0, sentAt: 0, source, label, deadline, timeoutMs, calls }, label, '<load>', budget, timeoutMs);
   }
 
   evict(key: string): void {
@@ -84,9 +98,9 @@ export class WorkerExecutor {
     await Promise.allSettled(slots.map((slot) => slot.worker.terminate()));
   }
 
-  private send<T extends string | string[]>(
+  private send<T extends string | InspectOutcome>(
     slot: Slot,
-    message: ToWorker & { id: number },
+    message: ToWorker & { id: number; sentAt: number },
     label: string,
     fn: string,
     deadline: number,
@@ -94,12 +108,18 @@ export class WorkerExecutor {
   ): Promise<T> {
     if (this.closed) return Promise.reject(sandboxCrashed(label, fn, 'sandbox closed'));
     const id = this.nextId++;
+    const sentAt = Date.now();
     message.id = id;
+    message.sentAt = sentAt;
     return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => this.overdue(slot, id), Math.max(0, deadline + this.options.graceMs - Date.now()));
-      slot.pending.set(id, { label, fn, deadline, timeoutMs, timer, resolve: resolve as (value: string | string[]) => void, reject });
+      const timer = this.watchdog(slot, id, deadline);
+      slot.pending.set(id, { label, fn, sentAt, deadline, timeoutMs, timer, resolve: resolve as (value: string | InspectOutcome) => void, reject });
       this.post(slot, message);
     });
+  }
+
+  private watchdog(slot: Slot, id: number, deadline: number): NodeJS.Timeout {
+    return setTimeout(() => this.overdue(slot, id), Math.max(0, deadline + this.options.graceMs - Date.now()));
   }
 
   private post(slot: Slot, message: ToWorker): void {
@@ -134,7 +154,7 @@ export class WorkerExecutor {
     const worker = new Worker(new URL('./sandbox.worker.js', import.meta.url), { workerData: data });
     // Idle workers must not keep the process alive; a call in flight does, through its timer.
     worker.unref();
-    const slot: Slot = { worker, pending: new Map(), watch: new Float64Array(watchBuffer), keys: new Set(), dead: false };
+    const slot: Slot = { worker, pending: new Map(), watch: new Float64Array(watchBuffer), keys: new Set(), dead: false, spawnedAt: Date.now(), readyAt: null };
     worker.on('message', (message: FromWorker) => this.receive(slot, message));
     worker.on('error', () => this.crashed(slot, 'worker failed'));
     worker.on('exit', () => this.crashed(slot, 'worker exited'));
@@ -151,6 +171,7 @@ export class WorkerExecutor {
       return;
     }
     if (slot.dead) return;
+    if (message.t === 'ready') return this.started(slot, message.at);
     const pending = slot.pending.get(message.id);
     if (pending === undefined) return;
     slot.pending.delete(message.id);
@@ -159,9 +180,29 @@ export class WorkerExecutor {
     else pending.reject(fromWireError(message.error));
   }
 
+  /** The worker is up: what was sent before gets the start-up wait added to its deadline. */
+  private started(slot: Slot, readyAt: number): void {
+    slot.readyAt = readyAt;
+    for (const [id, pending] of slot.pending) {
+      if (pending.sentAt >= readyAt) continue;
+      pending.deadline += readyAt - pending.sentAt;
+      clearTimeout(pending.timer);
+      pending.timer = this.watchdog(slot, id, pending.deadline);
+    }
+  }
+
   private overdue(slot: Slot, id: number): void {
     const pending = slot.pending.get(id);
     if (pending === undefined || slot.dead) return;
+    if (slot.readyAt === null) {
+      const startupLeft = slot.spawnedAt + STARTUP_LIMIT_MS - Date.now();
+      if (startupLeft > 0) {
+        pending.timer = setTimeout(() => this.overdue(slot, id), Math.min(startupLeft, this.options.graceMs) + 1);
+        return;
+      }
+      this.crashed(slot, `worker did not start within ${STARTUP_LIMIT_MS / 1000} s`);
+      return;
+    }
     const runningUnder = slot.watch[0] ?? 0;
     const now = Date.now();
     const grace = this.options.graceMs;
