@@ -107,6 +107,7 @@ describe('plugin scanner: hostile files', () => {
     const reasonOf = (key: string) => {
       const row = all.get(key)!;
       expect(row.valid).toBe(false);
+      // eslint-disable-next-line no-control-regex -- looking for exactly those
       expect(row.invalidReason).not.toMatch(/[\u0000-\u0008\u000b-\u001f]/);
       return row.invalidReason;
     };
