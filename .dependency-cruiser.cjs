@@ -1,8 +1,34 @@
 /**
  * Layering rules of ARCHITECTURE.md §2 and STYLE.md, checked by `npm run lint`:
- * modules meet only through exported services; shared code does not know the modules; domain
- * services do not know the transports.
+ * modules meet only through their public surfaces; shared code does not know the modules; domain
+ * code does not know the transports.
  */
+
+/**
+ * What another module may import of each module, besides its `<module>.module.ts` and the
+ * vocabulary files at the module's root (`*.types.ts`, `*.events.ts`, `*.errors.ts`,
+ * `*.permissions.ts`): the services in its module file's `exports:`, and the type files those
+ * services' signatures expose. Keep it in step with `exports:` when a module exports a service.
+ */
+const EXPORTED = {
+  plugins: [
+    'plugin-runtime\\.service', // PluginRuntime
+    'plugin-config\\.service', // PluginConfigService
+    'plugin-definitions\\.service', // PluginDefinitionsService
+    'plugin-contract', // plugin types, function names, send outcomes: what PluginRuntime callers pass and read
+    'plugin-results', // PluginResults: the result type of each contract function
+  ],
+  integration: [],
+  notification: [],
+  events: [],
+};
+
+const PUBLIC_SURFACE = [
+  '^src/modules/[^/]+/[^/]+\\.module\\.ts$',
+  '^src/modules/[^/]+/[^/]+\\.(types|events|errors|permissions)\\.ts$',
+  ...Object.entries(EXPORTED).flatMap(([module, files]) => files.map((file) => `^src/modules/${module}/${file}\\.ts$`)),
+];
+
 module.exports = {
   forbidden: [
     {
@@ -19,18 +45,30 @@ module.exports = {
       to: { path: '^src/modules/' },
     },
     {
-      name: 'entities-and-repositories-stay-in-their-module',
-      comment: "A module reaches another only through its exported services, never its entities or repositories.",
+      name: 'modules-meet-through-public-surfaces',
+      comment:
+        'Another module may import only a module\'s public surface: its <module>.module.ts, the services its module file ' +
+        'exports and the type files they expose (EXPORTED above), and the *.types.ts / *.events.ts / *.errors.ts / ' +
+        '*.permissions.ts vocabulary at its root. Never sandbox/, host/, grpc/, graphql/, http/, the scanner, the ' +
+        'inspector, repositories or entities.',
       severity: 'error',
       from: { path: '^src/modules/([^/]+)/' },
-      to: { path: '^src/modules/([^/]+)/.+\\.(entity|repository)\\.ts$', pathNot: '^src/modules/$1/' },
+      to: { path: '^src/modules/', pathNot: ['^src/modules/$1/', ...PUBLIC_SURFACE] },
     },
     {
-      name: 'services-know-no-transport',
-      comment: 'Domain services speak domain types only: no gRPC, GraphQL, HTTP or transport code.',
+      name: 'domain-knows-no-transport',
+      comment:
+        'Domain code (every file of a module outside its grpc/, graphql/ and http/ directories, except the *.module.ts ' +
+        'that wires the transports in) speaks domain types only: no gRPC, GraphQL, HTTP framework or transport code.',
       severity: 'error',
-      from: { path: '^src/modules/.+\\.service\\.ts$' },
-      to: { path: ['^node_modules/(@grpc/grpc-js|@nestjs/graphql|@nestjs/microservices|express)/', '/(grpc|graphql|http)/'] },
+      from: { path: '^src/modules/', pathNot: ['/(grpc|graphql|http)/', '\\.module\\.ts$'] },
+      to: {
+        path: [
+          // (^|/): node_modules may resolve through a symlink (a git worktree sharing a checkout's).
+          '(^|/)node_modules/(@grpc/|@nestjs/(graphql|apollo|microservices|platform-express)/|@apollo/|graphql/|express/)',
+          '/(grpc|graphql|http)/',
+        ],
+      },
     },
     {
       name: 'production-code-does-not-import-tests',

@@ -1,6 +1,8 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+const PROCESS_ENV = 'process.env is read only in src/config (app-config.ts validates it): take the value from the loaded AppConfig.';
+
 /** Sandbox globals a plugin script may use (see docs/plugins.md). */
 const pluginGlobals = Object.fromEntries(['http', 'mail', 'crypto', 'log', 'now', 'console'].map((name) => [name, 'readonly']));
 
@@ -19,6 +21,22 @@ export default tseslint.config(
       // Function is the honest type for "a class constructor or method" in a few reflective places.
       '@typescript-eslint/no-unsafe-function-type': 'off',
       'no-console': ['error', { allow: ['warn', 'error'] }],
+    },
+  },
+  {
+    // process.env is read only in src/config: app-config.ts validates every variable once, at boot,
+    // and the rest of src gets its values from the loaded AppConfig. test/ and bench/ may read
+    // process.env: their knobs (TEST_DATABASE_URL, TEST_LOG_LEVEL, CHROMIUM_PATH, BENCH_DATABASE_URL)
+    // are not settings of the app.
+    files: ['src/**/*.ts'],
+    ignores: ['src/config/**'],
+    rules: {
+      'no-restricted-properties': ['error', { object: 'process', property: 'env', message: PROCESS_ENV }],
+      'no-restricted-syntax': ['error', { selector: "MemberExpression[object.property.name='process'][property.name='env']", message: PROCESS_ENV }],
+      'no-restricted-imports': [
+        'error',
+        { paths: ['node:process', 'process'].map((name) => ({ name, importNames: ['env'], message: PROCESS_ENV })) },
+      ],
     },
   },
   {

@@ -7,6 +7,9 @@ const common = {
   testEnvironment: 'node',
   transform: {},
   rootDir: 'dist',
+  // Every test file is an entry point: install the one error table as main.ts does through
+  // app.module.ts (specs that run module code without the app still see every code).
+  setupFiles: ['<rootDir>/src/app.errors.js'],
   testTimeout: 60_000,
 };
 

@@ -3,6 +3,8 @@
  * JavaScript baseline. Run after building: `node dist/bench/plugin-call.js`.
  */
 import { createHash } from 'node:crypto';
+// A failed worker call names its code through the error table: install it as the app does.
+import '../src/app.errors.js';
 import type { HostApi } from '../src/modules/plugins/host/host-api.types.js';
 import { PluginInstance } from '../src/modules/plugins/sandbox/plugin-instance.js';
 import { SandboxPool } from '../src/modules/plugins/sandbox/sandbox-pool.js';

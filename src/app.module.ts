@@ -2,6 +2,8 @@ import { Module, type DynamicModule, type Type } from '@nestjs/common';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { GraphQLModule } from '@nestjs/graphql';
 import { ScheduleModule } from '@nestjs/schedule';
+// Installs the one error table (every module's codes) before any module code runs.
+import './app.errors.js';
 import { runsApi, runsWorker } from './config/app-config.js';
 import { CoreModule, type CoreOptions } from './common/core.module.js';
 import { DatabaseModule, type DatabaseOptions } from './common/database/database.module.js';

@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
+// The plugin module's codes cross the worker boundary as strings: the error table must be installed.
+import '../app.errors.js';
 import { AppError } from '../common/errors/app-error.js';
 import { JsonSchemaValidator } from '../modules/plugins/json-schema.js';
 import { isPluginType, PLUGIN_TYPES, REQUIRED_FUNCTIONS, type PluginType } from '../modules/plugins/plugin-contract.js';

@@ -2,9 +2,21 @@
 export const ROLES = ['admin', 'user'] as const;
 export type Role = (typeof ROLES)[number];
 
-/** Permission codes of seed 002 (ADR-007). Admins hold every permission. */
-export const PERMISSIONS = ['notif.read_template', 'notif.write_template', 'notif.send_manual'] as const;
-export type Permission = (typeof PERMISSIONS)[number];
+/**
+ * Permission codes a handler can require (`@RequirePermission`), carried in the JWT's
+ * `permissions` claim; admins hold every permission. Each module declares its own by declaration
+ * merging, in `<module>.permissions.ts` (the seed-002 `notif.*` codes are the notification
+ * module's), so `Permission` is a closed union while src/common names no module:
+ *
+ * ```ts
+ * declare module '../../common/auth/caller.js' {
+ *   interface PermissionRegistry { notification: NotificationPermission }
+ * }
+ * ```
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- filled by declaration merging
+export interface PermissionRegistry {}
+export type Permission = PermissionRegistry[keyof PermissionRegistry];
 
 export interface Caller {
   sub: string;

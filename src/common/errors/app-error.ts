@@ -10,7 +10,7 @@ export type ErrorDetails = Record<string, unknown>;
 
 /**
  * The one error type domain code throws. The code decides how every transport answers
- * (see error-mapping.ts); the message is safe to show to the caller; details are structured data
+ * (see error-registry.ts); the message is safe to show to the caller; details are structured data
  * for the caller (never secrets, stack traces or SQL).
  */
 export class AppError extends Error {

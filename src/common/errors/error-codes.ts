@@ -1,9 +1,11 @@
+import { assertUnreachable, defineErrorTable, errorTransport } from './error-registry.js';
+
 /**
- * Every error code the service can answer with, namespaced `<module>.<snake_case>`.
- * Adding a code here without mapping it in error-mapping.ts does not compile.
+ * The error codes of shared infrastructure: `common.*` (validation, routing, outages) and `auth.*`.
+ * Domain modules declare their own codes in `<module>.errors.ts` the same way (see
+ * error-registry.ts); src/app.errors.ts composes all of them into the one table.
  */
-export const ERROR_CODES = [
-  // common
+export const COMMON_ERROR_CODES = [
   'common.validation_failed',
   'common.malformed_request',
   'common.payload_too_large',
@@ -11,27 +13,52 @@ export const ERROR_CODES = [
   'common.not_implemented',
   'common.unavailable',
   'common.internal',
-  // auth
-  'auth.missing_token',
-  'auth.invalid_token',
-  'auth.token_expired',
-  'auth.permission_denied',
-  // plugins
-  'plugins.plugin_not_found',
-  'plugins.invalid_plugin',
-  'plugins.invalid_config',
-  'plugins.function_not_found',
-  'plugins.timeout',
-  'plugins.out_of_memory',
-  'plugins.stack_overflow',
-  'plugins.result_too_large',
-  'plugins.invalid_result',
-  'plugins.script_error',
-  'plugins.sandbox_crashed',
 ] as const;
+export type CommonErrorCode = (typeof COMMON_ERROR_CODES)[number];
 
-export type ErrorCode = (typeof ERROR_CODES)[number];
+export const AUTH_ERROR_CODES = ['auth.missing_token', 'auth.invalid_token', 'auth.token_expired', 'auth.permission_denied'] as const;
+export type AuthErrorCode = (typeof AUTH_ERROR_CODES)[number];
 
-export function isErrorCode(value: unknown): value is ErrorCode {
-  return typeof value === 'string' && (ERROR_CODES as readonly string[]).includes(value);
+declare module './error-registry.js' {
+  interface ErrorCodeRegistry {
+    common: CommonErrorCode;
+    auth: AuthErrorCode;
+  }
 }
+
+export const COMMON_ERRORS = defineErrorTable(COMMON_ERROR_CODES, (code) => {
+  switch (code) {
+    case 'common.validation_failed':
+      return errorTransport('INVALID_ARGUMENT', 'BAD_USER_INPUT', 422);
+    case 'common.malformed_request':
+      return errorTransport('INVALID_ARGUMENT', 'BAD_REQUEST', 400);
+    case 'common.payload_too_large':
+      return errorTransport('RESOURCE_EXHAUSTED', 'BAD_USER_INPUT', 413);
+    case 'common.not_found':
+      return errorTransport('NOT_FOUND', 'NOT_FOUND', 404);
+    case 'common.not_implemented':
+      return errorTransport('UNIMPLEMENTED', 'NOT_IMPLEMENTED', 501);
+    case 'common.unavailable':
+      return errorTransport('UNAVAILABLE', 'SERVICE_UNAVAILABLE', 503);
+    case 'common.internal':
+      return errorTransport('INTERNAL', 'INTERNAL_SERVER_ERROR', 500);
+    default:
+      return assertUnreachable(code);
+  }
+});
+
+export const AUTH_ERRORS = defineErrorTable(AUTH_ERROR_CODES, (code) => {
+  switch (code) {
+    case 'auth.missing_token':
+    case 'auth.invalid_token':
+    case 'auth.token_expired':
+      return errorTransport('UNAUTHENTICATED', 'UNAUTHENTICATED', 401);
+    case 'auth.permission_denied':
+      return errorTransport('PERMISSION_DENIED', 'FORBIDDEN', 403);
+    default:
+      return assertUnreachable(code);
+  }
+});
+
+// Where callers have always imported them from (AppError, the sandbox's wire errors).
+export { isErrorCode, type ErrorCode } from './error-registry.js';

@@ -1,7 +1,7 @@
 import { Metadata } from '@grpc/grpc-js';
 import { GraphQLError } from 'graphql';
 import type { AppError } from './app-error.js';
-import { transportMappingOf } from './error-mapping.js';
+import { transportMappingOf } from './error-registry.js';
 
 /** The seed-002 error envelope (ADR-011), used by every REST response that is an error. */
 export interface ErrorEnvelope {

@@ -1,32 +1,52 @@
 import { status } from '@grpc/grpc-js';
 import { AppError } from './app-error.js';
-import { ERROR_CODES, type ErrorCode } from './error-codes.js';
-import { transportMappingOf } from './error-mapping.js';
+import { ErrorRegistry, defineErrorTable, errorTransport, type ErrorTable } from './error-registry.js';
 import { renderGraphqlError, renderGrpcError, renderHttpError } from './error-renderers.js';
 import { normalizeError } from './normalize-error.js';
 
-describe('error mapping', () => {
-  it.each(ERROR_CODES.map((code) => [code]))('%s maps to a gRPC status, a GraphQL code and an HTTP status', (code) => {
-    const mapping = transportMappingOf(code);
-    expect(Object.values(status)).toContain(mapping.grpc);
-    expect(mapping.graphql).toMatch(/^[A-Z_]+$/);
-    expect(mapping.http).toBeGreaterThanOrEqual(400);
-    expect(mapping.http).toBeLessThan(600);
+// Every code on every transport is pinned by src/app.errors.spec.ts (the composed table); this spec
+// covers the mechanism with made-up namespaces, the renderers' details and the normalisation.
+const SHOP = defineErrorTable(['shop.out_of_stock', 'shop.closed'], (code) =>
+  code === 'shop.closed' ? errorTransport('UNAVAILABLE', 'SERVICE_UNAVAILABLE', 503) : errorTransport('FAILED_PRECONDITION', 'OUT_OF_STOCK', 409),
+);
+
+describe('ErrorRegistry', () => {
+  it('resolves each code to its gRPC status number, GraphQL code and HTTP status', () => {
+    const registry = new ErrorRegistry();
+    registry.install({ shop: SHOP });
+    expect(registry.codes()).toEqual(['shop.out_of_stock', 'shop.closed']);
+    expect(registry.mappingOf('shop.out_of_stock')).toEqual({ grpc: status.FAILED_PRECONDITION, graphql: 'OUT_OF_STOCK', http: 409 });
+    expect(registry.mappingOf('shop.closed')).toEqual({ grpc: status.UNAVAILABLE, graphql: 'SERVICE_UNAVAILABLE', http: 503 });
+    expect(registry.has('shop.closed')).toBe(true);
+    expect(registry.has('shop.open')).toBe(false);
+    expect(() => registry.mappingOf('shop.open')).toThrow('error code shop.open is not in the installed error tables');
   });
 
-  const expected: [ErrorCode, status, string, number][] = [
-    ['common.validation_failed', status.INVALID_ARGUMENT, 'BAD_USER_INPUT', 422],
-    ['common.not_found', status.NOT_FOUND, 'NOT_FOUND', 404],
-    ['common.not_implemented', status.UNIMPLEMENTED, 'NOT_IMPLEMENTED', 501],
-    ['common.internal', status.INTERNAL, 'INTERNAL_SERVER_ERROR', 500],
-    ['auth.missing_token', status.UNAUTHENTICATED, 'UNAUTHENTICATED', 401],
-    ['auth.invalid_token', status.UNAUTHENTICATED, 'UNAUTHENTICATED', 401],
-    ['auth.permission_denied', status.PERMISSION_DENIED, 'FORBIDDEN', 403],
-  ];
-  it.each(expected)('%s → gRPC %i, GraphQL %s, HTTP %i', (code, grpc, graphql, http) => {
-    expect(transportMappingOf(code)).toEqual({ grpc, graphql, http });
+  it('refuses to answer before the tables are installed', () => {
+    const registry = new ErrorRegistry();
+    expect(() => registry.has('common.internal')).toThrow(/not installed/);
+    expect(() => registry.mappingOf('common.internal')).toThrow(/not installed/);
+    expect(() => registry.codes()).toThrow(/not installed/);
   });
 
+  it('accepts the same tables twice and refuses a second composition', () => {
+    const registry = new ErrorRegistry();
+    const tables = { shop: SHOP };
+    registry.install(tables);
+    expect(() => registry.install(tables)).not.toThrow();
+    expect(() => registry.install({ shop: SHOP })).toThrow(/already installed/);
+  });
+
+  it.each<[string, Record<string, ErrorTable>, RegExp]>([
+    ['a code outside its namespace', { shop: defineErrorTable(['store.closed'], () => errorTransport('UNAVAILABLE', 'X', 503)) }, /store.closed is listed in the shop table/],
+    ['a code listed twice', { shop: defineErrorTable(['shop.closed', 'shop.closed'], () => errorTransport('UNAVAILABLE', 'X', 503)) }, /shop.closed is listed twice/],
+    ['an unknown gRPC status', { shop: defineErrorTable(['shop.closed'], () => ({ grpc: 'GONE' as never, graphql: 'X', http: 410 })) }, /unknown gRPC status GONE/],
+  ])('refuses %s', (_what, tables, message) => {
+    expect(() => new ErrorRegistry().install(tables)).toThrow(message);
+  });
+});
+
+describe('error rendering and normalisation', () => {
   it('renders the seed-002 envelope for HTTP', () => {
     const error = AppError.invalidField('plugin_type', 'must be one of gateway, notifier');
     const { status: httpStatus, body } = renderHttpError(error, 'trace-1234', new Date('2026-01-02T03:04:05Z'));
