@@ -1,5 +1,4 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, type AppConfig } from '../../src/config/app-config.js';
@@ -15,7 +14,8 @@ export interface TestApp {
   running: RunningSwitchboard;
   config: AppConfig;
   httpUrl: string;
-  grpcAddress: string;
+  /** host:port of the gRPC server (throws in the worker role, which has none). */
+  readonly grpcAddress: string;
   databaseUrl: string;
   tokens: {
     admin: string;
@@ -45,12 +45,12 @@ export async function startTestApp(env: Record<string, string> = {}, options: Te
     ? { url: options.databaseUrl, drop: async () => undefined }
     : await freshTestDatabase();
   const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-test-data-'));
-  const grpcPort = await freePort();
   const config = loadConfig({
     NODE_ENV: 'test',
     HOST: '127.0.0.1',
+    // Port 0: the OS picks free ports at bind time; the app reports the ones it got.
     HTTP_PORT: '0',
-    GRPC_PORT: String(grpcPort),
+    GRPC_PORT: '0',
     JWT_SECRET: TEST_JWT_SECRET,
     DATABASE_URL: database.url,
     DATA_DIR: dataDir,
@@ -70,7 +70,10 @@ export async function startTestApp(env: Record<string, string> = {}, options: Te
     running,
     config,
     httpUrl: `http://127.0.0.1:${running.httpPort}`,
-    grpcAddress: `127.0.0.1:${grpcPort}`,
+    get grpcAddress() {
+      if (running.grpcPort === null) throw new Error(`role ${config.role} serves no gRPC`);
+      return `127.0.0.1:${running.grpcPort}`;
+    },
     databaseUrl: database.url,
     tokens: {
       admin: await tokens.sign({ sub: 'test-admin', role: 'admin' }),
@@ -87,16 +90,4 @@ export async function startTestApp(env: Record<string, string> = {}, options: Te
       }
     },
   };
-}
-
-/** A port free right now (the OS picks it); gRPC binds it a moment later. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
