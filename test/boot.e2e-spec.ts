@@ -7,7 +7,7 @@ import { graphql, http } from './support/http-client.js';
 import { spawnApp, waitForReadyLine } from './support/spawn-app.js';
 import { DIST_ROOT } from '../src/config/paths.js';
 import { startTestApp } from './support/test-app.js';
-import { freshTestDatabase } from './support/test-database.js';
+import { describeOnServer, freshTestDatabase } from './support/test-database.js';
 
 describe('boot', () => {
   it('refuses to start on bad configuration, listing every bad variable in one message', async () => {
@@ -66,11 +66,14 @@ describe('boot', () => {
       await app.close();
     }
   });
+});
 
+// Replicas share one database; the embedded one is a single session, so this needs a server.
+await describeOnServer('boot with replicas', () => {
   it('replicas booting together on one database migrate once and all become ready', async () => {
     const database = await freshTestDatabase();
     try {
-      const replicas = await Promise.all([1, 2, 3].map(() => startTestApp({}, { databaseUrl: database.url })));
+      const replicas = await Promise.all([1, 2, 3].map(() => startTestApp({}, { database })));
       try {
         for (const replica of replicas) expect((await http(replica.httpUrl, 'GET', '/ready')).status).toBe(200);
         const status = await graphql(replicas[0].httpUrl, '{ systemStatus { appliedMigrations pendingMigrations } }', {}, replicas[0].tokens.admin);

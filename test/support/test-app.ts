@@ -5,6 +5,7 @@ import { loadConfig, type AppConfig } from '../../src/config/app-config.js';
 import { TokenService } from '../../src/common/auth/token.service.js';
 import { createLogger } from '../../src/common/logging/logger.js';
 import { startSwitchboard, type RunningSwitchboard, type StartOptions } from '../../src/bootstrap.js';
+import type { ScratchDatabase } from '../../src/common/database/scratch-database.js';
 import type { LogCapture } from './log-capture.js';
 import { freshTestDatabase } from './test-database.js';
 
@@ -37,12 +38,12 @@ export interface TestAppOptions {
   /** Extra Nest modules mounted beside the app's (probe handlers). */
   imports?: StartOptions['imports'];
   /** Share this database (e.g. replicas) instead of creating a fresh one; it is not dropped. */
-  databaseUrl?: string;
+  database?: ScratchDatabase;
 }
 
 export async function startTestApp(env: Record<string, string> = {}, options: TestAppOptions = {}): Promise<TestApp> {
-  const database = options.databaseUrl
-    ? { url: options.databaseUrl, drop: async () => undefined }
+  const database: ScratchDatabase = options.database
+    ? { ...options.database, drop: async () => undefined }
     : await freshTestDatabase();
   const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-test-data-'));
   const config = loadConfig({
@@ -53,6 +54,8 @@ export async function startTestApp(env: Record<string, string> = {}, options: Te
     GRPC_PORT: '0',
     JWT_SECRET: TEST_JWT_SECRET,
     DATABASE_URL: database.url,
+    // The embedded database is one session: a second pooled connection would block or break it.
+    ...(database.kind === 'embedded' ? { DATABASE_POOL_SIZE: '1' } : {}),
     DATA_DIR: dataDir,
     LOG_LEVEL: options.logs ? 'debug' : (process.env.TEST_LOG_LEVEL ?? 'silent'),
     SHUTDOWN_TIMEOUT_MS: '2000',
