@@ -19,6 +19,8 @@ export default {
   // which Jest's VM-module runtime fails to link a second time in the same worker.
   workerIdleMemoryLimit: '1KB',
   testTimeout: 60_000,
+  // After Jest's own: which database the tests use, and every skipped test by name (with its reason).
+  reporters: ['default', '<rootDir>/dist/test/support/test-run.reporter.js'],
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.js'] },
     { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e-spec.js'], slowTestThreshold: 30 },

@@ -2,8 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createScratchDatabase, serverAnswers } from '../src/common/database/scratch-database.js';
-import { freePort } from '../test/support/test-app.js';
-import { spawnApp, waitForOk } from '../test/support/spawn-app.js';
+import { spawnApp, waitForOk, waitForReadyLine } from '../test/support/spawn-app.js';
 
 /**
  * Boot-to-ready time and idle RSS of the real entry point (dist/src/main.js), on a PostgreSQL
@@ -14,11 +13,12 @@ import { spawnApp, waitForOk } from '../test/support/spawn-app.js';
 const SERVER = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 async function measure(label: string, env: Record<string, string>): Promise<void> {
-  const [httpPort, grpcPort] = [await freePort(), await freePort()];
   const started = process.hrtime.bigint();
-  const app = spawnApp({ ...env, HTTP_PORT: String(httpPort), GRPC_PORT: String(grpcPort), HOST: '127.0.0.1', LOG_LEVEL: 'warn', JWT_SECRET: 'bench-secret-bench-secret-bench-secret-0123' });
+  // Ports 0: the app reports the ones the OS chose in its "switchboard ready" line (logged at info).
+  const app = spawnApp({ ...env, HTTP_PORT: '0', GRPC_PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', JWT_SECRET: 'bench-secret-bench-secret-bench-secret-0123' });
   try {
-    await waitForOk(`http://127.0.0.1:${httpPort}/ready`, 120_000, app);
+    const { httpPort } = await waitForReadyLine(app, 120_000);
+    await waitForOk(`http://127.0.0.1:${httpPort}/ready`, 10_000, app);
     const bootMs = Number(process.hrtime.bigint() - started) / 1e6;
     await new Promise((r) => setTimeout(r, 3_000));
     const rssKb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${app.child.pid}/status`, 'utf8'))?.[1]);

@@ -19,6 +19,7 @@ import { acceptOrCreateTraceId, currentTraceId, runWithContext } from './common/
 
 export interface RunningSwitchboard {
   app: NestExpressApplication;
+  /** The ports actually bound (HTTP_PORT / GRPC_PORT 0 let the OS choose). */
   httpPort: number;
   /** null in the worker role, which serves no gRPC. */
   grpcPort: number | null;
@@ -83,17 +84,19 @@ export async function startSwitchboard(config: AppConfig, logger: Logger, option
   }
   grpc?.setServing(true);
 
-  const httpPort = (app.getHttpServer() as HttpServer).address() as AddressInfo;
+  // Both read back from the bound sockets: with port 0 the OS chose them.
+  const httpPort = ((app.getHttpServer() as HttpServer).address() as AddressInfo).port;
+  const grpcPort = grpc ? grpc.port : null;
   logger.info(
-    { version: SERVER_VERSION, role: config.role, http_port: httpPort.port, grpc_port: grpc ? config.grpc.port : null, boot_ms: Date.now() - startedAt },
+    { version: SERVER_VERSION, role: config.role, http_port: httpPort, grpc_port: grpcPort, boot_ms: Date.now() - startedAt },
     'switchboard ready',
   );
 
   let closing: Promise<void> | null = null;
   return {
     app,
-    httpPort: httpPort.port,
-    grpcPort: grpc ? config.grpc.port : null,
+    httpPort,
+    grpcPort,
     databaseUrl,
     close() {
       closing ??= (async () => {

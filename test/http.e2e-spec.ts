@@ -75,7 +75,12 @@ describe('REST transport', () => {
   });
 
   it('never writes a bearer token into the log', async () => {
-    await http(app.httpUrl, 'GET', '/__probe/crash', { token: app.tokens.admin });
+    const res = await http(app.httpUrl, 'GET', '/__probe/crash', { token: app.tokens.admin, headers: { 'x-trace-id': 'token-log-trace-1' } });
+    expect(res.status).toBe(500);
+    // the call was logged (so the capture is live), with neither the token nor its signature part
+    expect(logs.withTraceId('token-log-trace-1').map((l) => l.level)).toEqual(expect.arrayContaining(['error']));
+    const signature = app.tokens.admin.split('.')[2];
     expect(logs.text()).not.toContain(app.tokens.admin);
+    expect(logs.text()).not.toContain(signature);
   });
 });

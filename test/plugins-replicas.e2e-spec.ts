@@ -5,7 +5,7 @@ import { AppError } from '../src/common/errors/app-error.js';
 import { PluginRuntime } from '../src/modules/plugins/plugin-runtime.service.js';
 import { graphql } from './support/http-client.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
-import { freshTestDatabase } from './support/test-database.js';
+import { describeOnServer, freshTestDatabase } from './support/test-database.js';
 
 const script = (answer: string) => `
 function config_schema() { return { type: "object" }; }
@@ -16,9 +16,10 @@ function verify_callback() { return { valid: false }; }
 
 /**
  * Replicas share one database and the same plugin files. Whichever replica stores a new version
- * first, every replica's runtime must run it, and stop running a removed one.
+ * first, every replica's runtime must run it, and stop running a removed one. Two apps on one
+ * database need a server: the embedded database is a single session.
  */
-describe('plugins across replicas', () => {
+await describeOnServer('plugins across replicas', () => {
   let dir: string;
   let database: Awaited<ReturnType<typeof freshTestDatabase>>;
   let replicas: TestApp[];
@@ -44,7 +45,7 @@ describe('plugins across replicas', () => {
     mkdirSync(join(dir, 'gateway'));
     writeFileSync(join(dir, 'gateway', 'shared.js'), script('v1'));
     database = await freshTestDatabase();
-    replicas = await Promise.all([1, 2].map(() => startTestApp({ PLUGINS_DIR: dir }, { databaseUrl: database.url })));
+    replicas = await Promise.all([1, 2].map(() => startTestApp({ PLUGINS_DIR: dir }, { database })));
   });
   afterAll(async () => {
     await Promise.all((replicas ?? []).map((r) => r.close()));

@@ -44,3 +44,22 @@ export async function waitForOk(url: string, timeoutMs: number, app?: SpawnedApp
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/**
+ * Waits for the app's "switchboard ready" log line (it logs at info) and returns the ports it
+ * reports — the ones the OS chose when HTTP_PORT / GRPC_PORT are 0.
+ */
+export async function waitForReadyLine(app: SpawnedApp, timeoutMs: number): Promise<{ httpPort: number; grpcPort: number | null }> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    // complete lines only: the last piece may still be arriving
+    for (const line of app.stdout().split('\n').slice(0, -1)) {
+      if (!line.includes('"msg":"switchboard ready"')) continue;
+      const ready = JSON.parse(line) as { http_port: number; grpc_port: number | null };
+      return { httpPort: ready.http_port, grpcPort: ready.grpc_port };
+    }
+    if (app.child.exitCode !== null) throw new Error(`app exited early (${app.child.exitCode}): ${app.stderr()}${app.stdout()}`);
+    if (Date.now() > deadline) throw new Error(`no "switchboard ready" line within ${timeoutMs} ms: ${app.stderr()}${app.stdout()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -1,11 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, type AppConfig } from '../../src/config/app-config.js';
 import { TokenService } from '../../src/common/auth/token.service.js';
 import { createLogger } from '../../src/common/logging/logger.js';
 import { startSwitchboard, type RunningSwitchboard, type StartOptions } from '../../src/bootstrap.js';
+import type { ScratchDatabase } from '../../src/common/database/scratch-database.js';
 import type { LogCapture } from './log-capture.js';
 import { freshTestDatabase } from './test-database.js';
 
@@ -15,7 +15,8 @@ export interface TestApp {
   running: RunningSwitchboard;
   config: AppConfig;
   httpUrl: string;
-  grpcAddress: string;
+  /** host:port of the gRPC server (throws in the worker role, which has none). */
+  readonly grpcAddress: string;
   databaseUrl: string;
   tokens: {
     admin: string;
@@ -37,22 +38,24 @@ export interface TestAppOptions {
   /** Extra Nest modules mounted beside the app's (probe handlers). */
   imports?: StartOptions['imports'];
   /** Share this database (e.g. replicas) instead of creating a fresh one; it is not dropped. */
-  databaseUrl?: string;
+  database?: ScratchDatabase;
 }
 
 export async function startTestApp(env: Record<string, string> = {}, options: TestAppOptions = {}): Promise<TestApp> {
-  const database = options.databaseUrl
-    ? { url: options.databaseUrl, drop: async () => undefined }
+  const database: ScratchDatabase = options.database
+    ? { ...options.database, drop: async () => undefined }
     : await freshTestDatabase();
   const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-test-data-'));
-  const grpcPort = await freePort();
   const config = loadConfig({
     NODE_ENV: 'test',
     HOST: '127.0.0.1',
+    // Port 0: the OS picks free ports at bind time; the app reports the ones it got.
     HTTP_PORT: '0',
-    GRPC_PORT: String(grpcPort),
+    GRPC_PORT: '0',
     JWT_SECRET: TEST_JWT_SECRET,
     DATABASE_URL: database.url,
+    // The embedded database is one session: a second pooled connection would block or break it.
+    ...(database.kind === 'embedded' ? { DATABASE_POOL_SIZE: '1' } : {}),
     DATA_DIR: dataDir,
     LOG_LEVEL: options.logs ? 'debug' : (process.env.TEST_LOG_LEVEL ?? 'silent'),
     SHUTDOWN_TIMEOUT_MS: '2000',
@@ -70,7 +73,10 @@ export async function startTestApp(env: Record<string, string> = {}, options: Te
     running,
     config,
     httpUrl: `http://127.0.0.1:${running.httpPort}`,
-    grpcAddress: `127.0.0.1:${grpcPort}`,
+    get grpcAddress() {
+      if (running.grpcPort === null) throw new Error(`role ${config.role} serves no gRPC`);
+      return `127.0.0.1:${running.grpcPort}`;
+    },
     databaseUrl: database.url,
     tokens: {
       admin: await tokens.sign({ sub: 'test-admin', role: 'admin' }),
@@ -87,16 +93,4 @@ export async function startTestApp(env: Record<string, string> = {}, options: Te
       }
     },
   };
-}
-
-/** A port free right now (the OS picks it); gRPC binds it a moment later. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }

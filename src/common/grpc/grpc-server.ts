@@ -1,11 +1,12 @@
 import { join } from 'node:path';
 import type { Server } from '@grpc/grpc-js';
-import { ServerGrpc, type GrpcOptions } from '@nestjs/microservices';
+import type { GrpcOptions } from '@nestjs/microservices';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
 import type { AppConfig } from '../../config/app-config.js';
 import { PROTO_DIR } from '../../config/paths.js';
 import { acceptOrCreateTraceId, runWithContext } from '../logging/request-context.js';
+import { BoundPortServerGrpc } from './bound-port-server-grpc.js';
 import { markUndecodableRequests } from './undecodable-request.js';
 
 /** The services this process implements (besides reflection and health). */
@@ -35,7 +36,7 @@ export const PROTO_LOADER_OPTIONS = {
 export class SwitchboardGrpcServer {
   readonly health = new HealthImplementation({ '': 'NOT_SERVING', ...Object.fromEntries(GRPC_SERVICES.map((s) => [s, 'NOT_SERVING'])) });
   private server: Server | null = null;
-  readonly strategy: ServerGrpc;
+  readonly strategy: BoundPortServerGrpc;
 
   constructor(config: AppConfig) {
     const options: GrpcOptions['options'] = {
@@ -54,7 +55,7 @@ export class SwitchboardGrpcServer {
         this.health.addToServer(server);
       },
     };
-    this.strategy = new ServerGrpc(options);
+    this.strategy = new BoundPortServerGrpc(options);
     this.strategy.setOnProcessingStartHook((_transport, context, done) => {
       const call = context as { metadata?: { get(key: string): unknown[] }; operationId?: string; path?: string };
       const incoming = call.metadata?.get('x-trace-id')[0] ?? call.metadata?.get('x-request-id')[0];
@@ -63,6 +64,13 @@ export class SwitchboardGrpcServer {
         done,
       );
     });
+  }
+
+  /** The port gRPC listens on (the OS's choice when GRPC_PORT=0); known once the app has started. */
+  get port(): number {
+    const port = this.strategy.boundPort;
+    if (port === null) throw new Error('the gRPC server is not bound yet');
+    return port;
   }
 
   setServing(serving: boolean): void {
