@@ -1,8 +1,12 @@
 /**
- * Plugin sandbox micro-benchmark: warm inline and worker calls, cold loads, and a same-run direct
- * JavaScript baseline. Run after building: `node dist/bench/plugin-call.js`.
+ * Plugin sandbox micro-benchmark: warm calls through the pool (worker threads, as production), the
+ * same engine driven on the calling thread (what an "inline" tier would cost; production has none),
+ * cold loads, a same-run direct JavaScript baseline, and the worst event-loop stall of the calling
+ * thread while hostile scripts run. Run: `npm run bench`.
  */
 import { createHash } from 'node:crypto';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { InlineExecutor } from '../src/modules/plugins/sandbox/inline-executor.js';
 // A failed worker call names its code through the error table: install it as the app does.
 import '../src/app.errors.js';
 import type { HostApi } from '../src/modules/plugins/host/host-api.types.js';
@@ -59,16 +63,56 @@ function stats(samples: number[]): { median: number; p99: number } {
 
 const fmt = (n: number, digits = 1) => n.toFixed(digits);
 
-async function timeCalls(pool: SandboxPool, script: PluginScript, warmup: number, count: number): Promise<number[]> {
-  const context = { interfaceId: 'bench', traceId: null };
-  for (let i = 0; i < warmup; i++) await pool.call({ script, fn: 'render', config: CONFIG, params: params(i), context });
+interface Caller {
+  call(script: PluginScript, i: number): Promise<unknown>;
+}
+
+async function timeCalls(caller: Caller, script: PluginScript, warmup: number, count: number): Promise<number[]> {
+  for (let i = 0; i < warmup; i++) await caller.call(script, i);
   const samples: number[] = [];
   for (let i = 0; i < count; i++) {
     const started = performance.now();
-    await pool.call({ script, fn: 'render', config: CONFIG, params: params(i), context });
+    await caller.call(script, i);
     samples.push((performance.now() - started) * 1000);
   }
   return samples;
+}
+
+const context = { interfaceId: 'bench', traceId: null };
+const through = (pool: SandboxPool): Caller => ({
+  call: (script, i) => pool.call({ script, fn: 'render', config: CONFIG, params: params(i), context }),
+});
+const onThisThread = (engine: InlineExecutor): Caller => ({
+  call: async (script, i) => {
+    const argsJson = `[${JSON.stringify(CONFIG)},${JSON.stringify(params(i))}]`;
+    return JSON.parse(await engine.call({ script, fn: 'render', argsJson, deadline: Date.now() + LIMITS.timeoutMs, timeoutMs: LIMITS.timeoutMs, context })) as unknown;
+  },
+});
+
+const HOSTILE = `
+function loop() { while (true) {} }
+function quadratic() { const s = "a".repeat(200000) + "b"; let n = 0; for (let i = 0; i < 40; i++) n += s.indexOf("a".repeat(100000) + "c"); return n; }
+function bomb() { const a = []; while (true) a.push(new Array(1e6).fill(1)); }
+function microtasks() { const spin = () => Promise.resolve().then(spin); spin(); return new Promise(() => {}); }
+`;
+
+/** Worst stall of this thread's event loop (ms) while hostile calls run in the pool. */
+async function worstStall(pool: SandboxPool): Promise<{ maxMs: number; calls: number }> {
+  const sha256 = createHash('sha256').update(HOSTILE).digest('hex');
+  const script: PluginScript = { key: 'bench:hostile', label: 'bench/hostile', source: HOSTILE, sha256 };
+  const histogram = monitorEventLoopDelay({ resolution: 5 });
+  histogram.enable();
+  let calls = 0;
+  for (let round = 0; round < 3; round++) {
+    await Promise.allSettled(
+      ['loop', 'quadratic', 'bomb', 'microtasks'].map((fn) => {
+        calls++;
+        return pool.call({ script, fn, config: {}, params: {}, context, timeoutMs: 500 });
+      }),
+    );
+  }
+  histogram.disable();
+  return { maxMs: histogram.max / 1e6, calls };
 }
 
 async function main(): Promise<void> {
@@ -90,13 +134,14 @@ async function main(): Promise<void> {
     if (i >= 10_000) plain.push((performance.now() - started) * 1000);
   }
 
-  const inline = new SandboxPool({ limits: LIMITS, host: hostSettings(), logSink: () => undefined, tier: 'inline', createHost: () => benchHost, hostModule });
-  const inlineStats = stats(await timeCalls(inline, script, 5_000, 50_000));
-  await inline.close();
+  const engine = new InlineExecutor({ limits: LIMITS, host: () => benchHost });
+  const engineStats = stats(await timeCalls(onThisThread(engine), script, 5_000, 50_000));
+  await engine.close();
 
-  const worker = new SandboxPool({ limits: LIMITS, host: hostSettings(), logSink: () => undefined, tier: 'worker', workers: 2, hostModule });
-  const workerStats = stats(await timeCalls(worker, script, 2_000, 10_000));
-  await worker.close();
+  const pool = new SandboxPool({ limits: LIMITS, host: hostSettings(), logSink: () => undefined, workers: 2, hostModule });
+  const workerStats = stats(await timeCalls(through(pool), script, 2_000, 20_000));
+  const stall = await worstStall(pool);
+  await pool.close();
 
   // Cold load: a fresh WebAssembly module, runtime and context, bridge and script, then dispose.
   const cold: number[] = [];
@@ -110,11 +155,12 @@ async function main(): Promise<void> {
   const directStats = stats(direct);
   const plainStats = stats(plain);
 
-  console.log(`warm inline call: median ${fmt(inlineStats.median)} µs, p99 ${fmt(inlineStats.p99)} µs (target ≤ 50 µs)`);
-  console.log(`warm worker call: median ${fmt(workerStats.median)} µs, p99 ${fmt(workerStats.p99)} µs`);
+  const ratio = (n: number) => `${fmt(n / directStats.median)}x direct`;
+  console.log(`direct JS call with the same JSON round trip (baseline): median ${fmt(directStats.median, 2)} µs; plain call ${fmt(plainStats.median, 3)} µs`);
+  console.log(`warm call through the pool (worker thread): median ${fmt(workerStats.median)} µs, p99 ${fmt(workerStats.p99)} µs (${ratio(workerStats.median)}; target ≤ 10x)`);
+  console.log(`same engine on the calling thread (no inline tier in production): median ${fmt(engineStats.median)} µs, p99 ${fmt(engineStats.p99)} µs (${ratio(engineStats.median)})`);
   console.log(`cold load: median ${fmt(coldStats.median, 2)} ms, p99 ${fmt(coldStats.p99, 2)} ms (target ≤ 5 ms)`);
-  console.log(`direct JS call with the same JSON round trip: median ${fmt(directStats.median, 2)} µs (inline/direct ${fmt(inlineStats.median / directStats.median)}x)`);
-  console.log(`direct JS call, plain: median ${fmt(plainStats.median, 3)} µs`);
+  console.log(`worst event-loop stall of the calling thread during ${stall.calls} hostile calls (loop, quadratic indexOf, memory bomb, microtask chain): ${fmt(stall.maxMs)} ms`);
 }
 
 function hostSettings() {

@@ -1,7 +1,8 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PluginRuntime } from '../src/modules/plugins/plugin-runtime.service.js';
+import { SANDBOX_POOL } from '../src/modules/plugins/plugin-sandbox.factory.js';
+import type { SandboxPool } from '../src/modules/plugins/sandbox/sandbox-pool.js';
 import { graphql } from './support/http-client.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
@@ -149,7 +150,7 @@ describe('plugin scanner: the sandbox start-up is not the script time', () => {
     const other = await startTestApp({ PLUGINS_DIR: dir });
     try {
       expect((await rows(other)).get('notifier/first')).toMatchObject({ valid: true });
-      await other.running.app.get(PluginRuntime).sandbox.close();
+      await other.running.app.get<SandboxPool>(SANDBOX_POOL).close();
       writeFileSync(join(dir, 'notifier', 'second.js'), VALID());
       writeFileSync(join(dir, 'notifier', 'first.js'), VALID('function admin_more() { return 1; }'));
       const res = await graphql(other.httpUrl, 'mutation { rescanPlugins { changed retrying } }', {}, other.tokens.admin);

@@ -3,14 +3,9 @@ import { basename, dirname, resolve } from 'node:path';
 // The plugin module's codes cross the worker boundary as strings: the error table must be installed.
 import '../app.errors.js';
 import { AppError } from '../common/errors/app-error.js';
-import { JsonSchemaValidator } from '../modules/plugins/json-schema.js';
 import { isPluginType, PLUGIN_TYPES, REQUIRED_FUNCTIONS, type PluginType } from '../modules/plugins/plugin-contract.js';
-import { PluginConfigService } from '../modules/plugins/plugin-config.service.js';
-import { PluginInspector } from '../modules/plugins/plugin-inspector.js';
+import { PluginWorkbench } from '../modules/plugins/plugin-workbench.js';
 import type { ScannedPlugin } from '../modules/plugins/plugins.types.js';
-import { assertContractResult } from '../modules/plugins/result-check.js';
-import { SandboxPool } from '../modules/plugins/sandbox/sandbox-pool.js';
-import { hostSettings } from '../modules/plugins/plugin-sandbox.factory.js';
 import { fail, loadConfigOrExit, parseFlags } from './cli-args.js';
 
 const USAGE = `usage:
@@ -39,38 +34,33 @@ async function main(): Promise<void> {
     fail(`cannot read ${file}: ${(err as Error).message}`);
   }
 
-  const sandbox = new SandboxPool({
-    limits: { timeoutMs: config.plugins.timeoutMs, memoryBytes: config.plugins.memoryBytes, stackBytes: config.plugins.stackBytes, maxResultBytes: config.plugins.maxResultBytes },
-    host: hostSettings(config),
-    logSink: (entry) => process.stderr.write(`[plugin ${entry.level}] ${entry.message}${Object.keys(entry.fields).length ? ' ' + JSON.stringify(entry.fields) : ''}\n`),
-    workers: 1,
-    tier: 'worker',
+  const workbench = await PluginWorkbench.open({
+    config,
+    logSink: (scrubber) => (entry) => {
+      const fields = Object.keys(entry.fields).length ? ` ${scrubber.scrub(JSON.stringify(scrubber.scrubValue(entry.fields)))}` : '';
+      process.stderr.write(`[plugin ${entry.level}] ${scrubber.scrub(entry.message)}${fields}\n`);
+    },
+    pluginType,
+    pluginId,
+    source,
   });
-  const schemas = new JsonSchemaValidator();
   try {
-    const inspection = await new PluginInspector(sandbox, schemas).inspect(pluginType as PluginType, pluginId, source);
+    const { inspection } = workbench;
     if (inspection.kind === 'retry') fail(`the sandbox could not inspect ${file} (not a verdict on the script; try again): ${inspection.reason}`);
     const scanned = inspection.plugin;
     if (command === 'check') {
-      printCheck(pluginType as PluginType, scanned);
+      printCheck(pluginType, scanned);
       process.exitCode = scanned.valid ? 0 : 1;
       return;
     }
     if (!scanned.valid) fail(`${pluginType}/${pluginId} is invalid: ${scanned.invalidReason}`);
     if (!scanned.functions.includes(fn)) fail(`${pluginType}/${pluginId} has no function ${fn}(); it defines ${scanned.functions.join(', ')}`);
 
-    const configs = new PluginConfigService(schemas);
+    const configs = workbench.configs;
     const pluginConfig = configs.parse(flags.get('config') ?? '{}', '--config');
     const params = configs.parse(flags.get('params') ?? '{}', '--params');
     if (!fn.startsWith('admin_')) configs.validate(scanned.configSchema ?? {}, pluginConfig);
-    const result = await sandbox.call({
-      script: { key: `cli:${pluginType}/${pluginId}`, label: `${pluginType}/${pluginId}`, source, sha256: scanned.sha256 },
-      fn,
-      config: pluginConfig,
-      params,
-      context: { interfaceId: null, traceId: null },
-    });
-    assertContractResult(schemas, `${pluginType}/${pluginId}`, fn, result);
+    const result = await workbench.call(fn, pluginConfig, params);
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   } catch (err) {
     if (err instanceof AppError) {
@@ -80,7 +70,7 @@ async function main(): Promise<void> {
     }
     throw err;
   } finally {
-    await sandbox.close();
+    await workbench.close();
   }
 }
 

@@ -19,7 +19,6 @@ function pool(timeoutMs = 200): SandboxPool {
     limits: { timeoutMs, memoryBytes: 16 * 1024 * 1024, stackBytes: 256 * 1024, maxResultBytes: 64 * 1024 },
     host: HOST,
     logSink: () => undefined,
-    tier: 'inline',
   });
 }
 

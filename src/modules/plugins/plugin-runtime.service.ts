@@ -1,20 +1,13 @@
-import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
-import type { Logger } from 'pino';
 import { AppError } from '../../common/errors/app-error.js';
 import { currentTraceId } from '../../common/logging/request-context.js';
-import { APP_CONFIG, LOGGER } from '../../common/tokens.js';
-import type { AppConfig } from '../../config/app-config.js';
-import { JsonSchemaValidator } from './json-schema.js';
-import { PluginConfigService } from './plugin-config.service.js';
-import type { PluginResults } from './plugin-results.js';
-import { assertContractResult } from './result-check.js';
+import { PluginCallPipeline, type CallablePlugin, type PluginResult } from './plugin-call-pipeline.js';
 import { PluginRepository } from './plugin.repository.js';
-import { createSandboxPool } from './plugin-sandbox.factory.js';
 import { PLUGINS_CHANGED, type PluginsChangedEvent } from './plugins.events.js';
 import type { PluginDefinition } from './plugins.types.js';
-import type { SandboxPool } from './sandbox/sandbox-pool.js';
-import { SecretScrubber } from './secret-scrubber.js';
+
+export type { PluginResult } from './plugin-call-pipeline.js';
 
 export interface PluginCall<F extends string> {
   /** plugins.id of the definition. */
@@ -33,19 +26,16 @@ export interface PluginCall<F extends string> {
   timeoutMs?: number;
 }
 
-export type PluginResult<F extends string> = F extends keyof PluginResults ? PluginResults[F] : unknown;
-
 interface LoadedDefinition {
   definition: PluginDefinition;
   source: string;
 }
 
 /**
- * The one entry point other modules use to run plugin code: `call()` a function of a plugin
- * definition with a config and params. It refuses invalid or removed definitions and unknown
- * functions, runs the call in the sandbox (limits, host API), checks the result against the
- * contract (plugins.invalid_result names the function and the field), and masks the interface's
- * secrets in the plugin's log lines and errors.
+ * The one entry point other modules use to run plugin code: `call()` a function of a stored plugin
+ * definition with a config and params, through PluginCallPipeline (refusals, sandbox, result check,
+ * secret masking). This service adds what only the server has: definitions read from the table and
+ * cached by id until the scanner announces a change, and the calling interface's id and trace id.
  *
  * Compiled scripts are cached per interface (or per definition when called without one); a
  * changed script file reloads by itself (the sandbox keys instances by hash), and `evict()` drops
@@ -55,55 +45,29 @@ interface LoadedDefinition {
  */
 @Injectable()
 export class PluginRuntime implements OnModuleDestroy {
-  readonly sandbox: SandboxPool;
   private readonly definitions = new Map<string, Promise<LoadedDefinition | null>>();
-  private readonly scrubber = new SecretScrubber();
 
   constructor(
-    @Inject(APP_CONFIG) config: AppConfig,
-    @Inject(LOGGER) logger: Logger,
     private readonly repository: PluginRepository,
-    private readonly configs: PluginConfigService,
-    private readonly schemas: JsonSchemaValidator,
-  ) {
-    this.sandbox = createSandboxPool(config, logger.child({ component: 'plugin' }), this.scrubber.scrub);
-  }
+    private readonly pipeline: PluginCallPipeline,
+  ) {}
 
   async call<F extends string>(request: PluginCall<F>): Promise<PluginResult<F>> {
-    const loaded = await this.load(request.pluginDefId, request.sha256);
-    const { definition, source } = loaded;
-    const label = `${definition.pluginType}/${definition.pluginId}`;
-    if (!definition.available) throw new AppError('plugins.invalid_plugin', `Plugin ${label} is not available: its script file was removed`);
-    if (!definition.valid) throw new AppError('plugins.invalid_plugin', `Plugin ${label} is invalid: ${definition.invalidReason}`);
-    if (!definition.functions.includes(request.fn)) {
-      throw new AppError('plugins.function_not_found', `Plugin ${label} has no function ${request.fn}()`, { function: request.fn });
-    }
-
-    const key = request.interfaceId ?? `plugin:${definition.id}`;
-    if (definition.configSchema) this.scrubber.set(key, this.configs.secretValues(definition.configSchema, request.config));
-    let result: unknown;
-    try {
-      result = await this.sandbox.call({
-        script: { key, label, source, sha256: definition.sha256 },
-        fn: request.fn,
-        config: request.config,
-        params: request.params ?? {},
-        timeoutMs: request.timeoutMs,
-        context: { interfaceId: request.interfaceId ?? null, traceId: currentTraceId() },
-      });
-    } catch (err) {
-      if (err instanceof AppError) throw new AppError(err.code, this.scrubber.scrub(err.message), err.details, { cause: err });
-      throw err;
-    }
-
-    assertContractResult(this.schemas, label, request.fn, result);
-    return result as PluginResult<F>;
+    const { definition, source } = await this.load(request.pluginDefId, request.sha256);
+    return this.pipeline.call(callable(definition, source), {
+      fn: request.fn,
+      config: request.config,
+      params: request.params,
+      instanceKey: request.interfaceId ?? `plugin:${definition.id}`,
+      interfaceId: request.interfaceId ?? null,
+      traceId: currentTraceId(),
+      timeoutMs: request.timeoutMs,
+    });
   }
 
   /** Drops the compiled script of an interface (after its config changed, or it was toggled or deleted). */
   evict(interfaceId: string): void {
-    this.sandbox.evict(interfaceId);
-    this.scrubber.delete(interfaceId);
+    this.pipeline.evict(interfaceId);
   }
 
   @OnEvent(PLUGINS_CHANGED)
@@ -112,7 +76,7 @@ export class PluginRuntime implements OnModuleDestroy {
   }
 
   async onModuleDestroy(): Promise<void> {
-    await this.sandbox.close();
+    await this.pipeline.close();
   }
 
   /**
@@ -145,4 +109,17 @@ export class PluginRuntime implements OnModuleDestroy {
     }
     return pending;
   }
+}
+
+function callable(definition: PluginDefinition, source: string): CallablePlugin {
+  return {
+    label: `${definition.pluginType}/${definition.pluginId}`,
+    source,
+    sha256: definition.sha256,
+    functions: definition.functions,
+    configSchema: definition.configSchema,
+    valid: definition.valid,
+    invalidReason: definition.invalidReason,
+    available: definition.available,
+  };
 }

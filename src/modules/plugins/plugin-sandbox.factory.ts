@@ -1,8 +1,11 @@
 import type { Logger } from 'pino';
 import type { AppConfig } from '../../config/app-config.js';
-import type { HostApiSettings, HostLogEntry } from './host/host-api.types.js';
+import type { HostApiSettings, HostLogEntry, HostLogSink } from './host/host-api.types.js';
 import { SandboxPool } from './sandbox/sandbox-pool.js';
-import type { SandboxTierMode } from './sandbox/sandbox.types.js';
+import type { SecretScrubber } from './secret-scrubber.js';
+
+/** The SandboxPool of the process, shared by the runtime and the scanner (Nest injection token). */
+export const SANDBOX_POOL = Symbol('SANDBOX_POOL');
 
 /** Host API settings from the app configuration. */
 export function hostSettings(config: AppConfig): HostApiSettings {
@@ -23,10 +26,10 @@ export function hostSettings(config: AppConfig): HostApiSettings {
  * registered as secrets (the calling interface's secret config values) are masked in them: a
  * script that logs its own API key does not leak it.
  */
-export function pluginLogSink(logger: Logger, scrub: (text: string) => string) {
+export function pluginLogSink(logger: Logger, scrubber: SecretScrubber): HostLogSink {
   return (entry: HostLogEntry): void => {
     const { context } = entry;
-    const line = scrub(JSON.stringify({ ...entry.fields, message: entry.message }));
+    const line = scrubber.scrub(JSON.stringify({ ...entry.fields, message: entry.message }));
     const { message, ...fields } = JSON.parse(line) as Record<string, unknown>;
     logger[entry.level](
       { ...fields, plugin: context.plugin, interface_id: context.interfaceId ?? undefined, fn: context.fn, trace_id: context.traceId ?? undefined },
@@ -35,7 +38,8 @@ export function pluginLogSink(logger: Logger, scrub: (text: string) => string) {
   };
 }
 
-export function createSandboxPool(config: AppConfig, logger: Logger, scrub: (text: string) => string, tier?: SandboxTierMode): SandboxPool {
+/** The sandbox with the configured limits and host; `logSink` receives the plugin log lines. */
+export function createSandboxPool(config: AppConfig, logSink: HostLogSink): SandboxPool {
   return new SandboxPool({
     limits: {
       timeoutMs: config.plugins.timeoutMs,
@@ -44,8 +48,7 @@ export function createSandboxPool(config: AppConfig, logger: Logger, scrub: (tex
       maxResultBytes: config.plugins.maxResultBytes,
     },
     host: hostSettings(config),
-    logSink: pluginLogSink(logger, scrub),
+    logSink,
     workers: config.plugins.workers,
-    tier,
   });
 }

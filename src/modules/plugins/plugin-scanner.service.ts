@@ -12,7 +12,8 @@ import { JsonSchemaValidator } from './json-schema.js';
 import { DEFAULT_VERSION, isPluginType, PLUGIN_ID_PATTERN, type PluginType } from './plugin-contract.js';
 import { PluginInspector } from './plugin-inspector.js';
 import { PluginRepository } from './plugin.repository.js';
-import { PluginRuntime } from './plugin-runtime.service.js';
+import { SANDBOX_POOL } from './plugin-sandbox.factory.js';
+import type { SandboxPool } from './sandbox/sandbox-pool.js';
 import { PLUGINS_CHANGED, type PluginsChangedEvent } from './plugins.events.js';
 import { printable } from './printable.js';
 import type { ScannedPlugin, ScanReport } from './plugins.types.js';
@@ -85,13 +86,13 @@ export class PluginScanner implements OnApplicationBootstrap, OnModuleDestroy {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(LOGGER) logger: Logger,
     private readonly repository: PluginRepository,
-    runtime: PluginRuntime,
+    @Inject(SANDBOX_POOL) sandbox: SandboxPool,
     schemas: JsonSchemaValidator,
     private readonly events: EventEmitter2,
     private readonly clock: Clock,
   ) {
     this.logger = logger.child({ component: 'plugin-scanner' });
-    this.inspector = new PluginInspector(runtime.sandbox, schemas);
+    this.inspector = new PluginInspector(sandbox, schemas);
   }
 
   async onApplicationBootstrap(): Promise<void> {

@@ -1,14 +1,21 @@
 import { Module } from '@nestjs/common';
+import type { Logger } from 'pino';
+import { APP_CONFIG, LOGGER } from '../../common/tokens.js';
+import type { AppConfig } from '../../config/app-config.js';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { PluginsGrpcController } from './grpc/plugins.grpc-controller.js';
 import { PluginsResolver } from './graphql/plugins.resolver.js';
 import { JsonSchemaValidator } from './json-schema.js';
+import { PluginCallPipeline } from './plugin-call-pipeline.js';
 import { PluginConfigService } from './plugin-config.service.js';
+import { createSandboxPool, pluginLogSink, SANDBOX_POOL } from './plugin-sandbox.factory.js';
 import { PluginDefinitionsService } from './plugin-definitions.service.js';
 import { PluginRuntime } from './plugin-runtime.service.js';
 import { PluginScanner } from './plugin-scanner.service.js';
 import { PluginEntity } from './plugin.entity.js';
 import { PluginRepository } from './plugin.repository.js';
+import type { SandboxPool } from './sandbox/sandbox-pool.js';
+import { SecretScrubber } from './secret-scrubber.js';
 
 /**
  * Plugins: definitions scanned from PLUGINS_DIR (PluginScanner), contract validation, the sandboxed
@@ -25,6 +32,19 @@ import { PluginRepository } from './plugin.repository.js';
     PluginRepository,
     PluginConfigService,
     PluginDefinitionsService,
+    SecretScrubber,
+    {
+      provide: SANDBOX_POOL,
+      inject: [APP_CONFIG, LOGGER, SecretScrubber],
+      useFactory: (config: AppConfig, logger: Logger, scrubber: SecretScrubber) =>
+        createSandboxPool(config, pluginLogSink(logger.child({ component: 'plugin' }), scrubber)),
+    },
+    {
+      provide: PluginCallPipeline,
+      inject: [SANDBOX_POOL, JsonSchemaValidator, PluginConfigService, SecretScrubber],
+      useFactory: (pool: SandboxPool, schemas: JsonSchemaValidator, configs: PluginConfigService, scrubber: SecretScrubber) =>
+        new PluginCallPipeline(pool, schemas, configs, scrubber),
+    },
     PluginRuntime,
     PluginScanner,
     PluginsResolver,

@@ -1,3 +1,4 @@
+import { AppError, type ErrorDetails } from '../../common/errors/app-error.js';
 import { SECRET_MASK } from './plugin-config.service.js';
 
 /**
@@ -19,6 +20,16 @@ export class SecretScrubber {
 
   delete(key: string): void {
     this.set(key, []);
+  }
+
+  /** Interim (the full deep scrubber lands with issue 7 §3): message and JSON-able details. */
+  scrubError(error: AppError): AppError {
+    return new AppError(error.code, this.scrub(error.message), error.details === null ? null : (this.scrubValue(error.details) as ErrorDetails), { cause: error });
+  }
+
+  scrubValue(value: unknown): unknown {
+    if (this.all.length === 0 || value === null || value === undefined) return value;
+    return JSON.parse(JSON.stringify(value, (_key, v: unknown) => (typeof v === 'string' ? this.scrub(v) : v))) as unknown;
   }
 
   scrub = (text: string): string => {

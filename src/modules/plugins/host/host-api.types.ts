@@ -38,6 +38,8 @@ export interface HostCallContext {
   interfaceId: string | null;
   traceId: string | null;
   fn: string;
+  /** aborted when the plugin call ends (result, error or timeout) */
+  signal?: AbortSignal;
 }
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';

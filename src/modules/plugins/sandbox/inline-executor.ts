@@ -132,7 +132,11 @@ export class InlineExecutor {
     if (this.closed) return Promise.reject(sandboxCrashed(script.label, fn, 'sandbox closed'));
     if (Date.now() >= deadline) return Promise.reject(timedOut(script.label, fn, timeoutMs, 'queued'));
     const entry = this.entries.get(script.key);
-    if (entry !== undefined && entry.sha256 === script.sha256 && entry.instance !== null && entry.instance.usable) {
+    if (entry?.instance?.usable && !entry.instance.canTake(argsJson)) {
+      // A previous call filled this instance's heap and kept it: start afresh rather than refuse
+      // every later call (a fresh instance that cannot take them either says out_of_memory).
+      this.evict(script.key);
+    } else if (entry !== undefined && entry.sha256 === script.sha256 && entry.instance !== null && entry.instance.usable) {
       // Least recently used order: Map iteration order is insertion order.
       this.entries.delete(script.key);
       this.entries.set(script.key, entry);

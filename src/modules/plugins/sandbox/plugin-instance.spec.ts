@@ -106,7 +106,7 @@ describe('PluginInstance', () => {
       (e: unknown) => e,
     );
     expect(error).toBeInstanceOf(AppError);
-    expect(error).toMatchObject({ code: 'plugins.timeout', details: { phase: 'load' } });
+    expect(error).toMatchObject({ code: 'plugins.timeout', phase: 'load', details: { plugin: 'test/plugin', function: '<load>' } });
     expect(Date.now() - started).toBeLessThan(400);
   });
 });

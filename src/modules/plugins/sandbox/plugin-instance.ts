@@ -1,37 +1,17 @@
 import type { QuickJSContext, QuickJSHandle, QuickJSRuntime } from 'quickjs-emscripten-core';
 import { AppError } from '../../../common/errors/app-error.js';
 import type { HostApi, HostCallContext } from '../host/host-api.types.js';
-import { BRIDGE_SOURCE, HostBridge } from './host-bridge.js';
+import { parseFailure, parseReply, STATUS, type ScriptFailure } from './bridge/bridge-protocol.js';
+import { BRIDGE_SOURCE } from './bridge/bridge-script.js';
+import { HostBridge } from './bridge/host-bridge.js';
+import { classifyLoadFailure, classifyReply, classifyThrown, type FailureContext } from './failure-classification.js';
+import { InterruptBudget } from './interrupt-budget.js';
 import { QuickJsModuleFactory, type QuickJsModuleHandle } from './quickjs-module-factory.js';
-import {
-  functionNotFound,
-  invalidPlugin,
-  invalidResult,
-  outOfMemory,
-  resultTooLarge,
-  sandboxCrashed,
-  scriptError,
-  stackOverflow,
-  timedOut,
-  type ScriptFailure,
-  type TimeoutPhase,
-} from './sandbox-errors.js';
+import { functionNotFound, isScriptLimitViolation, outOfMemory, sandboxCrashed, scriptError, stackOverflow, timedOut } from './sandbox-errors.js';
 import type { SandboxCallContext, SandboxLimits } from './sandbox.types.js';
 
 /** Deeper QuickJS stacks overflow the host (V8) stack first: measured, 256 KB uses ~65% of it. */
 export const MAX_STACK_BYTES = 256 * 1024;
-/**
- * Deadline checks happen at QuickJS "polls" (function entries, backward jumps); by default every
- * 10 000th. The budget below is rewritten in the context after each check, aiming at one check per
- * SLICE_MS whatever a poll costs. A handler call costs ~0.1 µs, a cheap poll ~30 ns, so the cap of
- * 1 000 polls costs <1% in tight loops and bounds the overrun of a script that alternates cheap and
- * expensive polls to gain a large budget (1 000 × its most expensive builtin call).
- */
-const SLICE_MS = 2;
-/** Small at each VM entry: the first check comes early, before anything is known about the rate. */
-const ENTRY_BUDGET = 8;
-const MAX_BUDGET = 1_000;
-
 export interface PluginInstanceOptions {
   label: string;
   source: string;
@@ -48,6 +28,8 @@ export interface PluginInstanceOptions {
   watch?: Float64Array | null;
   /** Told once when the instance stops taking calls (limit violation, crash, dispose). */
   onRetired?: (instance: PluginInstance) => void;
+  /** Epoch milliseconds; default Date.now (deadlines are epoch ms, the same clock on every thread). */
+  now?: () => number;
 }
 
 interface CallState {
@@ -55,6 +37,8 @@ interface CallState {
   deadline: number;
   timeoutMs: number;
   host: HostCallContext;
+  /** Aborted when the call ends: the host stops its requests (host.signal). */
+  abort: AbortController;
   promise: QuickJSHandle | null;
   timer: NodeJS.Timeout | null;
   done: boolean;
@@ -90,16 +74,11 @@ export class PluginInstance {
   private state: State = 'ready';
   private isLoading = true;
   private current: CallState | null = null;
-  private depth = 0;
-  private vmDeadline = Infinity;
-  private interrupted = false;
-  private readonly counterIndex: number;
+  private readonly interrupts: InterruptBudget;
+  private readonly now: () => number;
   private heap32: Int32Array;
   /** Time the sandbox spent on its own start-up before the script's code began; see load(). */
   private setupTime = 0;
-  private budget = ENTRY_BUDGET;
-  private lastPoll = 0;
-  private perPoll = 0;
 
   private constructor(
     private readonly options: PluginInstanceOptions,
@@ -110,16 +89,18 @@ export class PluginInstance {
     this.runtime = wasm.module.newRuntime();
     this.runtime.setMemoryLimit(options.limits.memoryBytes);
     this.runtime.setMaxStackSize(Math.min(options.limits.stackBytes, MAX_STACK_BYTES));
-    this.runtime.setInterruptHandler(() => this.onInterrupt());
+    this.now = options.now ?? Date.now;
     this.ctx = this.runtime.newContext();
     this.heap32 = new Int32Array(wasm.memory.buffer);
-    this.counterIndex = counterOffset === null ? -1 : (QuickJsModuleFactory.contextPointer(this.ctx) + counterOffset) >> 2;
+    const counterIndex = counterOffset === null ? -1 : (QuickJsModuleFactory.contextPointer(this.ctx) + counterOffset) >> 2;
+    this.interrupts = new InterruptBudget(counterIndex < 0 ? null : (polls) => this.writeCounter(counterIndex, polls), options.watch ?? null, this.now);
+    this.runtime.setInterruptHandler(() => this.interrupts.check());
     this.bridge = new HostBridge(this.ctx, options.host, this.bridgeOwner(), (bytes) => this.fits(bytes));
   }
 
   /** Loads `source`: syntax errors and top-level throws become plugins.invalid_plugin. */
   static async load(options: PluginInstanceOptions): Promise<PluginInstance> {
-    const started = Date.now();
+    const started = (options.now ?? Date.now)();
     const [wasm, counterOffset] = await Promise.all([
       QuickJsModuleFactory.create(options.limits.memoryBytes),
       QuickJsModuleFactory.interruptCounterOffset(),
@@ -175,8 +156,8 @@ export class PluginInstance {
     const label = this.options.label;
     if (!this.functionSet.has(fn)) return Promise.reject(functionNotFound(label, fn));
     if (this.state !== 'ready') return Promise.reject(sandboxCrashed(label, fn, 'instance retired'));
-    if (Date.now() >= deadline) return Promise.reject(timedOut(label, fn, timeoutMs, 'queued'));
-    if (!this.fits(argsJson.length * 3 + 1)) return Promise.reject(outOfMemory(label, fn, this.options.limits.memoryBytes, 'running'));
+    if (this.now() >= deadline) return Promise.reject(timedOut(label, fn, timeoutMs, 'queued'));
+    if (!this.canTake(argsJson)) return Promise.reject(outOfMemory(label, fn, this.options.limits.memoryBytes, 'running'));
 
     let resolve!: (json: string) => void;
     let reject!: (error: AppError) => void;
@@ -184,11 +165,13 @@ export class PluginInstance {
       resolve = res;
       reject = rej;
     });
+    const abort = new AbortController();
     const call: CallState = {
       fn,
       deadline,
       timeoutMs,
-      host: { plugin: label, interfaceId: context.interfaceId, traceId: context.traceId, fn },
+      host: { plugin: label, interfaceId: context.interfaceId, traceId: context.traceId, fn, signal: abort.signal },
+      abort,
       promise: null,
       timer: null,
       done: false,
@@ -199,7 +182,7 @@ export class PluginInstance {
     this.current = call;
 
     let result: ReturnType<QuickJSContext['callFunction']>;
-    this.enterVm(Math.min(deadline, this.minDeadline()));
+    this.interrupts.enter(Math.min(deadline, this.minDeadline()));
     try {
       const argsHandle = this.ctx.newString(argsJson);
       try {
@@ -208,14 +191,14 @@ export class PluginInstance {
         argsHandle.dispose();
       }
     } catch (error) {
-      this.leaveVm();
+      this.interrupts.leave();
       this.crash(error, call);
       return promise;
     }
-    this.leaveVm();
+    this.interrupts.leave();
 
     if (result.error) {
-      const failure = this.classifyRaw(result.error, call);
+      const failure = classifyThrown(this.readError(result.error), this.failureContext(call));
       result.error.dispose();
       this.finish(call, failure);
       return promise;
@@ -225,15 +208,24 @@ export class PluginInstance {
       const status = this.ctx.getString(value);
       value.dispose();
       if (this.runtime.hasPendingJob()) this.pump(call);
-      if (!call.done) this.finishWithStatus(call, status);
+      if (!call.done) this.finishWithReply(call, status);
       return promise;
     }
     call.promise = value;
     this.pump(call);
     if (!call.done) {
-      call.timer = setTimeout(() => this.expire(call), Math.max(0, deadline - Date.now()));
+      call.timer = setTimeout(() => this.expire(call), Math.max(0, deadline - this.now()));
     }
     return promise;
+  }
+
+  /**
+   * Whether arguments of this size can still be copied into the VM heap. An instance whose heap a
+   * previous call filled (and kept filled) answers false: the executor then retires it and loads a
+   * fresh one instead of failing every later call.
+   */
+  canTake(argsJson: string): boolean {
+    return this.fits(argsJson.length * 3 + 1);
   }
 
   /** No new calls; disposed once the calls in flight are done. */
@@ -270,7 +262,7 @@ export class PluginInstance {
     const { limits, label } = this.options;
     // The bridge is our own code: it runs without a deadline, so a slow start cannot be mistaken
     // for the script's fault. The script's budget starts once the bridge is up.
-    this.enterVm(Infinity);
+    this.interrupts.enter(Infinity);
     try {
       const bootstrap = this.ctx.evalCode(BRIDGE_SOURCE, '<sandbox>', { type: 'global', strict: true });
       if (bootstrap.error) {
@@ -286,8 +278,14 @@ export class PluginInstance {
         this.ctx.setProp(names, i, handle);
         handle.dispose();
       });
-      const helpers = this.ctx.callFunction(bootstrap.value, this.ctx.undefined, raw.sync, raw.async, file, maxChars, names);
-      for (const handle of [bootstrap.value, raw.sync, raw.async, file, maxChars, names]) handle.dispose();
+      const status = this.ctx.newObject();
+      for (const [key, letter] of Object.entries(STATUS)) {
+        const handle = this.ctx.newString(letter);
+        this.ctx.setProp(status, key, handle);
+        handle.dispose();
+      }
+      const helpers = this.ctx.callFunction(bootstrap.value, this.ctx.undefined, raw.sync, raw.async, file, maxChars, names, status);
+      for (const handle of [bootstrap.value, raw.sync, raw.async, file, maxChars, names, status]) handle.dispose();
       if (helpers.error) {
         helpers.error.dispose();
         throw sandboxCrashed(label, '<load>', 'bridge failed to start');
@@ -297,15 +295,15 @@ export class PluginInstance {
       this.describeFn = this.ctx.getProp(helpers.value, 2);
       helpers.value.dispose();
     } finally {
-      this.leaveVm();
+      this.interrupts.leave();
     }
 
-    this.setupTime = Math.max(0, Date.now() - started);
-    this.enterVm(this.options.deadline + this.setupTime);
+    this.setupTime = Math.max(0, this.now() - started);
+    this.interrupts.enter(this.options.deadline + this.setupTime);
     try {
       const loaded = this.ctx.evalCode(this.options.source, this.fileName, { type: 'global' });
       if (loaded.error) {
-        const failure = this.classifyLoadError(loaded.error);
+        const failure = this.loadFailure(loaded.error);
         loaded.error.dispose();
         throw failure;
       }
@@ -313,14 +311,14 @@ export class PluginInstance {
       if (this.runtime.hasPendingJob()) {
         const jobs = this.runtime.executePendingJobs();
         if (jobs.error) {
-          const failure = this.classifyLoadError(jobs.error);
+          const failure = this.loadFailure(jobs.error);
           jobs.error.dispose();
           throw failure;
         }
       }
       const listed = this.ctx.callFunction(this.listFn, this.ctx.undefined);
       if (listed.error) {
-        const failure = this.classifyLoadError(listed.error);
+        const failure = this.loadFailure(listed.error);
         listed.error.dispose();
         throw failure;
       }
@@ -328,7 +326,7 @@ export class PluginInstance {
       listed.value.dispose();
       for (const name of this.functions) this.functionSet.add(name);
     } finally {
-      this.leaveVm();
+      this.interrupts.leave();
       this.isLoading = false;
     }
   }
@@ -363,24 +361,39 @@ export class PluginInstance {
     this.current = attributed;
     const inFlightDeadline = this.minDeadline();
     // Continuations of calls no longer in flight still get a bounded slice.
-    this.enterVm(inFlightDeadline === Infinity ? Date.now() + this.options.limits.timeoutMs : inFlightDeadline);
+    this.interrupts.enter(inFlightDeadline === Infinity ? this.now() + this.options.limits.timeoutMs : inFlightDeadline);
     let jobError: QuickJSHandle | null = null;
     try {
       const jobs = this.runtime.executePendingJobs();
       if (jobs.error) jobError = jobs.error;
     } catch (error) {
-      this.leaveVm();
+      this.interrupts.leave();
       this.crash(error, attributed);
       return;
     }
-    this.leaveVm();
-    const interrupted = this.interrupted;
-    jobError?.dispose();
+    this.interrupts.leave();
+    const interrupted = this.interrupts.interrupted;
+    if (jobError !== null) {
+      // A job's own exceptions settle its promise; one that escapes is a limit the queue ran into
+      // (an endless microtask chain exhausting the heap or the deadline): it is that of the call
+      // that ran, or of every call in flight when none did.
+      const thrown = this.readError(jobError);
+      jobError.dispose();
+      const culprits = attributed !== null ? [attributed] : [...this.inFlight];
+      for (const call of culprits) this.finish(call, classifyThrown(thrown, this.failureContext(call, interrupted)));
+      this.retire();
+    } else if (!interrupted && this.heapExhausted()) {
+      // QuickJS drops a job it cannot allocate without telling anyone: a chain of promises that
+      // filled the heap just stops. That is the script running out of memory, not "never settles".
+      const culprits = attributed !== null ? [attributed] : [...this.inFlight];
+      for (const call of culprits) this.finish(call, outOfMemory(this.options.label, call.fn, this.options.limits.memoryBytes, 'running'));
+      this.retire();
+    }
     this.collect(interrupted);
   }
 
   private collect(interrupted: boolean): void {
-    const now = Date.now();
+    const now = this.now();
     for (const call of [...this.inFlight]) {
       if (call.promise === null || call.done) continue;
       const state = this.ctx.getPromiseState(call.promise);
@@ -391,9 +404,9 @@ export class PluginInstance {
       if (state.type === 'fulfilled') {
         const status = this.ctx.typeof(state.value) === 'string' ? this.ctx.getString(state.value) : '';
         state.value.dispose();
-        this.finishWithStatus(call, status, interrupted);
+        this.finishWithReply(call, status, interrupted);
       } else {
-        const failure = this.classifyRaw(state.error, call, interrupted);
+        const failure = classifyThrown(this.readError(state.error), this.failureContext(call, interrupted));
         state.error.dispose();
         this.finish(call, failure);
       }
@@ -416,35 +429,10 @@ export class PluginInstance {
     this.retire();
   }
 
-  private finishWithStatus(call: CallState, status: string, interrupted = false): void {
-    const { label, limits } = this.options;
-    const fn = call.fn;
-    switch (status.charCodeAt(0)) {
-      case 82 /* R */: {
-        const json = status.slice(1);
-        if (json.length * 3 > limits.maxResultBytes) {
-          const bytes = Buffer.byteLength(json);
-          if (bytes > limits.maxResultBytes) return this.finish(call, resultTooLarge(label, fn, bytes, limits.maxResultBytes));
-        }
-        return this.finish(call, null, json);
-      }
-      case 69 /* E */: {
-        const failure = parseFailure(status.slice(1));
-        if (interrupted && failure.name === 'InternalError' && failure.message === 'interrupted') {
-          return this.finish(call, timedOut(label, fn, call.timeoutMs, 'running'));
-        }
-        return this.finish(call, scriptError(label, fn, failure));
-      }
-      case 73 /* I */:
-        return this.finish(call, invalidResult(label, fn, status.slice(1)));
-      case 84 /* T */:
-        return this.finish(call, resultTooLarge(label, fn, Number(status.slice(1)), limits.maxResultBytes));
-      case 70 /* F */:
-        return this.finish(call, functionNotFound(label, fn));
-      default:
-        // Copying the result out needs heap: an empty read means the heap was exhausted.
-        return this.finish(call, this.heapExhausted() ? outOfMemory(label, fn, limits.memoryBytes, 'running') : sandboxCrashed(label, fn, 'unreadable result'));
-    }
+  private finishWithReply(call: CallState, status: string, interrupted = this.interrupts.interrupted): void {
+    const outcome = classifyReply(parseReply(status), this.failureContext(call, interrupted));
+    if ('json' in outcome) this.finish(call, null, outcome.json);
+    else this.finish(call, outcome.error);
   }
 
   private finish(call: CallState, error: AppError | null, json?: string): void {
@@ -453,6 +441,7 @@ export class PluginInstance {
     this.inFlight.delete(call);
     if (this.current === call) this.current = null;
     if (call.timer !== null) clearTimeout(call.timer);
+    call.abort.abort();
     if (call.promise !== null && this.state !== 'crashed') {
       try {
         call.promise.dispose();
@@ -464,7 +453,7 @@ export class PluginInstance {
     if (error === null) call.resolve(json!);
     else {
       call.reject(error);
-      if (violates(error)) this.retire();
+      if (isScriptLimitViolation(error)) this.retire();
     }
     if (this.state === 'retired' && this.inFlight.size === 0) this.dispose();
   }
@@ -487,41 +476,33 @@ export class PluginInstance {
     if (wasReady) this.options.onRetired?.(this);
   }
 
-  /** Limit errors come back raw (the in-sandbox helper rethrows them); classify by what QuickJS threw. */
-  private classifyRaw(errorHandle: QuickJSHandle, call: CallState, interrupted = this.interrupted): AppError {
-    const { label, limits } = this.options;
-    const fn = call.fn;
-    const name = this.readProp(errorHandle, 'name');
-    const message = this.readProp(errorHandle, 'message');
-    if (name === 'InternalError') {
-      if (message === 'interrupted' && interrupted) return timedOut(label, fn, call.timeoutMs, 'running');
-      if (message === 'out of memory') return outOfMemory(label, fn, limits.memoryBytes, 'running');
-      if (message === 'stack overflow') return stackOverflow(label, fn, Math.min(limits.stackBytes, MAX_STACK_BYTES), 'running');
-    }
-    if (interrupted) return timedOut(label, fn, call.timeoutMs, 'running');
-    // Reading the error's strings needs heap: nothing readable means the heap is full.
-    if (!name && !message && this.heapExhausted()) return outOfMemory(label, fn, limits.memoryBytes, 'running');
-    return scriptError(label, fn, { name: name || 'Error', message: message ?? 'unknown error', code: null, line: null });
+  private failureContext(call: CallState | null, interrupted = this.interrupts.interrupted): FailureContext {
+    const { label, limits, timeoutMs } = this.options;
+    return {
+      label,
+      fn: call?.fn ?? '<load>',
+      limits,
+      timeoutMs: call?.timeoutMs ?? timeoutMs,
+      interrupted,
+      heapExhausted: () => this.heapExhausted(),
+      stackBytes: Math.min(limits.stackBytes, MAX_STACK_BYTES),
+    };
   }
 
-  private classifyLoadError(errorHandle: QuickJSHandle): AppError {
-    const { label, limits, timeoutMs } = this.options;
-    const name = this.readProp(errorHandle, 'name');
-    const message = this.readProp(errorHandle, 'message');
-    if (name === 'InternalError') {
-      if (message === 'interrupted' && this.interrupted) return timedOut(label, '<load>', timeoutMs, 'load');
-      if (message === 'out of memory') return outOfMemory(label, '<load>', limits.memoryBytes, 'load');
-      if (message === 'stack overflow') return stackOverflow(label, '<load>', Math.min(limits.stackBytes, MAX_STACK_BYTES), 'load');
-    }
-    if (this.interrupted) return timedOut(label, '<load>', timeoutMs, 'load');
-    let failure: ScriptFailure = { name: name ?? 'Error', message: message ?? 'unknown error', code: null, line: null };
-    const described = this.ctx.callFunction(this.describeFn!, this.ctx.undefined, errorHandle);
-    if (described.error) described.error.dispose();
+  private readError(errorHandle: QuickJSHandle): { name: string | null; message: string | null } {
+    return { name: this.readProp(errorHandle, 'name'), message: this.readProp(errorHandle, 'message') };
+  }
+
+  /** Top-level code failed: a limit, or the script is broken (described by the bridge). */
+  private loadFailure(errorHandle: QuickJSHandle): AppError {
+    let described: ScriptFailure | null = null;
+    const result = this.ctx.callFunction(this.describeFn!, this.ctx.undefined, errorHandle);
+    if (result.error) result.error.dispose();
     else {
-      if (this.ctx.typeof(described.value) === 'string') failure = parseFailure(this.ctx.getString(described.value));
-      described.value.dispose();
+      if (this.ctx.typeof(result.value) === 'string') described = parseFailure(this.ctx.getString(result.value));
+      result.value.dispose();
     }
-    return invalidPlugin(label, failure);
+    return classifyLoadFailure(this.readError(errorHandle), described, this.failureContext(null));
   }
 
   private readProp(handle: QuickJSHandle, key: string): string | null {
@@ -540,48 +521,10 @@ export class PluginInstance {
     return min;
   }
 
-  private enterVm(deadline: number): void {
-    if (this.depth++ > 0) return;
-    this.vmDeadline = deadline;
-    this.interrupted = false;
-    if (this.options.watch) this.options.watch[0] = deadline;
-    if (this.counterIndex >= 0) {
-      this.budget = ENTRY_BUDGET;
-      this.perPoll = 0;
-      this.lastPoll = performance.now();
-      this.writeBudget(ENTRY_BUDGET);
-    }
-  }
-
-  private leaveVm(): void {
-    if (--this.depth > 0) return;
-    if (this.options.watch) this.options.watch[0] = 0;
-  }
-
-  private onInterrupt(): boolean {
-    if (Date.now() >= this.vmDeadline) {
-      this.interrupted = true;
-      return true;
-    }
-    if (this.counterIndex >= 0) {
-      // Aim for one check every SLICE_MS whatever a poll costs (a loop of fill(1e6) costs ~12 ms a
-      // poll). The estimate falls slowly and the budget at most doubles per check, so a run of cheap
-      // polls between expensive ones does not buy a large budget.
-      const now = performance.now();
-      this.perPoll = Math.max((now - this.lastPoll) / this.budget, this.perPoll / 2);
-      this.lastPoll = now;
-      const ideal = this.perPoll > 0 ? SLICE_MS / this.perPoll : MAX_BUDGET;
-      const next = Math.max(1, Math.floor(Math.min(ideal, this.budget * 2, MAX_BUDGET)));
-      this.budget = next;
-      this.writeBudget(next);
-    }
-    return false;
-  }
-
-  private writeBudget(value: number): void {
+  private writeCounter(index: number, value: number): void {
     let heap = this.heap32;
     if (heap.length === 0) heap = this.heap32 = new Int32Array(this.wasm.memory.buffer);
-    heap[this.counterIndex] = value;
+    heap[index] = value;
   }
 
   /** Whether `bytes` can still be allocated in the VM heap (a failed malloc would be written through). */
@@ -599,27 +542,4 @@ export class PluginInstance {
 
 function isHostStackOverflow(error: unknown): boolean {
   return error instanceof RangeError && /call stack/i.test(error.message);
-}
-
-function parseFailure(json: string): ScriptFailure {
-  try {
-    const value = JSON.parse(json) as Partial<ScriptFailure>;
-    return {
-      name: typeof value.name === 'string' ? value.name : 'Error',
-      message: typeof value.message === 'string' ? value.message : '',
-      code: typeof value.code === 'string' || typeof value.code === 'number' ? value.code : null,
-      line: typeof value.line === 'number' ? value.line : null,
-    };
-  } catch {
-    return { name: 'Error', message: 'unreadable exception', code: null, line: null };
-  }
-}
-
-const RETIRING_CODES = new Set(['plugins.timeout', 'plugins.out_of_memory', 'plugins.stack_overflow']);
-
-/** Limit violations leave the instance in an unknown state (half-done globals, a full heap). */
-function violates(error: AppError): boolean {
-  if (!RETIRING_CODES.has(error.code)) return false;
-  const phase = (error.details as { phase?: TimeoutPhase } | null)?.phase;
-  return phase !== 'queued';
 }

@@ -48,6 +48,13 @@ const ENGINE_RESERVED_BYTES = 6 * 1024 * 1024;
 /** QuickJS's JS_INTERRUPT_COUNTER_INIT: the counter holds this value while the interrupt handler runs. */
 const COUNTER_INIT = 10_000;
 
+/**
+ * emscripten prints an abort (a leak assertion when a broken instance is disposed) to stderr; the
+ * instance is dropped either way, and the log is no place for it.
+ */
+// Not in the loader options' typings, but passed through to emscripten's Module, which honours them.
+const SILENT = { print: () => undefined, printErr: () => undefined } as unknown as NonNullable<Parameters<typeof newVariant>[1]['emscriptenModule']>;
+
 let compiled: Promise<object> | undefined;
 let counterOffset: Promise<number | null> | undefined;
 
@@ -66,7 +73,7 @@ export class QuickJsModuleFactory {
     const wasmModule = await compiledWasm();
     const maxPages = Math.min(MAX_PAGES, Math.max(MIN_PAGES, Math.ceil((ENGINE_RESERVED_BYTES + memoryBytes) / PAGE)));
     const memory = new Wasm.Memory({ initial: MIN_PAGES, maximum: maxPages });
-    const module = await newQuickJSWASMModuleFromVariant(newVariant(variant, { wasmModule, wasmMemory: memory }));
+    const module = await newQuickJSWASMModuleFromVariant(newVariant(variant, { wasmModule, wasmMemory: memory, emscriptenModule: SILENT }));
     const heap = (module as unknown as { module: EmscriptenHeap }).module;
     return {
       module,

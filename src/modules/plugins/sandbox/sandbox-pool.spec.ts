@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { AppError } from '../../../common/errors/app-error.js';
 import { HostApiError, type HostApi, type HostCallContext, type HostLogEntry } from '../host/host-api.types.js';
 import { SandboxPool } from './sandbox-pool.js';
-import type { PluginScript, SandboxLimits, SandboxPoolOptions } from './sandbox.types.js';
+import { InlineExecutor } from './inline-executor.js';
+import type { PluginScript, SandboxCallRequest, SandboxLimits, SandboxPoolOptions } from './sandbox.types.js';
 
 const LIMITS: SandboxLimits = { timeoutMs: 1_000, memoryBytes: 16 * 1024 * 1024, stackBytes: 256 * 1024, maxResultBytes: 64 * 1024 };
 const CONTEXT = { interfaceId: 'if-1', traceId: 'trace-1' };
@@ -48,7 +49,7 @@ class FakeHost implements HostApi {
     throw new HostApiError('invalid_argument', `${name}: key and data must be strings`);
   }
 
-  log(level: unknown, message: unknown, fields: unknown, context: HostCallContext): void {
+  log(level: unknown, message: unknown, fields: unknown, { signal: _signal, ...context }: HostCallContext): void {
     if (typeof message !== 'string') throw new HostApiError('invalid_argument', 'log message must be a string');
     this.sink({ level: level as HostLogEntry['level'], message, fields: (fields ?? {}) as Record<string, unknown>, context });
   }
@@ -141,34 +142,74 @@ async function failure(promise: Promise<unknown>): Promise<AppError> {
   throw new Error('the call did not fail');
 }
 
-function makePool(overrides: Partial<SandboxPoolOptions> & { logs?: HostLogEntry[]; hosts?: FakeHost[] } = {}): SandboxPool {
-  const { logs = [], hosts = [], ...options } = overrides;
-  const sink = (entry: HostLogEntry) => logs.push(entry);
+function makePool(overrides: Partial<SandboxPoolOptions> & { logs?: HostLogEntry[] } = {}): SandboxPool {
+  const { logs = [], ...options } = overrides;
   return new SandboxPool({
     limits: LIMITS,
     host: HOST_SETTINGS,
-    logSink: sink,
+    logSink: (entry: HostLogEntry) => logs.push(entry),
     workers: 1,
     graceMs: 200,
     hostModule: WORKER_HOST,
-    createHost: (_settings, hostSink) => {
-      const host = new FakeHost(hostSink);
-      hosts.push(host);
-      return host;
-    },
     ...options,
   });
 }
 
-const call = (pool: SandboxPool, target: PluginScript, fn: string, params: unknown = {}, timeoutMs?: number) =>
+/**
+ * The engine each worker runs (InlineExecutor), driven on this thread with an in-process host, so
+ * its behaviour can be observed directly; the pool tests below drive it through real workers.
+ */
+class Engine {
+  readonly executor: InlineExecutor;
+
+  constructor(private readonly limits: SandboxLimits, host: () => HostApi) {
+    this.executor = new InlineExecutor({ limits, host });
+  }
+
+  call(request: SandboxCallRequest): Promise<unknown> {
+    const timeoutMs = request.timeoutMs ?? this.limits.timeoutMs;
+    const argsJson = JSON.stringify([request.config, request.params]);
+    return this.executor
+      .call({ script: request.script, fn: request.fn, argsJson, deadline: Date.now() + timeoutMs, timeoutMs, context: request.context })
+      .then((json) => JSON.parse(json) as unknown);
+  }
+
+  async inspect(source: string, label: string): Promise<{ functions: string[] }> {
+    const outcome = await this.executor.inspect(source, label, Date.now() + this.limits.timeoutMs, this.limits.timeoutMs);
+    return { functions: outcome.functions };
+  }
+
+  evict(key: string): void {
+    this.executor.evict(key);
+  }
+
+  close(): Promise<void> {
+    return this.executor.close();
+  }
+}
+
+function makeEngine(overrides: { limits?: SandboxLimits; logs?: HostLogEntry[]; hosts?: FakeHost[]; createHost?: (sink: (entry: HostLogEntry) => void) => HostApi } = {}): Engine {
+  const { logs = [], hosts = [], limits = LIMITS } = overrides;
+  const sink = (entry: HostLogEntry) => logs.push(entry);
+  return new Engine(limits, () => {
+    if (overrides.createHost) return overrides.createHost(sink);
+    const host = new FakeHost(sink);
+    hosts.push(host);
+    return host;
+  });
+}
+
+type Caller = { call(request: SandboxCallRequest): Promise<unknown> };
+
+const call = (pool: Caller, target: PluginScript, fn: string, params: unknown = {}, timeoutMs?: number) =>
   pool.call({ script: target, fn, config: { url: 'https://hooks.example.test/x' }, params, context: CONTEXT, ...(timeoutMs ? { timeoutMs } : {}) });
 
-describe('SandboxPool (inline tier)', () => {
+describe('sandbox engine (what each worker runs)', () => {
   const logs: HostLogEntry[] = [];
   const hosts: FakeHost[] = [];
-  let pool: SandboxPool;
+  let pool: Engine;
   beforeAll(() => {
-    pool = makePool({ tier: 'inline', logs, hosts });
+    pool = makeEngine({ logs, hosts });
   });
   afterAll(async () => {
     await pool.close();
@@ -227,7 +268,11 @@ describe('SandboxPool (inline tier)', () => {
       { level: 'info', message: 'sent', fields: { status: 200 }, context },
       { level: 'info', message: 'done {"n":1}', fields: {}, context },
     ]);
-    expect(hosts[0]!.calls.at(-1)).toEqual(context);
+    // Host calls get the call's signal, aborted once the call is over (the host stops its requests).
+    const { signal, ...called } = hosts[0]!.calls.at(-1)!;
+    expect(called).toEqual(context);
+    expect(signal).toBeInstanceOf(AbortSignal);
+    expect(signal!.aborted).toBe(true);
     await expect(call(pool, target, 'sendMail')).resolves.toEqual({ code: 'smtp_error', responseCode: 550 });
   });
 
@@ -299,7 +344,7 @@ describe('SandboxPool (inline tier)', () => {
   });
 
   it('fails a 100 MB string result with plugins.result_too_large before copying it out', async () => {
-    const roomy = makePool({ tier: 'inline', limits: { ...LIMITS, timeoutMs: 5_000, memoryBytes: 160 * 1024 * 1024, maxResultBytes: 1024 * 1024 } });
+    const roomy = makeEngine({ limits: { ...LIMITS, timeoutMs: 5_000, memoryBytes: 160 * 1024 * 1024, maxResultBytes: 1024 * 1024 } });
     try {
       const error = await failure(call(roomy, HOSTILE, 'huge'));
       expect(error.code).toBe('plugins.result_too_large');
@@ -317,7 +362,8 @@ describe('SandboxPool (inline tier)', () => {
     const started = Date.now();
     const error = await failure(call(pool, target, 'slow'));
     expect(error.code).toBe('plugins.timeout');
-    expect(error.details).toMatchObject({ phase: 'awaiting_host' });
+    expect(error).toMatchObject({ phase: 'awaiting_host' });
+    expect(error.details).toEqual({ plugin: 'notifier/slow', function: 'slow' });
     // The host call itself takes 5 s: the timeout did not wait for it.
     expect(Date.now() - started).toBeLessThan(4_000);
     await expect(call(pool, target, 'quick')).resolves.toBe(1);
@@ -337,8 +383,8 @@ describe('SandboxPool (inline tier)', () => {
     const looping = failure(call(pool, HOSTILE, 'loop', {}, 700));
     await expect(Promise.all(sends)).resolves.toEqual(Array.from({ length: 20 }, (_, i) => i * 2));
     await expect(Promise.all(others)).resolves.toEqual(Array.from({ length: 5 }, (_, i) => ({ url: 'https://hooks.example.test/x', n: i + 1 })));
-    await expect(spin).resolves.toMatchObject({ code: 'plugins.timeout', details: { phase: 'running' } });
-    await expect(looping).resolves.toMatchObject({ code: 'plugins.timeout', details: { phase: 'running' } });
+    await expect(spin).resolves.toMatchObject({ code: 'plugins.timeout', phase: 'running' });
+    await expect(looping).resolves.toMatchObject({ code: 'plugins.timeout', phase: 'running' });
   });
 
   it('fails a promise that can never settle instead of waiting for the deadline', async () => {
@@ -359,7 +405,7 @@ describe('SandboxPool (worker tier)', () => {
   let pool: SandboxPool;
   const logs: HostLogEntry[] = [];
   beforeAll(() => {
-    pool = makePool({ tier: 'worker', logs, workers: 2 });
+    pool = makePool({ logs, workers: 2 });
   });
   afterAll(async () => {
     await pool.close();
@@ -409,7 +455,7 @@ describe('SandboxPool (worker tier)', () => {
 
 describe('SandboxPool worker backstop', () => {
   it('terminates and replaces a worker that does not answer by deadline + grace', async () => {
-    const pool = makePool({ tier: 'worker', workers: 1, graceMs: 200 });
+    const pool = makePool({ workers: 1, graceMs: 200 });
     try {
       const target = script('notifier/stuckhost', 'function stuck() { return crypto.sha1("x"); }\nasync function wait(config) { return (await http.request({ url: config.url, body: "ok" })).json; }');
       await expect(call(pool, target, 'wait')).resolves.toBe('ok');
@@ -432,57 +478,10 @@ describe('SandboxPool worker backstop', () => {
   });
 });
 
-describe('SandboxPool adaptive tiers', () => {
-  const source = 'function where() { return now(); }\nfunction loop() { while (true) {} }\nasync function slow(config) { await http.request({ url: config.url + "/slow" }); }';
-
-  it('promotes a script after N clean worker calls and demotes it for good on a limit violation', async () => {
-    // A roomy default deadline: the first call also starts the worker, and clean means under half of it.
-    const pool = makePool({ tier: 'adaptive', promoteAfter: 3, limits: { ...LIMITS, timeoutMs: 2_000 } });
-    try {
-      const target = script('notifier/adaptive', source);
-      expect(pool.tierOf(target.sha256)).toBe('worker');
-      for (let i = 0; i < 3; i++) await expect(call(pool, target, 'where')).resolves.toBe(2);
-      expect(pool.tierOf(target.sha256)).toBe('inline');
-      await expect(call(pool, target, 'where')).resolves.toBe(1);
-
-      // Awaiting a slow host is not the script's fault: it stays inline.
-      expect((await failure(call(pool, target, 'slow', {}, 150))).details).toMatchObject({ phase: 'awaiting_host' });
-      expect(pool.tierOf(target.sha256)).toBe('inline');
-
-      expect((await failure(call(pool, target, 'loop', {}, 300))).code).toBe('plugins.timeout');
-      expect(pool.tierOf(target.sha256)).toBe('worker');
-      for (let i = 0; i < 5; i++) await expect(call(pool, target, 'where')).resolves.toBe(2);
-      expect(pool.tierOf(target.sha256)).toBe('worker');
-
-      // A changed source starts over.
-      const changed = script('notifier/adaptive', `${source}\n// v2`);
-      for (let i = 0; i < 3; i++) await expect(call(pool, changed, 'where')).resolves.toBe(2);
-      await expect(call(pool, changed, 'where')).resolves.toBe(1);
-    } finally {
-      await pool.close();
-    }
-  });
-
-  it('resets the streak on an unclean call', async () => {
-    const pool = makePool({ tier: 'adaptive', promoteAfter: 2, limits: { ...LIMITS, timeoutMs: 2_000 } });
-    try {
-      const target = script('notifier/streak', source);
-      await call(pool, target, 'where');
-      expect((await failure(call(pool, target, 'slow', {}, 100))).code).toBe('plugins.timeout');
-      await call(pool, target, 'where');
-      expect(pool.tierOf(target.sha256)).toBe('worker');
-      await call(pool, target, 'where');
-      expect(pool.tierOf(target.sha256)).toBe('inline');
-    } finally {
-      await pool.close();
-    }
-  });
-});
-
 describe('SandboxPool cache and lifecycle', () => {
   it('keeps one instance per key, reloads on evict and on a changed sha256', async () => {
     const logs: HostLogEntry[] = [];
-    const pool = makePool({ tier: 'inline', logs });
+    const pool = makeEngine({ logs });
     try {
       const source = 'log.info("loaded");\nvar calls = 0;\nfunction count() { return ++calls; }';
       const target = script('notifier/cache', source, 'if-42');
@@ -499,7 +498,7 @@ describe('SandboxPool cache and lifecycle', () => {
   });
 
   it('discards an instance after a limit violation: the next call reloads', async () => {
-    const pool = makePool({ tier: 'inline' });
+    const pool = makeEngine();
     try {
       const target = script('notifier/reload', 'var calls = 0;\nfunction count() { return ++calls; }\nfunction loop() { while (true) {} }');
       await expect(call(pool, target, 'count')).resolves.toBe(1);
@@ -512,7 +511,7 @@ describe('SandboxPool cache and lifecycle', () => {
 
   it('close() fails calls in flight and later calls with plugins.sandbox_crashed', async () => {
     const hosts: FakeHost[] = [];
-    const pool = makePool({ tier: 'inline', hosts });
+    const pool = makeEngine({ hosts });
     const target = script('notifier/closing', 'async function slow(config) { await http.request({ url: config.url + "/slow" }); }');
     const inFlight = call(pool, target, 'slow', {}, 5_000);
     await until(() => (hosts[0]?.calls.length ?? 0) > 0);
@@ -523,9 +522,8 @@ describe('SandboxPool cache and lifecycle', () => {
 
   it('fails calls with plugins.sandbox_crashed while the host API cannot be built, and retries it', async () => {
     let attempts = 0;
-    const pool = makePool({
-      tier: 'inline',
-      createHost: (_settings, sink) => {
+    const pool = makeEngine({
+      createHost: (sink) => {
         if (++attempts === 1) throw new Error('bad settings');
         return new FakeHost(sink);
       },
@@ -541,7 +539,7 @@ describe('SandboxPool cache and lifecycle', () => {
   });
 
   it('rejects arguments that are not JSON with plugins.invalid_config', async () => {
-    const pool = makePool({ tier: 'inline' });
+    const pool = makePool();
     try {
       const cyclic: Record<string, unknown> = {};
       cyclic.self = cyclic;
@@ -556,12 +554,87 @@ describe('SandboxPool: the start-up of a worker is not the script time', () => {
   it.each([['call'], ['inspect']])('a fresh worker pool answers a %s within a 25 ms budget, although starting a worker takes longer', async (what) => {
     // Spawning a worker, importing the host and compiling QuickJS takes 0.1-1 s; only the script's
     // own time counts against its deadline.
-    const fresh = makePool({ tier: 'worker', workers: 1, limits: { ...LIMITS, timeoutMs: 25 } });
+    const fresh = makePool({ workers: 1, limits: { ...LIMITS, timeoutMs: 25 } });
     try {
       if (what === 'call') await expect(call(fresh, script('notifier/quick', 'function ping() { return "pong"; }'), 'ping')).resolves.toBe('pong');
       else await expect(fresh.inspect('function ping() { return "pong"; }', 'notifier/quick', ['ping'])).resolves.toEqual({ functions: ['ping'], results: { ping: { ok: true, value: 'pong' } } });
     } finally {
       await fresh.close();
     }
+  });
+});
+
+describe('SandboxPool: limits are classified as what they are, and an instance never wedges', () => {
+  const RUNAWAY = script(
+    'notifier/runaway',
+    `
+function growingChain() { const spin = () => Promise.resolve().then(spin); spin(); return new Promise(() => {}); }
+function flatChain() { const spin = () => { Promise.resolve().then(spin); }; spin(); return new Promise(() => {}); }
+function leftBehind() { const spin = () => Promise.resolve().then(spin); spin(); return 1; }
+function throwNull() { throw null; }
+function fillHeap() { globalThis.keep = []; try { while (true) globalThis.keep.push("x".repeat(1e5)); } catch (e) {} return "full"; }
+function size(config, params) { return params.big.length; }
+`,
+  );
+  let pool: SandboxPool;
+  beforeAll(() => {
+    pool = makePool({ workers: 1, limits: { ...LIMITS, timeoutMs: 2_000 } });
+  });
+  afterAll(() => pool.close());
+
+  it('an endless microtask chain that fills the heap is out_of_memory, not "never settles"', async () => {
+    await expect(failure(call(pool, RUNAWAY, 'growingChain'))).resolves.toMatchObject({ code: 'plugins.out_of_memory' });
+  });
+
+  it('an endless microtask chain that does not grow is stopped at the deadline', async () => {
+    await expect(failure(call(pool, RUNAWAY, 'flatChain', {}, 300))).resolves.toMatchObject({ code: 'plugins.timeout', phase: 'running' });
+  });
+
+  it('a call that returns but leaves a runaway chain behind is charged with it', async () => {
+    await expect(failure(call(pool, RUNAWAY, 'leftBehind'))).resolves.toMatchObject({ code: 'plugins.out_of_memory' });
+  });
+
+  it('throw null on a healthy heap is the script throwing, not out of memory', async () => {
+    await expect(failure(call(pool, RUNAWAY, 'throwNull'))).resolves.toMatchObject({ code: 'plugins.script_error', message: expect.stringContaining('threw Error: null') });
+  });
+
+  it('an instance whose heap a call filled is rebuilt, not left refusing every larger call', async () => {
+    await expect(call(pool, RUNAWAY, 'fillHeap')).resolves.toBe('full');
+    const big = 'y'.repeat(300_000);
+    await expect(call(pool, RUNAWAY, 'size', { big })).resolves.toBe(300_000);
+    await expect(call(pool, RUNAWAY, 'size', { big })).resolves.toBe(300_000);
+  });
+});
+
+describe('SandboxPool: the calling thread is never held', () => {
+  it('while hostile scripts run, the event loop of the calling thread keeps turning', async () => {
+    const hostile = script(
+      'notifier/stall',
+      `
+function loop() { while (true) {} }
+function quadratic() { const s = "a".repeat(200000) + "b"; let n = 0; for (let i = 0; i < 40; i++) n += s.indexOf("a".repeat(100000) + "c"); return n; }
+function bomb() { const a = []; while (true) a.push(new Array(1e6).fill(1)); }
+`,
+    );
+    const pool = makePool({ workers: 2, graceMs: 300 });
+    let worst = 0;
+    let last = performance.now();
+    const ticker = setInterval(() => {
+      const now = performance.now();
+      worst = Math.max(worst, now - last);
+      last = now;
+    }, 5);
+    try {
+      const outcomes = await Promise.all(['loop', 'quadratic', 'bomb', 'loop'].map((fn) => failure(call(pool, hostile, fn, {}, 500))));
+      // A call sharing a worker with one that had to be killed fails as sandbox_crashed (never retried:
+      // it may have had side effects).
+      for (const error of outcomes) expect(['plugins.timeout', 'plugins.out_of_memory', 'plugins.sandbox_crashed']).toContain(error.code);
+      expect(outcomes.some((e) => e.code === 'plugins.timeout')).toBe(true);
+    } finally {
+      clearInterval(ticker);
+      await pool.close();
+    }
+    // A 5 ms timer on a thread that runs no script: anything near a second would mean a script ran here.
+    expect(worst).toBeLessThan(250);
   });
 });

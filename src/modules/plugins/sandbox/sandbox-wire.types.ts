@@ -19,7 +19,11 @@ export interface SandboxWorkerData {
  * worker (for the script's budget) and on the main thread (for the watchdog) alike.
  */
 export type ToWorker =
-  | { t: 'call'; id: number; sentAt: number; request: ExecRequest }
+  /**
+   * `request.script.source` is null when this worker was sent that sha256 before: a worker that no
+   * longer has it answers 'need' and the call is sent again with the source.
+   */
+  | { t: 'call'; id: number; sentAt: number; request: WireExecRequest }
   | { t: 'inspect'; id: number; sentAt: number; source: string; label: string; deadline: number; timeoutMs: number; calls: string[] }
   | { t: 'evict'; key: string };
 
@@ -27,5 +31,8 @@ export type FromWorker =
   /** Sent once, when the worker's host API is built and QuickJS is compiled. */
   | { t: 'ready'; at: number }
   | { t: 'ok'; id: number; value: string | InspectOutcome }
+  | { t: 'need'; id: number }
   | { t: 'err'; id: number; error: WireError }
   | { t: 'log'; entry: HostLogEntry };
+
+export type WireExecRequest = Omit<ExecRequest, 'script'> & { script: Omit<ExecRequest['script'], 'source'> & { source: string | null } };

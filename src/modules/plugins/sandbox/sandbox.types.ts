@@ -1,4 +1,4 @@
-import type { HostApi, HostApiSettings, HostLogSink } from '../host/host-api.types.js';
+import type { HostApiSettings, HostLogSink } from '../host/host-api.types.js';
 import type { WireError } from './sandbox-errors.js';
 
 /** Per-call resource limits; defaults come from config (PLUGIN_TIMEOUT_MS, PLUGIN_MEMORY_MB ...). */
@@ -39,34 +39,25 @@ export interface SandboxCallRequest {
   context: SandboxCallContext;
 }
 
-export type SandboxTier = 'inline' | 'worker';
-export type SandboxTierMode = SandboxTier | 'adaptive';
-
 /** An ES module exporting a class constructed as `new Export(settings, sink)` that implements HostApi. */
 export interface HostModuleRef {
   url: string;
   exportName: string;
 }
 
-export type HostFactory = (settings: HostApiSettings, sink: HostLogSink) => HostApi;
-
 export interface SandboxPoolOptions {
   limits: SandboxLimits;
   host: HostApiSettings;
   /** Receives the plugin log entries of both tiers (worker entries are posted back to this thread). */
   logSink: HostLogSink;
-  /** Worker threads of the worker tier; default 2. */
+  /** Worker threads for calls, and as many again for inspections (started on first use); default 2. */
   workers?: number;
-  /** 'adaptive' (default) starts every script in a worker and promotes well-behaved ones. */
-  tier?: SandboxTierMode;
-  /** Consecutive clean worker calls before a script is promoted to the inline tier; default 20. */
-  promoteAfter?: number;
   /** How long past a call's deadline a silent worker is given before it is terminated; default 1000. */
   graceMs?: number;
   /** Host implementation loaded by each worker; default DefaultHostApi from ../host/host-api.js. */
   hostModule?: HostModuleRef;
-  /** Host for the inline tier; default: constructed from hostModule on this thread. */
-  createHost?: HostFactory;
+  /** Host of the inspection workers; default hostModule. Production passes one that does no I/O. */
+  inspectionHostModule?: HostModuleRef;
   /** Loaded instances kept per thread (least recently used are disposed first); default 256. */
   maxInstances?: number;
 }

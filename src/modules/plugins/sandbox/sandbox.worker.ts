@@ -33,9 +33,20 @@ const executor = new InlineExecutor({
     const module = (await import(data.hostModule.url)) as Record<string, unknown>;
     const Host = module[data.hostModule.exportName] as HostClass | undefined;
     if (typeof Host !== 'function') throw new Error(`${data.hostModule.url} has no export ${data.hostModule.exportName}`);
-    return new Host(data.host, (entry) => post({ t: 'log', entry }));
+    // The call's AbortSignal stays on this thread: log lines carry who called, not how to stop it.
+    return new Host(data.host, ({ context: { signal: _signal, ...context }, ...entry }) => post({ t: 'log', entry: { ...entry, context } }));
   },
 });
+
+/** Script sources by sha256, so calls need not carry them (least recently used go first). */
+const sources = new Map<string, string>();
+const MAX_SOURCES = 256;
+
+function remember(sha256: string, source: string): void {
+  sources.delete(sha256);
+  sources.set(sha256, source);
+  if (sources.size > MAX_SOURCES) sources.delete(sources.keys().next().value!);
+}
 
 /** Set once start-up is over; requests that arrive before wait in `early`. */
 let readyAt: number | null = null;
@@ -49,7 +60,14 @@ function startupDelay(sentAt: number): number {
 function handle(message: ToWorker): void {
   switch (message.t) {
     case 'call': {
-      const request = { ...message.request, deadline: message.request.deadline + startupDelay(message.sentAt) };
+      const { script } = message.request;
+      const source = script.source ?? sources.get(script.sha256);
+      if (source === undefined) {
+        post({ t: 'need', id: message.id });
+        break;
+      }
+      remember(script.sha256, source);
+      const request = { ...message.request, script: { ...script, source }, deadline: message.request.deadline + startupDelay(message.sentAt) };
       executor.call(request).then(
         (value) => post({ t: 'ok', id: message.id, value }),
         (error: unknown) => post({ t: 'err', id: message.id, error: toWireError(error) }),

@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 import type { AppError } from '../../../common/errors/app-error.js';
 import type { HostApiSettings, HostLogSink } from '../host/host-api.types.js';
 import { fromWireError, sandboxCrashed, timedOut } from './sandbox-errors.js';
-import type { FromWorker, SandboxWorkerData, ToWorker } from './sandbox-wire.types.js';
+import type { FromWorker, SandboxWorkerData, ToWorker, WireExecRequest } from './sandbox-wire.types.js';
 import type { ExecRequest, HostModuleRef, InspectOutcome, SandboxLimits } from './sandbox.types.js';
 
 export interface WorkerExecutorOptions {
@@ -23,6 +23,8 @@ interface Pending {
   fn: string;
   sentAt: number;
   deadline: number;
+  /** The call itself, kept to send it again with its source if the worker asks ('need'). */
+  request: ExecRequest | null;
   timeoutMs: number;
   timer: NodeJS.Timeout;
   resolve(value: string | InspectOutcome): void;
@@ -36,6 +38,8 @@ interface Slot {
   watch: Float64Array;
   /** Script keys sent to this worker, to keep a script on the worker that has it loaded. */
   keys: Set<string>;
+  /** sha256 of the sources this worker was sent: later calls go without the source text. */
+  sources: Set<string>;
   dead: boolean;
   spawnedAt: number;
   /** When the worker said it was ready (epoch ms), null while it is starting. */
@@ -74,7 +78,14 @@ export class WorkerExecutor {
   call(request: ExecRequest): Promise<string> {
     const slot = this.pick(request.script.key);
     slot.keys.add(request.script.key);
-    return this.send<string>(slot, { t: 'call', id: 0, sentAt: 0, request }, request.script.label, request.fn, request.deadline, request.timeoutMs);
+    return this.send<string>(slot, { t: 'call', id: 0, sentAt: 0, request: this.wireRequest(slot, request) }, request.script.label, request.fn, request.deadline, request.timeoutMs, request);
+  }
+
+  private wireRequest(slot: Slot, request: ExecRequest, withSource = false): WireExecRequest {
+    const { sha256 } = request.script;
+    if (!withSource && slot.sources.has(sha256)) return { ...request, script: { ...request.script, source: null } };
+    slot.sources.add(sha256);
+    return request;
   }
 
   /** Inspection time is the load plus each probe call, each with its own budget. */
@@ -105,6 +116,7 @@ export class WorkerExecutor {
     fn: string,
     deadline: number,
     timeoutMs: number,
+    request: ExecRequest | null = null,
   ): Promise<T> {
     if (this.closed) return Promise.reject(sandboxCrashed(label, fn, 'sandbox closed'));
     const id = this.nextId++;
@@ -113,7 +125,7 @@ export class WorkerExecutor {
     message.sentAt = sentAt;
     return new Promise<T>((resolve, reject) => {
       const timer = this.watchdog(slot, id, deadline);
-      slot.pending.set(id, { label, fn, sentAt, deadline, timeoutMs, timer, resolve: resolve as (value: string | InspectOutcome) => void, reject });
+      slot.pending.set(id, { label, fn, sentAt, deadline, timeoutMs, timer, request, resolve: resolve as (value: string | InspectOutcome) => void, reject });
       this.post(slot, message);
     });
   }
@@ -154,7 +166,7 @@ export class WorkerExecutor {
     const worker = new Worker(new URL('./sandbox.worker.js', import.meta.url), { workerData: data });
     // Idle workers must not keep the process alive; a call in flight does, through its timer.
     worker.unref();
-    const slot: Slot = { worker, pending: new Map(), watch: new Float64Array(watchBuffer), keys: new Set(), dead: false, spawnedAt: Date.now(), readyAt: null };
+    const slot: Slot = { worker, pending: new Map(), watch: new Float64Array(watchBuffer), keys: new Set(), sources: new Set(), dead: false, spawnedAt: Date.now(), readyAt: null };
     worker.on('message', (message: FromWorker) => this.receive(slot, message));
     worker.on('error', () => this.crashed(slot, 'worker failed'));
     worker.on('exit', () => this.crashed(slot, 'worker exited'));
@@ -174,6 +186,10 @@ export class WorkerExecutor {
     if (message.t === 'ready') return this.started(slot, message.at);
     const pending = slot.pending.get(message.id);
     if (pending === undefined) return;
+    if (message.t === 'need') {
+      if (pending.request !== null) this.post(slot, { t: 'call', id: message.id, sentAt: pending.sentAt, request: this.wireRequest(slot, pending.request, true) });
+      return;
+    }
     slot.pending.delete(message.id);
     clearTimeout(pending.timer);
     if (message.t === 'ok') pending.resolve(message.value);

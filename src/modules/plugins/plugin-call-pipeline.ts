@@ -1,0 +1,102 @@
+import { AppError } from '../../common/errors/app-error.js';
+import type { JsonSchemaValidator } from './json-schema.js';
+import type { PluginConfigService } from './plugin-config.service.js';
+import type { PluginResults } from './plugin-results.js';
+import type { ScannedPlugin } from './plugins.types.js';
+import { assertContractResult } from './result-check.js';
+import type { SandboxPool } from './sandbox/sandbox-pool.js';
+import type { SecretScrubber } from './secret-scrubber.js';
+
+/** A plugin as the pipeline needs it: a stored definition with its script, or a freshly inspected file. */
+export interface CallablePlugin {
+  /** "<plugin_type>/<plugin_id>" */
+  label: string;
+  source: string;
+  sha256: string;
+  functions: readonly string[];
+  configSchema: Record<string, unknown> | null;
+  valid: boolean;
+  invalidReason: string | null;
+  /** False once the script file was removed. */
+  available: boolean;
+}
+
+export interface PipelineCall<F extends string> {
+  fn: F;
+  config: unknown;
+  params?: unknown;
+  /** Cache key of the loaded instance (an interface id; the CLI and tests use their own). */
+  instanceKey: string;
+  interfaceId: string | null;
+  traceId: string | null;
+  timeoutMs?: number;
+}
+
+export type PluginResult<F extends string> = F extends keyof PluginResults ? PluginResults[F] : unknown;
+
+/**
+ * The one way plugin code is called, for the server (PluginRuntime), the author CLI and the tests:
+ * refuse what cannot be called (removed, invalid, unknown function), register the config's secret
+ * values for masking, run the call in the sandbox, check the result against the contract, and mask
+ * the secrets in whatever comes back — the error or the result.
+ */
+export class PluginCallPipeline {
+  constructor(
+    private readonly sandbox: SandboxPool,
+    private readonly schemas: JsonSchemaValidator,
+    private readonly configs: PluginConfigService,
+    private readonly scrubber: SecretScrubber,
+  ) {}
+
+  async call<F extends string>(plugin: CallablePlugin, request: PipelineCall<F>): Promise<PluginResult<F>> {
+    const { label } = plugin;
+    if (!plugin.available) throw new AppError('plugins.invalid_plugin', `Plugin ${label} is not available: its script file was removed`);
+    if (!plugin.valid) throw new AppError('plugins.invalid_plugin', `Plugin ${label} is invalid: ${plugin.invalidReason}`);
+    if (!plugin.functions.includes(request.fn)) {
+      throw new AppError('plugins.function_not_found', `Plugin ${label} has no function ${request.fn}()`, { function: request.fn });
+    }
+
+    const key = request.instanceKey;
+    if (plugin.configSchema) this.scrubber.set(key, this.configs.secretValues(plugin.configSchema, request.config));
+    let result: unknown;
+    try {
+      result = await this.sandbox.call({
+        script: { key, label, source: plugin.source, sha256: plugin.sha256 },
+        fn: request.fn,
+        config: request.config,
+        params: request.params ?? {},
+        timeoutMs: request.timeoutMs,
+        context: { interfaceId: request.interfaceId, traceId: request.traceId },
+      });
+      assertContractResult(this.schemas, label, request.fn, result);
+    } catch (err) {
+      throw err instanceof AppError ? this.scrubber.scrubError(err) : err;
+    }
+    return this.scrubber.scrubValue(result) as PluginResult<F>;
+  }
+
+  /** Closes the sandbox: calls in flight fail with plugins.sandbox_crashed. */
+  close(): Promise<void> {
+    return this.sandbox.close();
+  }
+
+  /** Drops an instance's compiled script and its registered secrets. */
+  evict(instanceKey: string): void {
+    this.sandbox.evict(instanceKey);
+    this.scrubber.delete(instanceKey);
+  }
+}
+
+/** A freshly inspected file as a callable plugin (the CLI and the tests call files, not rows). */
+export function callableFromScan(scanned: ScannedPlugin): CallablePlugin {
+  return {
+    label: `${scanned.pluginType}/${scanned.pluginId}`,
+    source: scanned.source,
+    sha256: scanned.sha256,
+    functions: scanned.functions,
+    configSchema: scanned.configSchema,
+    valid: scanned.valid,
+    invalidReason: scanned.invalidReason,
+    available: true,
+  };
+}
