@@ -9,7 +9,7 @@ import { isContractFunction, RESULT_SCHEMAS } from './plugin-results.js';
  */
 export function assertContractResult(schemas: JsonSchemaValidator, label: string, fn: string, result: unknown): void {
   if (!isContractFunction(fn)) return;
-  const violations = schemas.violations(RESULT_SCHEMAS[fn], result, `${fn}()`);
+  const violations = schemas.ownViolations(RESULT_SCHEMAS[fn], result, `${fn}()`);
   if (violations.length > 0) {
     throw new AppError(
       'plugins.invalid_result',
