@@ -31,7 +31,6 @@ export interface HostApiSettings {
     /**
      * Who a script may send as, besides any address on SMTP_FROM's own domain: addresses
      * ("alerts@ops.example") and domains ("@shop.example"); ["*"] lets a script use any sender.
-     * The same domains bound the right-hand side of a Message-ID the script sets.
      */
     allowedSenders?: string[];
   };

@@ -12,8 +12,11 @@ import { describeType, invalidArgument, isAbsent, readRecord, readStringMap, tru
  * address of a comma-separated or grouped string counts against the cap; `from` is one address
  * on SMTP_FROM's domain or one the settings allow (`allowedSenders`); trace and authentication
  * headers (Date, Received, Return-Path, Sender, DKIM/ARC signatures, Resent-*) are the host's and
- * the relay's to write; a Message-ID must be one well-formed `<left@domain>` on an allowed sender
- * domain (a stable id lets a notifier's retries be deduplicated, so it is not refused outright).
+ * the relay's to write. A Message-ID may be set, as one well-formed `<left@domain>`: a stable id is
+ * how a notifier lets recipients deduplicate its retries (the built-in email plugin relies on it),
+ * and its domain is no authenticated identity the way From's is (receivers check From against
+ * SPF/DKIM/DMARC and people read it; nothing checks a Message-ID's domain), so it is only kept
+ * from smuggling anything else into the header.
  *
  * Not done here: retries (the notifier's outbox decides), attachments (scripts have no files),
  * address-guarding the SMTP server (it comes from the admin's configuration, not from a script),
@@ -43,7 +46,7 @@ const RESERVED_HEADERS = new Set([
 const TRACE_HEADERS = new Set(['authentication-results', 'date', 'dkim-signature', 'domainkey-signature', 'received', 'received-spf', 'return-path']);
 const TRACE_HEADER_PREFIXES = ['arc-', 'resent-'];
 /** RFC 5322 msg-id in its dot-atom form: `<left@right>`, no comments, no whitespace. */
-const MESSAGE_ID = /^<([A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*)@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*)>$/;
+const MESSAGE_ID = /^<[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*>$/;
 const MAX_MESSAGE_ID_CHARS = 250;
 const MAX_ADDRESS_FIELD_CHARS = 32 * 1024;
 const NETWORK_CODES = new Set(['ECONNECTION', 'ESOCKET', 'EDNS', 'ECONNREFUSED', 'ECONNRESET', 'EPROTOCOL', 'ETLS']);
@@ -168,19 +171,13 @@ export class HostMailer {
         if (TRACE_HEADERS.has(lower) || TRACE_HEADER_PREFIXES.some((prefix) => lower.startsWith(prefix))) {
           throw invalidArgument(`headers.${name}`, 'is written by the host or the mail relays; a script may not set it');
         }
-        if (lower === 'message-id') this.checkMessageId(value, name);
+        if (lower === 'message-id' && (value.length > MAX_MESSAGE_ID_CHARS || !MESSAGE_ID.test(value))) {
+          throw invalidArgument(`headers.${name}`, 'must be one message id of the form <id@domain>');
+        }
         headers[name] = value;
       }
     }
     return { to, cc, bcc, from, replyTo, subject: fields.subject, text, html, headers };
-  }
-
-  private checkMessageId(value: string, name: string): void {
-    const match = value.length <= MAX_MESSAGE_ID_CHARS ? MESSAGE_ID.exec(value) : null;
-    if (match === null) throw invalidArgument(`headers.${name}`, 'must be one message id of the form <id@domain>');
-    if (!this.senders.allowsDomain(match[2]!)) {
-      throw invalidArgument(`headers.${name}`, 'must use an allowed sender domain on the right of the @ (the SMTP_FROM domain, or one the operator allows)');
-    }
   }
 
   private classify(error: unknown): HostApiError {
@@ -268,17 +265,15 @@ function addresses(value: unknown, field: string, required: boolean): Mailbox[] 
 
 interface SenderPolicy {
   allowsAddress(address: string): boolean;
-  allowsDomain(domain: string): boolean;
 }
 
 /**
  * Who a script may send as: any address on SMTP_FROM's domain or on an "@domain" entry of
- * `allowedSenders`, and each address listed there exactly; "*" allows anyone. Message-ID domains:
- * those domains and the domains of the listed addresses.
+ * `allowedSenders`, and each address listed there exactly; "*" allows anyone.
  */
 function senderPolicy(settings: HostApiSettings['mail']): SenderPolicy {
   const entries = (settings.allowedSenders ?? []).map((entry) => entry.trim().toLowerCase());
-  if (entries.includes('*')) return { allowsAddress: () => true, allowsDomain: () => true };
+  if (entries.includes('*')) return { allowsAddress: () => true };
   const senderDomains = new Set<string>();
   const exact = new Set<string>();
   try {
@@ -293,11 +288,7 @@ function senderPolicy(settings: HostApiSettings['mail']): SenderPolicy {
     if (entry.startsWith('@')) senderDomains.add(entry.slice(1));
     else if (entry.includes('@')) exact.add(entry);
   }
-  const idDomains = new Set([...senderDomains, ...[...exact].map(domainOf)]);
-  return {
-    allowsAddress: (address) => exact.has(address.toLowerCase()) || senderDomains.has(domainOf(address.toLowerCase())),
-    allowsDomain: (domain) => idDomains.has(domain.toLowerCase()),
-  };
+  return { allowsAddress: (address) => exact.has(address.toLowerCase()) || senderDomains.has(domainOf(address.toLowerCase())) };
 }
 
 function domainOf(address: string): string {
