@@ -177,7 +177,8 @@ describe('plugins: scanner, definitions, runtime', () => {
     });
     expect(result).toEqual({ outcome: 'success', provider_message_id: 'v1-n-1' });
     const line = await waitFor(async () => logs.lines.find((l) => typeof l.msg === 'string' && l.msg.startsWith('sending with token')));
-    expect(line).toMatchObject({ msg: 'sending with token ********', token_again: '********', plugin: 'notifier/echo', fn: 'send', interface_id: '0192a123-0000-7000-8000-0000000000aa' });
+    // The plugin's own fields sit under plugin_fields: it cannot forge level, time or trace_id.
+    expect(line).toMatchObject({ msg: 'sending with token ********', plugin_fields: { token_again: '********' }, plugin: 'notifier/echo', fn: 'send', interface_id: '0192a123-0000-7000-8000-0000000000aa' });
     expect(logs.text()).not.toContain('tok-very-secret-value');
   });
 

@@ -45,7 +45,12 @@ export interface AppConfig {
     /** Safety-net rescan of PLUGINS_DIR (the directory is also watched). */
     scanIntervalMs: number;
   };
-  smtp: { url: string | null; from: string };
+  smtp: {
+    url: string | null;
+    from: string;
+    /** Senders a plugin may put in From besides SMTP_FROM's domain: addresses, "@domain", or "*". */
+    allowedSenders: string[];
+  };
 }
 
 export class ConfigError extends Error {
@@ -166,6 +171,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
     smtp: {
       url: smtpUrl,
       from: r.string('SMTP_FROM', 'Switchboard <switchboard@localhost>'),
+      allowedSenders: (r.optional('PLUGIN_MAIL_ALLOWED_SENDERS') ?? '').split(',').map((s) => s.trim().toLowerCase()).filter(Boolean),
     },
   };
 

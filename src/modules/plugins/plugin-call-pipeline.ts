@@ -3,7 +3,7 @@ import type { JsonSchemaValidator } from './json-schema.js';
 import type { PluginConfigService } from './plugin-config.service.js';
 import type { PluginResults } from './plugin-results.js';
 import type { ScannedPlugin } from './plugins.types.js';
-import { assertContractResult } from './result-check.js';
+import { assertContractResult, sanitizeResult } from './result-check.js';
 import type { SandboxPool } from './sandbox/sandbox-pool.js';
 import type { SecretScrubber } from './secret-scrubber.js';
 
@@ -37,8 +37,8 @@ export type PluginResult<F extends string> = F extends keyof PluginResults ? Plu
 /**
  * The one way plugin code is called, for the server (PluginRuntime), the author CLI and the tests:
  * refuse what cannot be called (removed, invalid, unknown function), register the config's secret
- * values for masking, run the call in the sandbox, check the result against the contract, and mask
- * the secrets in whatever comes back — the error or the result.
+ * values for masking, run the call in the sandbox, drop prototype keys from the result and check it
+ * against the contract, and mask the secrets in whatever comes back — the error or the result.
  */
 export class PluginCallPipeline {
   constructor(
@@ -60,7 +60,7 @@ export class PluginCallPipeline {
     if (plugin.configSchema) this.scrubber.set(key, this.configs.secretValues(plugin.configSchema, request.config));
     let result: unknown;
     try {
-      result = await this.sandbox.call({
+      const raw = await this.sandbox.call({
         script: { key, label, source: plugin.source, sha256: plugin.sha256 },
         fn: request.fn,
         config: request.config,
@@ -68,6 +68,9 @@ export class PluginCallPipeline {
         timeoutMs: request.timeoutMs,
         context: { interfaceId: request.interfaceId, traceId: request.traceId },
       });
+      // Own __proto__/constructor keys go before anything looks at the result; masking comes last,
+      // so a short secret cannot garble a field the contract checks.
+      result = sanitizeResult(raw);
       assertContractResult(this.schemas, label, request.fn, result);
     } catch (err) {
       throw err instanceof AppError ? this.scrubber.scrubError(err) : err;

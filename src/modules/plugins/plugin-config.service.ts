@@ -1,18 +1,19 @@
 import { Injectable } from '@nestjs/common';
 import { AppError } from '../../common/errors/app-error.js';
 import { JsonSchemaValidator } from './json-schema.js';
+import { mapSecrets, type Json } from './schema-secrets.js';
 
 /** What secrets look like in every API response and log line. */
 export const SECRET_MASK = '********';
 
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type Schema = Record<string, unknown>;
 
 /**
  * Interface configuration against the plugin's config_schema(): validation (ajv, errors name the
- * path), and secrets. A property marked `writeOnly: true` or `format: "password"` is a secret:
- * masked whenever a config leaves the service, and an update that sends the mask back keeps the
- * stored value (so an admin can edit other fields of a form that shows the mask).
+ * path), and secrets. A subschema marked `writeOnly: true` or `format: "password"` is a secret,
+ * wherever the schema puts it (combinators, `$ref`, additional/pattern properties, items: see
+ * schema-secrets.ts): masked whenever a config leaves the service, and an update that sends the
+ * mask back keeps the stored value (so an admin can edit other fields of a form that shows the mask).
  */
 @Injectable()
 export class PluginConfigService {
@@ -44,51 +45,43 @@ export class PluginConfigService {
 
   /** `incoming` where each secret equal to SECRET_MASK takes the stored value instead. */
   mergeSecrets(schema: Schema, stored: Json, incoming: Json): Json {
-    return mapSecrets(schema, incoming, (value, path) => (value === SECRET_MASK ? valueAt(stored, path) : value));
+    return mapSecrets(schema, incoming, (value, path) => (value === SECRET_MASK ? valueAt(stored, path()) : value));
   }
 
-  /** Every secret string value set in the config, for scrubbing text (logs, errors). */
+  /** Every secret value set in the config, as text, for scrubbing logs, errors and results. */
   secretValues(schema: Schema, config: unknown): string[] {
     const found: string[] = [];
+    // Every length counts (see SecretScrubber for why short ones are masked too); inside a secret
+    // object or array every string and number leaf is a secret.
     mapSecrets(schema, config as Json, (value) => {
-      if (typeof value === 'string' && value.length >= 4) found.push(value);
+      collectLeaves(value, found);
       return value;
     });
     return found;
   }
 }
 
-function isSecret(schema: unknown): boolean {
-  if (typeof schema !== 'object' || schema === null) return false;
-  const s = schema as Schema;
-  return s.writeOnly === true || s.format === 'password';
-}
-
-/** Walks `value` along `schema` (object properties, array items) and replaces secret leaves with fn(value). */
-function mapSecrets(schema: unknown, value: Json, fn: (value: Json | undefined, path: (string | number)[]) => Json | undefined, path: (string | number)[] = []): Json {
-  if (typeof schema !== 'object' || schema === null) return value;
-  const s = schema as Schema;
-  if (isSecret(s)) return fn(value, path) as Json;
-  if (Array.isArray(value) && typeof s.items === 'object' && s.items !== null) {
-    return value.map((item, i) => mapSecrets(s.items, item, fn, [...path, i]));
-  }
-  if (typeof value === 'object' && value !== null && !Array.isArray(value) && typeof s.properties === 'object' && s.properties !== null) {
-    const props = s.properties as Record<string, unknown>;
-    const out: Record<string, Json> = {};
-    for (const [key, child] of Object.entries(value)) {
-      const mapped = key in props ? mapSecrets(props[key], child, fn, [...path, key]) : child;
-      if (mapped !== undefined) out[key] = mapped;
-    }
-    return out;
-  }
-  return value;
-}
-
 function valueAt(root: Json, path: (string | number)[]): Json | undefined {
   let node: Json | undefined = root;
   for (const part of path) {
-    if (typeof node !== 'object' || node === null) return undefined;
+    if (typeof node !== 'object' || node === null || !Object.prototype.hasOwnProperty.call(node, part)) return undefined;
     node = (node as Record<string, Json>)[part as string];
   }
   return node;
+}
+
+function collectLeaves(value: Json | undefined, found: string[]): void {
+  const stack: (Json | undefined)[] = [value];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (typeof node === 'string') {
+      if (node.length > 0) found.push(node);
+    } else if (typeof node === 'number') {
+      if (Number.isFinite(node)) found.push(String(node));
+    } else if (Array.isArray(node)) {
+      stack.push(...node);
+    } else if (typeof node === 'object' && node !== null) {
+      stack.push(...Object.values(node));
+    }
+  }
 }

@@ -1,8 +1,6 @@
-import type { Logger } from 'pino';
 import type { AppConfig } from '../../config/app-config.js';
-import type { HostApiSettings, HostLogEntry, HostLogSink } from './host/host-api.types.js';
+import type { HostApiSettings, HostLogSink } from './host/host-api.types.js';
 import { SandboxPool } from './sandbox/sandbox-pool.js';
-import type { SecretScrubber } from './secret-scrubber.js';
 
 /** The SandboxPool of the process, shared by the runtime and the scanner (Nest injection token). */
 export const SANDBOX_POOL = Symbol('SANDBOX_POOL');
@@ -17,24 +15,12 @@ export function hostSettings(config: AppConfig): HostApiSettings {
       maxRequestBytes: 1024 * 1024,
       allow: config.plugins.httpAllow,
     },
-    mail: { smtpUrl: config.smtp.url, from: config.smtp.from, timeoutMs: Math.min(30_000, config.plugins.timeoutMs) },
-  };
-}
-
-/**
- * Plugin log lines go to the app log with the plugin, interface and function as context. Values
- * registered as secrets (the calling interface's secret config values) are masked in them: a
- * script that logs its own API key does not leak it.
- */
-export function pluginLogSink(logger: Logger, scrubber: SecretScrubber): HostLogSink {
-  return (entry: HostLogEntry): void => {
-    const { context } = entry;
-    const line = scrubber.scrub(JSON.stringify({ ...entry.fields, message: entry.message }));
-    const { message, ...fields } = JSON.parse(line) as Record<string, unknown>;
-    logger[entry.level](
-      { ...fields, plugin: context.plugin, interface_id: context.interfaceId ?? undefined, fn: context.fn, trace_id: context.traceId ?? undefined },
-      String(message),
-    );
+    mail: {
+      smtpUrl: config.smtp.url,
+      from: config.smtp.from,
+      timeoutMs: Math.min(30_000, config.plugins.timeoutMs),
+      allowedSenders: config.smtp.allowedSenders,
+    },
   };
 }
 
@@ -50,5 +36,7 @@ export function createSandboxPool(config: AppConfig, logSink: HostLogSink): Sand
     host: hostSettings(config),
     logSink,
     workers: config.plugins.workers,
+    // Scan-time code nobody has vetted gets a host that does no I/O.
+    inspectionHostModule: { url: new URL('./host/inspection-host-api.js', import.meta.url).href, exportName: 'InspectionHostApi' },
   });
 }

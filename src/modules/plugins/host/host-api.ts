@@ -9,14 +9,23 @@ import {
   type HostLogSink,
   type HostMailResult,
 } from './host-api.types.js';
+import { CallLogBudget, callKey } from './call-log-budget.js';
 import { runHostCrypto } from './host-crypto.js';
 import { HostHttpClient } from './host-http.js';
 import { buildLogEntry } from './host-log.js';
 import { HostMailer } from './host-mail.js';
 
+/** http requests one plugin call may have in flight at once; more is too_many_requests. */
+export const MAX_REQUESTS_IN_FLIGHT = 16;
+
 /**
  * The host API behind a plugin script's globals. Built from plain settings and a log sink, with no
  * Nest DI, so a sandbox worker thread can construct its own copy from serialised settings.
+ *
+ * Per plugin call (identified by the context's `signal`, else the context object): at most
+ * MAX_REQUESTS_IN_FLIGHT http requests at once (5,000 unawaited requests left ~1,600 sockets
+ * open), a log volume cap (CallLogBudget), and when the call ends its requests are aborted and
+ * new http/mail calls refused with `aborted`.
  *
  * Contract with the sandbox: every method either succeeds or throws a HostApiError, whatever the
  * script passed (garbage, hostile objects); anything else escaping would be a host bug reaching
@@ -26,6 +35,8 @@ import { HostMailer } from './host-mail.js';
 export class DefaultHostApi implements HostApi {
   private readonly http: HostHttpClient;
   private readonly mailer: HostMailer;
+  private readonly inFlight = new WeakMap<object, number>();
+  private readonly logBudget = new CallLogBudget();
 
   /**
    * Throws a plain Error when settings.http.allow holds a malformed entry.
@@ -41,22 +52,33 @@ export class DefaultHostApi implements HostApi {
   }
 
   async httpRequest(request: unknown, context: HostCallContext): Promise<HostHttpResponse> {
+    if (context.signal?.aborted) throw new HostApiError('aborted', 'http.request refused: the plugin call has ended');
+    const key = callKey(context);
+    const running = this.inFlight.get(key) ?? 0;
+    if (running >= MAX_REQUESTS_IN_FLIGHT) {
+      throw new HostApiError('too_many_requests', `more than ${MAX_REQUESTS_IN_FLIGHT} http requests in flight in one plugin call; await some before starting more`);
+    }
+    this.inFlight.set(key, running + 1);
     const started = Date.now();
     try {
-      const response = await this.http.request(request);
+      const response = await this.http.request(request, context.signal);
       this.trace(context, 'plugin http request', { origin: originOf(request), status: response.status, duration_ms: Date.now() - started });
       return response;
     } catch (error) {
       const failure = asHostError(error, 'network_error', 'http request failed');
       this.trace(context, 'plugin http request failed', { origin: originOf(request), error: failure.code, duration_ms: Date.now() - started });
       throw failure;
+    } finally {
+      const left = (this.inFlight.get(key) ?? 1) - 1;
+      if (left > 0) this.inFlight.set(key, left);
+      else this.inFlight.delete(key);
     }
   }
 
   async mailSend(message: unknown, context: HostCallContext): Promise<HostMailResult> {
     const started = Date.now();
     try {
-      const result = await this.mailer.send(message);
+      const result = await this.mailer.send(message, context.signal);
       this.trace(context, 'plugin mail sent', { accepted: result.accepted.length, rejected: result.rejected.length, duration_ms: Date.now() - started });
       return result;
     } catch (error) {
@@ -81,7 +103,9 @@ export class DefaultHostApi implements HostApi {
     } catch (error) {
       throw asHostError(error, 'invalid_argument', 'log call rejected');
     }
-    this.write(entry);
+    const verdict = this.logBudget.admit(entry);
+    if (verdict === 'write') this.write(entry);
+    else if (verdict === 'limit') this.write(CallLogBudget.limitEntry(context));
   }
 
   now(): number {

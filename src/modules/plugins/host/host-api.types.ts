@@ -28,6 +28,11 @@ export interface HostApiSettings {
     smtpUrl: string | null;
     from: string;
     timeoutMs: number;
+    /**
+     * Who a script may send as, besides any address on SMTP_FROM's own domain: addresses
+     * ("alerts@ops.example") and domains ("@shop.example"); ["*"] lets a script use any sender.
+     */
+    allowedSenders?: string[];
   };
 }
 
@@ -101,7 +106,10 @@ export type HostErrorCode =
   | 'response_too_large'
   | 'too_many_redirects'
   | 'mail_not_configured'
-  | 'smtp_error'; // SMTP rejected: `responseCode` carries the SMTP reply code (4xx temporary, 5xx permanent)
+  | 'smtp_error' // SMTP rejected: `responseCode` carries the SMTP reply code (4xx temporary, 5xx permanent)
+  | 'too_many_requests' // more http requests in flight in one plugin call than the host allows
+  | 'aborted' // the plugin call ended (result, error or timeout) while the request ran, or before it started
+  | 'not_available'; // http/mail while the script is being inspected (scanning does no I/O)
 
 export class HostApiError extends Error {
   constructor(

@@ -161,6 +161,47 @@ describe('DefaultHostApi.httpRequest', () => {
     });
   });
 
+  describe('per plugin call', () => {
+    const callContext = (controller = new AbortController()): HostCallContext => ({ ...ctx, signal: controller.signal });
+
+    it('allows 16 requests in flight, refuses the 17th with too_many_requests, and frees slots as they finish', async () => {
+      target.on('GET', '/slow', { delayMs: 300, body: 'ok' });
+      const call = callContext();
+      const inFlight = Array.from({ length: 16 }, () => api.httpRequest({ url: target.url('/slow') }, call));
+      const refused = await failure(api.httpRequest({ url: target.url('/slow') }, call));
+      expect(refused.code).toBe('too_many_requests');
+      expect(refused.message).toContain('16');
+      // Another call has its own budget.
+      await expect(api.httpRequest({ url: target.url('/slow') }, callContext())).resolves.toMatchObject({ status: 200 });
+      await expect(Promise.all(inFlight)).resolves.toHaveLength(16);
+      await expect(api.httpRequest({ url: target.url('/slow') }, call)).resolves.toMatchObject({ status: 200 });
+    });
+
+    it('a refused or failed request frees its slot too', async () => {
+      const call = callContext();
+      for (let i = 0; i < 40; i++) await failure(api.httpRequest({ url: 'http://10.0.0.1/' }, call));
+      target.on('GET', '/ok', { body: 'ok' });
+      await expect(api.httpRequest({ url: target.url('/ok') }, call)).resolves.toMatchObject({ status: 200 });
+    });
+
+    it('aborts in-flight requests when the call ends, and refuses new ones', async () => {
+      target.on('GET', '/slow', { delayMs: 3_000, body: 'late' });
+      const controller = new AbortController();
+      const call = callContext(controller);
+      const started = Date.now();
+      const pending = failure(api.httpRequest({ url: target.url('/slow') }, call));
+      while (target.requests.length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+      controller.abort();
+      const error = await pending;
+      expect(error.code).toBe('aborted');
+      expect(Date.now() - started).toBeLessThan(1_000);
+
+      const connections = target.connectionCount;
+      await expect(failure(api.httpRequest({ url: target.url('/slow') }, call))).resolves.toMatchObject({ code: 'aborted' });
+      expect(target.connectionCount).toBe(connections);
+    });
+  });
+
   describe('redirects', () => {
     beforeEach(() => {
       target.on('GET', '/final', { body: { arrived: true } });
@@ -205,14 +246,32 @@ describe('DefaultHostApi.httpRequest', () => {
       expect(target.requests.map((r) => r.path)).toEqual(['/to-other', '/to-localhost']);
     });
 
-    it('drop credentials when leaving the origin', async () => {
+    it('keep only an allow-list of the script’s headers when leaving the origin', async () => {
       const both = new DefaultHostApi(settings({ allow: [target.hostPort, other.hostPort] }), () => undefined);
-      target.on('GET', '/away', { status: 302, headers: { Location: other.url('/landing') } });
-      other.on('GET', '/landing', { body: 'ok' });
-      await both.httpRequest({ url: target.url('/away'), headers: { Authorization: 'Bearer secret', 'X-Trace': 't1' }, follow_redirects: true }, ctx);
-      expect(target.requests[0]!.headers.authorization).toBe('Bearer secret');
-      expect(other.requests[0]!.headers.authorization).toBeUndefined();
-      expect(other.requests[0]!.headers['x-trace']).toBe('t1');
+      target.on('POST', '/away', { status: 307, headers: { Location: other.url('/landing') } });
+      other.on('POST', '/landing', { body: 'ok' });
+      const headers = {
+        Authorization: 'Bearer secret',
+        Cookie: 'sid=1',
+        'X-Api-Key': 'k-123',
+        'X-Signature': 'sig',
+        'X-Trace': 't1',
+        Accept: 'application/json',
+        'Accept-Language': 'de',
+        'User-Agent': 'my-plugin/1.0',
+      };
+      await both.httpRequest({ method: 'POST', url: target.url('/away'), headers, body: { a: 1 }, follow_redirects: true }, ctx);
+      const first = target.requests[0]!.headers;
+      expect([first.authorization, first.cookie, first['x-api-key'], first['x-signature'], first['x-trace']]).toEqual(['Bearer secret', 'sid=1', 'k-123', 'sig', 't1']);
+      const landed = other.requests[0]!.headers;
+      for (const name of ['authorization', 'cookie', 'x-api-key', 'x-signature', 'x-trace']) expect(landed[name]).toBeUndefined();
+      expect(landed).toMatchObject({ accept: 'application/json', 'accept-language': 'de', 'user-agent': 'my-plugin/1.0', 'content-type': 'application/json' });
+    });
+
+    it('keep every header on a same-origin redirect', async () => {
+      target.on('GET', '/here', { status: 302, headers: { Location: '/final' } });
+      await api.httpRequest({ url: target.url('/here'), headers: { 'X-Api-Key': 'k-123', Authorization: 'Bearer t' }, follow_redirects: true }, ctx);
+      expect(target.requests[1]!.headers).toMatchObject({ 'x-api-key': 'k-123', authorization: 'Bearer t' });
     });
 
     it('refuse a redirect to a non-http scheme', async () => {
@@ -319,6 +378,16 @@ describe('DefaultHostApi.httpRequest', () => {
       ['header value not a string', 'headers.X-A', { url, headers: { 'X-A': 1 } }],
       ['invalid header name', 'headers', { url, headers: { 'Bad Name': 'v' } }],
       ['host-managed header', 'headers.Transfer-Encoding', { url, headers: { 'Transfer-Encoding': 'chunked' } }],
+      ['Host', 'headers.Host', { url, headers: { Host: 'internal.example' } }],
+      ['host in lower case', 'headers.host', { url, headers: { host: 'internal.example' } }],
+      ['Connection', 'headers.Connection', { url, headers: { Connection: 'upgrade' } }],
+      ['Content-Length', 'headers.Content-Length', { url, headers: { 'Content-Length': '5' } }],
+      ['TE', 'headers.TE', { url, headers: { TE: 'trailers' } }],
+      ['Upgrade', 'headers.Upgrade', { url, headers: { Upgrade: 'websocket' } }],
+      ['Keep-Alive', 'headers.Keep-Alive', { url, headers: { 'Keep-Alive': 'timeout=5' } }],
+      ['Expect', 'headers.Expect', { url, headers: { Expect: '100-continue' } }],
+      ['Proxy-Authorization', 'headers.Proxy-Authorization', { url, headers: { 'Proxy-Authorization': 'Basic eA==' } }],
+      ['any Proxy- header', 'headers.Proxy-Foo', { url, headers: { 'Proxy-Foo': '1' } }],
       ['duplicate header', 'headers.X-A', { url, headers: { 'x-a': '1', 'X-A': '2' } }],
       ['negative timeout', 'timeout_ms', { url, timeout_ms: -1 }],
       ['zero timeout', 'timeout_ms', { url, timeout_ms: 0 }],

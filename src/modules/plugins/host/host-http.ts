@@ -22,10 +22,18 @@ const REQUEST_KEYS = ['method', 'url', 'headers', 'body', 'timeout_ms', 'follow_
 const MAX_REDIRECTS = 5;
 const MAX_HEADERS = 100;
 const MAX_URL_LENGTH = 16_384;
-/** Managed by the host: a script setting them could desynchronise or hijack the connection. */
-const HOST_MANAGED_HEADERS = new Set(['connection', 'content-length', 'expect', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
-/** Dropped when a redirect leaves the origin, as browsers do: they are credentials. */
-const CREDENTIAL_HEADERS = new Set(['authorization', 'cookie', 'proxy-authorization']);
+/**
+ * Managed by the host: a script setting them could desynchronise or hijack the connection (framing,
+ * hop-by-hop), or aim a request at another virtual host than the one the address guard vetted
+ * (Host). Any `Proxy-*` header is refused too: the host never talks to a proxy for a script.
+ */
+const HOST_MANAGED_HEADERS = new Set(['connection', 'content-length', 'expect', 'host', 'keep-alive', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
+/**
+ * The only script headers that follow a redirect to another origin. Everything else a script sets
+ * may be a credential under any name (authorization, cookie, x-api-key, signatures, tokens), so it
+ * is dropped rather than guessed at. These describe what the client accepts or sends, nothing more.
+ */
+const CROSS_ORIGIN_HEADERS = new Set(['accept', 'accept-encoding', 'accept-language', 'cache-control', 'content-language', 'content-type', 'user-agent']);
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 
 interface ValidRequest {
@@ -43,19 +51,25 @@ export class HostHttpClient {
     private readonly guard: AddressGuard,
   ) {}
 
-  async request(raw: unknown): Promise<HostHttpResponse> {
+  /** `callSignal`: aborted when the plugin call ends; the request is then aborted (or never started). */
+  async request(raw: unknown, callSignal?: AbortSignal): Promise<HostHttpResponse> {
+    if (callSignal?.aborted) throw callEnded();
     const request = this.validate(raw);
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), request.timeoutMs);
+    const onCallEnd = () => controller.abort();
+    callSignal?.addEventListener('abort', onCallEnd, { once: true });
     try {
       return await this.run(request, controller.signal);
     } catch (error) {
+      if (callSignal?.aborted) throw callEnded();
       if (controller.signal.aborted) {
         throw new HostApiError('timeout', `request to ${request.url.origin} timed out after ${request.timeoutMs} ms`);
       }
       throw error;
     } finally {
       clearTimeout(timer);
+      callSignal?.removeEventListener('abort', onCallEnd);
     }
   }
 
@@ -80,7 +94,7 @@ export class HostHttpClient {
         body = null;
         headers = headers.filter(([name]) => name.toLowerCase() !== 'content-type');
       }
-      if (next.origin !== url.origin) headers = headers.filter(([name]) => !CREDENTIAL_HEADERS.has(name.toLowerCase()));
+      if (next.origin !== url.origin) headers = headers.filter(([name]) => CROSS_ORIGIN_HEADERS.has(name.toLowerCase()));
       url = next;
     }
   }
@@ -102,7 +116,8 @@ export class HostHttpClient {
 
     const headers = isAbsent(fields.headers) ? [] : readStringMap(fields.headers, 'headers', MAX_HEADERS);
     for (const [name] of headers) {
-      if (HOST_MANAGED_HEADERS.has(name.toLowerCase())) throw invalidArgument(`headers.${name}`, 'is set by the host, remove it');
+      const lower = name.toLowerCase();
+      if (HOST_MANAGED_HEADERS.has(lower) || lower.startsWith('proxy-')) throw invalidArgument(`headers.${name}`, 'is set by the host, remove it');
     }
 
     let body: Buffer | null = null;
@@ -290,6 +305,10 @@ function joinHeaders(raw: string[]): Record<string, string> {
 function isJsonType(contentType: string | undefined): boolean {
   const media = contentType?.split(';')[0]?.trim().toLowerCase() ?? '';
   return media === 'application/json' || /^application\/[^/]+\+json$/.test(media);
+}
+
+function callEnded(): HostApiError {
+  return new HostApiError('aborted', 'http.request aborted: the plugin call has ended');
 }
 
 function tooLarge(url: URL, cap: number): HostApiError {

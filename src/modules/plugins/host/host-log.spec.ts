@@ -1,6 +1,6 @@
 import { DefaultHostApi } from './host-api.js';
 import { HostApiError, type HostApiSettings, type HostCallContext, type HostLogEntry } from './host-api.types.js';
-import { MAX_LOG_FIELDS_CHARS, MAX_LOG_MESSAGE_CHARS } from './host-log.js';
+import { MAX_LOG_FIELD_VALUE_CHARS, MAX_LOG_FIELDS_CHARS, MAX_LOG_MESSAGE_CHARS } from './host-log.js';
 
 const settings: HostApiSettings = {
   http: { defaultTimeoutMs: 1_000, maxTimeoutMs: 1_000, maxResponseBytes: 1_024, maxRequestBytes: 1_024, allow: [] },
@@ -122,6 +122,51 @@ describe('DefaultHostApi.log', () => {
       throw new Error('disk full');
     });
     expect(() => broken.log('error', 'still fine', {}, ctx)).not.toThrow();
+  });
+});
+
+describe('DefaultHostApi.log volume per plugin call', () => {
+  let entries: HostLogEntry[];
+  let api: DefaultHostApi;
+  const callContext = (): HostCallContext => ({ ...ctx, signal: new AbortController().signal });
+  beforeEach(() => {
+    entries = [];
+    api = new DefaultHostApi(settings, (entry) => entries.push(entry));
+  });
+
+  it('writes 200 lines, then one "log limit reached" line, then nothing for that call', () => {
+    const call = callContext();
+    for (let i = 0; i < 1_000; i++) api.log('info', `line ${i}`, { i }, call);
+    expect(entries).toHaveLength(201);
+    expect(entries[199]!.message).toBe('line 199');
+    expect(entries[200]).toMatchObject({ level: 'warn', message: 'log limit reached', fields: { max_lines: 200, max_bytes: 65_536 }, context: call });
+
+    const next = callContext();
+    api.log('info', 'another call', {}, next);
+    expect(entries).toHaveLength(202);
+    expect(entries[201]!.context).toBe(next);
+  });
+
+  it('stops at 64 KB of messages and fields per call', () => {
+    const call = callContext();
+    for (let i = 0; i < 100; i++) api.log('info', 'm'.repeat(4_000), { blob: 'f'.repeat(4_000) }, call);
+    const written = entries.slice(0, -1);
+    const bytes = written.reduce((sum, e) => sum + e.message.length + JSON.stringify(e.fields).length, 0);
+    expect(bytes).toBeLessThanOrEqual(65_536);
+    expect(written.length).toBeGreaterThanOrEqual(7);
+    expect(entries.at(-1)!.message).toBe('log limit reached');
+  });
+
+  it('bounds each field value: long values are cut, deep ones flattened to text', () => {
+    let deep: unknown = 'bottom';
+    for (let i = 0; i < 50; i++) deep = { d: deep };
+    api.log('info', 'fields', { long: 'x'.repeat(6_000), deep, fine: { a: [1, 2] } }, ctx);
+    const { fields } = entries[0]!;
+    expect(typeof fields.long).toBe('string');
+    expect((fields.long as string).length).toBeLessThanOrEqual(MAX_LOG_FIELD_VALUE_CHARS + 1);
+    expect(typeof fields.deep).toBe('string');
+    expect((fields.deep as string).startsWith('{"d":{"d":')).toBe(true);
+    expect(fields.fine).toEqual({ a: [1, 2] });
   });
 });
 

@@ -10,6 +10,9 @@ import { invalidArgument, isAbsent, isPlainObject, truncate } from './host-valid
 const LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 export const MAX_LOG_MESSAGE_CHARS = 8_192;
 export const MAX_LOG_FIELDS_CHARS = 8_192;
+/** One field's value: a longer string is cut, a longer or deeper structure becomes its (cut) JSON text. */
+export const MAX_LOG_FIELD_VALUE_CHARS = 2_048;
+export const MAX_LOG_FIELD_DEPTH = 8;
 
 export function buildLogEntry(level: unknown, message: unknown, fields: unknown, context: HostCallContext): HostLogEntry {
   if (typeof level !== 'string' || !(LEVELS as readonly string[]).includes(level)) {
@@ -47,7 +50,8 @@ function safeText(value: unknown): string {
 /**
  * Keeps keys in order while the serialised size stays under the cap, then marks the entry
  * `_truncated` so a reader knows keys are missing; values are re-parsed copies, so nothing the
- * script handed over (getters, proxies) reaches the log sink.
+ * script handed over (getters, proxies) reaches the log sink, and each is bounded in size and
+ * depth (a log line is for reading, not for shipping data).
  */
 function safeFields(fields: unknown): Record<string, unknown> {
   if (isAbsent(fields)) return {};
@@ -70,12 +74,37 @@ function safeFields(fields: unknown): Record<string, unknown> {
       json = '"[unserialisable]"';
     }
     if (json === undefined) continue;
-    size += JSON.stringify(key).length + json.length + 2;
+    const value = bounded(json);
+    size += JSON.stringify(key).length + (typeof value === 'string' ? JSON.stringify(value).length : json.length) + 2;
     if (size > MAX_LOG_FIELDS_CHARS) {
       out._truncated = keys.length - index;
       break;
     }
-    Object.defineProperty(out, key, { value: JSON.parse(json), enumerable: true, writable: true, configurable: true });
+    Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
   }
   return out;
+}
+
+/** The value a field's JSON stands for, or a cut string when it is too long or too deep. */
+function bounded(json: string): unknown {
+  if (json.length <= MAX_LOG_FIELD_VALUE_CHARS && depthOf(json) <= MAX_LOG_FIELD_DEPTH) return JSON.parse(json);
+  if (json.startsWith('"')) return truncate(JSON.parse(json) as string, MAX_LOG_FIELD_VALUE_CHARS);
+  return truncate(json, MAX_LOG_FIELD_VALUE_CHARS);
+}
+
+/** Nesting depth of JSON text, without parsing it. */
+function depthOf(json: string): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < json.length; i++) {
+    const c = json.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) max = Math.max(max, ++depth);
+    else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return max;
 }

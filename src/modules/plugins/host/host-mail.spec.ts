@@ -7,10 +7,10 @@ import { HostApiError, type HostApiSettings, type HostCallContext, type HostLogE
 
 const ctx: HostCallContext = { plugin: 'notifier/email', interfaceId: 'if-mail', traceId: 'trace-m', fn: 'send' };
 
-function settings(smtpUrl: string | null, timeoutMs = 3_000): HostApiSettings {
+function settings(smtpUrl: string | null, timeoutMs = 3_000, allowedSenders?: string[]): HostApiSettings {
   return {
     http: { defaultTimeoutMs: 1_000, maxTimeoutMs: 1_000, maxResponseBytes: 1_024, maxRequestBytes: 1_024, allow: [] },
-    mail: { smtpUrl, from: 'Switchboard <switchboard@example.test>', timeoutMs },
+    mail: { smtpUrl, from: 'Switchboard <switchboard@example.test>', timeoutMs, ...(allowedSenders ? { allowedSenders } : {}) },
   };
 }
 
@@ -164,6 +164,98 @@ describe('DefaultHostApi.mailSend', () => {
       expect(error).toMatchObject({ code: 'smtp_error', data: { responseCode: 535 } });
       expect(JSON.stringify({ message: error.message, data: error.data, entries })).not.toContain('Wr0ng-Passw0rd');
     });
+  });
+
+  describe('recipients', () => {
+    const many = (n: number, domain = 'example.test') => Array.from({ length: n }, (_, i) => `r${i}@${domain}`);
+
+    it('counts every address of a comma-separated string against the cap of 100', async () => {
+      const error = await failure(api.mailSend({ to: many(60).join(', '), cc: many(41, 'cc.test'), subject: 's', text: 't' }, ctx));
+      expect(error).toMatchObject({ code: 'invalid_argument', message: 'to: at most 100 recipients in all' });
+      const single = await failure(api.mailSend({ to: many(101).join(','), subject: 's', text: 't' }, ctx));
+      expect(single).toMatchObject({ code: 'invalid_argument', message: 'to: at most 100 recipients in all' });
+      const grouped = await failure(api.mailSend({ to: `list: ${many(101).join(', ')};`, subject: 's', text: 't' }, ctx));
+      expect(grouped.code).toBe('invalid_argument');
+      expect(sink.messages).toEqual([]);
+    });
+
+    it('sends to each address of a comma-separated string', async () => {
+      const result = await api.mailSend({ to: 'a@example.test, "Bee, B." <b@example.test>', bcc: 'c@example.test;d@example.test', subject: 's', text: 't' }, ctx);
+      expect(result.accepted.sort()).toEqual(['a@example.test', 'b@example.test', 'c@example.test', 'd@example.test']);
+      expect(sink.messages[0]!.to).toEqual(['a@example.test', 'b@example.test']);
+    });
+
+    it('refuses a list with an entry that is not an address', async () => {
+      await expect(failure(api.mailSend({ to: 'a@example.test, bob', subject: 's', text: 't' }, ctx))).resolves.toMatchObject({ code: 'invalid_argument', message: expect.stringMatching(/^to:/) });
+      await expect(failure(api.mailSend({ to: ['a@example.test', 'b@example.test, "Name Only"'], subject: 's', text: 't' }, ctx))).resolves.toMatchObject({ code: 'invalid_argument', message: expect.stringMatching(/^to\[1\]:/) });
+      expect(sink.messages).toEqual([]);
+    });
+  });
+
+  describe('sender and trace headers', () => {
+    const ok = { to: 'a@example.test', subject: 's', text: 't' };
+
+    it.each(['Return-Path', 'DKIM-Signature', 'DomainKey-Signature', 'Date', 'Received', 'Received-SPF', 'Sender', 'From', 'Resent-From', 'Resent-Message-ID', 'ARC-Seal', 'Authentication-Results'])(
+      'refuses a script-set %s header',
+      async (name) => {
+        const error = await failure(api.mailSend({ ...ok, headers: { [name]: 'x@example.test' } }, ctx));
+        expect(error.code).toBe('invalid_argument');
+        expect(error.message.startsWith(`headers.${name}:`)).toBe(true);
+        expect(sink.messages).toEqual([]);
+      },
+    );
+
+    it('accepts one well-formed Message-ID (a stable id for retries), refuses anything else', async () => {
+      await api.mailSend({ ...ok, headers: { 'Message-ID': '<ntf-42@example.test>' } }, ctx);
+      await api.mailSend({ ...ok, headers: { 'Message-ID': '<ntf-42.a+b@switchboard.local>' } }, ctx);
+      expect(sink.messages.map((m) => m.messageId)).toEqual(['<ntf-42@example.test>', '<ntf-42.a+b@switchboard.local>']);
+      for (const id of ['ntf-42@example.test', '<a b@example.test>', '<x@example.test> <y@example.test>', '<@example.test>', '<x@example.test>, <y@z>', `<${'a'.repeat(300)}@example.test>`]) {
+        const error = await failure(api.mailSend({ ...ok, headers: { 'message-id': id } }, ctx));
+        expect(error.code).toBe('invalid_argument');
+        expect(error.message.startsWith('headers.message-id:')).toBe(true);
+      }
+      expect(sink.messages).toHaveLength(2);
+    });
+
+    it('refuses a from on a domain the settings do not allow, or with more than one address', async () => {
+      for (const from of ['ceo@bank.example', 'Switchboard <switchboard@example.test.evil>', 'a@example.test, b@example.test']) {
+        const error = await failure(api.mailSend({ ...ok, from }, ctx));
+        expect(error.code).toBe('invalid_argument');
+        expect(error.message.startsWith('from:')).toBe(true);
+      }
+      await api.mailSend({ ...ok, from: 'Billing Team <BILLING@Example.Test>' }, ctx);
+      expect(sink.messages.map((m) => m.envelopeFrom.toLowerCase())).toEqual(['billing@example.test']);
+    });
+
+    it('allows the senders the settings list', async () => {
+      const listed = new DefaultHostApi(settings(sink.url(), 3_000, ['@shop.example', 'alerts@ops.example']), () => undefined);
+      try {
+        await listed.mailSend({ ...ok, from: 'billing@shop.example', headers: { 'Message-ID': '<n-1@shop.example>' } }, ctx);
+        await listed.mailSend({ ...ok, from: 'alerts@ops.example', headers: { 'Message-ID': '<n-2@ops.example>' } }, ctx);
+        await expect(failure(listed.mailSend({ ...ok, from: 'other@ops.example' }, ctx))).resolves.toMatchObject({ code: 'invalid_argument' });
+        expect(sink.messages.map((m) => [m.envelopeFrom, m.messageId])).toEqual([
+          ['billing@shop.example', '<n-1@shop.example>'],
+          ['alerts@ops.example', '<n-2@ops.example>'],
+        ]);
+      } finally {
+        listed.close();
+      }
+      const any = new DefaultHostApi(settings(sink.url(), 3_000, ['*']), () => undefined);
+      try {
+        await any.mailSend({ ...ok, from: 'anyone@anywhere.example', headers: { 'Message-ID': '<n-3@switchboard.local>' } }, ctx);
+        expect(sink.messages.at(-1)!.envelopeFrom).toBe('anyone@anywhere.example');
+      } finally {
+        any.close();
+      }
+    });
+  });
+
+  it('refuses to start a send once the plugin call has ended', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    const error = await failure(api.mailSend({ to: 'a@example.test', subject: 's', text: 't' }, { ...ctx, signal: controller.signal }));
+    expect(error.code).toBe('aborted');
+    expect(sink.messages).toEqual([]);
   });
 
   describe('garbage in', () => {

@@ -1,4 +1,5 @@
 import { createTransport, type Transporter } from 'nodemailer';
+import addressparser from 'nodemailer/lib/addressparser';
 import { HostApiError, type HostApiSettings, type HostMailResult } from './host-api.types.js';
 import { describeType, invalidArgument, isAbsent, readRecord, readStringMap, truncate } from './host-validation.js';
 
@@ -7,8 +8,20 @@ import { describeType, invalidArgument, isAbsent, readRecord, readStringMap, tru
  * transport built from the configured SMTP_URL, and classifies failures so the notifier can tell
  * a temporary refusal (4xx) from a permanent one (5xx) by `responseCode`.
  *
+ * What a script may not forge: recipients are parsed (nodemailer's addressparser), so every
+ * address of a comma-separated or grouped string counts against the cap; `from` is one address
+ * on SMTP_FROM's domain or one the settings allow (`allowedSenders`); trace and authentication
+ * headers (Date, Received, Return-Path, Sender, DKIM/ARC signatures, Resent-*) are the host's and
+ * the relay's to write. A Message-ID may be set, as one well-formed `<left@domain>`: a stable id is
+ * how a notifier lets recipients deduplicate its retries (the built-in email plugin relies on it),
+ * and its domain is no authenticated identity the way From's is (receivers check From against
+ * SPF/DKIM/DMARC and people read it; nothing checks a Message-ID's domain), so it is only kept
+ * from smuggling anything else into the header.
+ *
  * Not done here: retries (the notifier's outbox decides), attachments (scripts have no files),
- * address-guarding the SMTP server (it comes from the admin's configuration, not from a script).
+ * address-guarding the SMTP server (it comes from the admin's configuration, not from a script),
+ * aborting a send in progress when the plugin call ends (a transaction cut in DATA leaves the
+ * script unable to tell whether the mail went out; a send not yet started is refused).
  */
 
 const MESSAGE_KEYS = ['to', 'cc', 'bcc', 'from', 'reply_to', 'subject', 'text', 'html', 'headers'];
@@ -29,14 +42,26 @@ const RESERVED_HEADERS = new Set([
   'subject',
   'to',
 ]);
+/** Trace and authentication headers: the host and the relays write them; a script setting one forges provenance. */
+const TRACE_HEADERS = new Set(['authentication-results', 'date', 'dkim-signature', 'domainkey-signature', 'received', 'received-spf', 'return-path']);
+const TRACE_HEADER_PREFIXES = ['arc-', 'resent-'];
+/** RFC 5322 msg-id in its dot-atom form: `<left@right>`, no comments, no whitespace. */
+const MESSAGE_ID = /^<[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*>$/;
+const MAX_MESSAGE_ID_CHARS = 250;
+const MAX_ADDRESS_FIELD_CHARS = 32 * 1024;
 const NETWORK_CODES = new Set(['ECONNECTION', 'ESOCKET', 'EDNS', 'ECONNREFUSED', 'ECONNRESET', 'EPROTOCOL', 'ETLS']);
 
+interface Mailbox {
+  name: string;
+  address: string;
+}
+
 interface ValidMessage {
-  to: string[];
-  cc: string[];
-  bcc: string[];
-  from: string;
-  replyTo?: string;
+  to: Mailbox[];
+  cc: Mailbox[];
+  bcc: Mailbox[];
+  from: Mailbox | string;
+  replyTo?: Mailbox;
   subject: string;
   text?: string;
   html?: string;
@@ -47,12 +72,16 @@ export class HostMailer {
   private transport: Transporter | null = null;
   /** Credentials from the SMTP URL, scrubbed from any error text that might echo them. */
   private readonly secrets: string[];
+  private readonly senders: SenderPolicy;
 
   constructor(private readonly settings: HostApiSettings['mail']) {
     this.secrets = credentialsOf(settings.smtpUrl);
+    this.senders = senderPolicy(settings);
   }
 
-  async send(raw: unknown): Promise<HostMailResult> {
+  /** `callSignal`: aborted when the plugin call ends; a send is then refused (one under way finishes). */
+  async send(raw: unknown, callSignal?: AbortSignal): Promise<HostMailResult> {
+    if (callSignal?.aborted) throw new HostApiError('aborted', 'mail.send refused: the plugin call has ended');
     const message = this.validate(raw);
     const transport = this.transportOrThrow();
     try {
@@ -115,8 +144,14 @@ export class HostMailer {
     const cc = addresses(fields.cc, 'cc', false);
     const bcc = addresses(fields.bcc, 'bcc', false);
     if (to.length + cc.length + bcc.length > MAX_RECIPIENTS) throw invalidArgument('to', `at most ${MAX_RECIPIENTS} recipients in all`);
-    const from = isAbsent(fields.from) ? this.settings.from : address(fields.from, 'from');
-    const replyTo = isAbsent(fields.reply_to) ? undefined : address(fields.reply_to, 'reply_to');
+    let from: Mailbox | string = this.settings.from;
+    if (!isAbsent(fields.from)) {
+      from = singleAddress(fields.from, 'from');
+      if (!this.senders.allowsAddress(from.address)) {
+        throw invalidArgument('from', 'is not an allowed sender (an address on the SMTP_FROM domain, or one the operator allows)');
+      }
+    }
+    const replyTo = isAbsent(fields.reply_to) ? undefined : singleAddress(fields.reply_to, 'reply_to');
 
     if (typeof fields.subject !== 'string') throw invalidArgument('subject', `required, must be a string, got ${describeType(fields.subject)}`);
     if (/[\r\n]/.test(fields.subject)) throw invalidArgument('subject', 'must not contain line breaks');
@@ -131,7 +166,14 @@ export class HostMailer {
     const headers: Record<string, string> = {};
     if (!isAbsent(fields.headers)) {
       for (const [name, value] of readStringMap(fields.headers, 'headers', MAX_HEADERS)) {
-        if (RESERVED_HEADERS.has(name.toLowerCase())) throw invalidArgument(`headers.${name}`, 'is set from the message fields, remove it');
+        const lower = name.toLowerCase();
+        if (RESERVED_HEADERS.has(lower)) throw invalidArgument(`headers.${name}`, 'is set from the message fields, remove it');
+        if (TRACE_HEADERS.has(lower) || TRACE_HEADER_PREFIXES.some((prefix) => lower.startsWith(prefix))) {
+          throw invalidArgument(`headers.${name}`, 'is written by the host or the mail relays; a script may not set it');
+        }
+        if (lower === 'message-id' && (value.length > MAX_MESSAGE_ID_CHARS || !MESSAGE_ID.test(value))) {
+          throw invalidArgument(`headers.${name}`, 'must be one message id of the form <id@domain>');
+        }
         headers[name] = value;
       }
     }
@@ -178,13 +220,34 @@ function safeDecode(text: string): string {
   }
 }
 
-function address(value: unknown, field: string): string {
+/**
+ * Every mailbox in one address string: "a@x", "A <a@x>, b@y", "team: a@x, b@y;" (groups are
+ * flattened). Each must be an address; the string must not carry header line breaks.
+ */
+function mailboxes(value: unknown, field: string): Mailbox[] {
   if (typeof value !== 'string') throw invalidArgument(field, `must be an address string, got ${describeType(value)}`);
-  if (!value.includes('@') || /[\r\n\0]/.test(value) || value.length > 512) throw invalidArgument(field, 'is not an email address');
-  return value;
+  if (/[\r\n\0]/.test(value) || value.length > MAX_ADDRESS_FIELD_CHARS) throw invalidArgument(field, 'is not an email address');
+  let parsed: { name: string; address?: string }[];
+  try {
+    parsed = addressparser(value, { flatten: true });
+  } catch {
+    throw invalidArgument(field, 'is not an email address');
+  }
+  if (parsed.length === 0) throw invalidArgument(field, 'is not an email address');
+  return parsed.map((entry) => {
+    const address = entry.address ?? '';
+    if (!/^[^\s@]+@[^\s@]+$/.test(address) || address.length > 320) throw invalidArgument(field, 'is not an email address');
+    return { name: entry.name, address };
+  });
 }
 
-function addresses(value: unknown, field: string, required: boolean): string[] {
+function singleAddress(value: unknown, field: string): Mailbox {
+  const list = mailboxes(value, field);
+  if (list.length !== 1) throw invalidArgument(field, 'must be exactly one address');
+  return list[0]!;
+}
+
+function addresses(value: unknown, field: string, required: boolean): Mailbox[] {
   if (isAbsent(value)) {
     if (required) throw invalidArgument(field, 'required, a string or an array of strings');
     return [];
@@ -192,7 +255,44 @@ function addresses(value: unknown, field: string, required: boolean): string[] {
   const list = Array.isArray(value) ? value : [value];
   if (required && list.length === 0) throw invalidArgument(field, 'needs at least one address');
   if (list.length > MAX_RECIPIENTS) throw invalidArgument(field, `at most ${MAX_RECIPIENTS} recipients in all`);
-  return list.map((item: unknown, i) => address(item, Array.isArray(value) ? `${field}[${i}]` : field));
+  const out: Mailbox[] = [];
+  for (const [i, item] of list.entries()) {
+    out.push(...mailboxes(item, Array.isArray(value) ? `${field}[${i}]` : field));
+    if (out.length > MAX_RECIPIENTS) throw invalidArgument('to', `at most ${MAX_RECIPIENTS} recipients in all`);
+  }
+  return out;
+}
+
+interface SenderPolicy {
+  allowsAddress(address: string): boolean;
+}
+
+/**
+ * Who a script may send as: any address on SMTP_FROM's domain or on an "@domain" entry of
+ * `allowedSenders`, and each address listed there exactly; "*" allows anyone.
+ */
+function senderPolicy(settings: HostApiSettings['mail']): SenderPolicy {
+  const entries = (settings.allowedSenders ?? []).map((entry) => entry.trim().toLowerCase());
+  if (entries.includes('*')) return { allowsAddress: () => true };
+  const senderDomains = new Set<string>();
+  const exact = new Set<string>();
+  try {
+    for (const entry of addressparser(settings.from, { flatten: true })) {
+      const address = (entry.address ?? '').toLowerCase();
+      if (address.includes('@')) senderDomains.add(domainOf(address));
+    }
+  } catch {
+    // An unparsable SMTP_FROM allows no script-chosen sender of its own.
+  }
+  for (const entry of entries) {
+    if (entry.startsWith('@')) senderDomains.add(entry.slice(1));
+    else if (entry.includes('@')) exact.add(entry);
+  }
+  return { allowsAddress: (address) => exact.has(address.toLowerCase()) || senderDomains.has(domainOf(address.toLowerCase())) };
+}
+
+function domainOf(address: string): string {
+  return address.slice(address.lastIndexOf('@') + 1);
 }
 
 function optionalString(value: unknown, field: string): string | undefined {

@@ -1,3 +1,5 @@
+import { readlinkSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { HostApi, HostApiSettings, HostLogEntry, HostLogSink } from '../host/host-api.types.js';
 import { InlineExecutor } from './inline-executor.js';
@@ -12,6 +14,25 @@ import type { FromWorker, SandboxWorkerData, ToWorker } from './sandbox-wire.typ
  */
 
 type HostClass = new (settings: HostApiSettings, sink: HostLogSink) => HostApi;
+
+/** Niceness of sandbox threads: a script burning CPU yields it to the thread that serves requests. */
+const SANDBOX_NICENESS = 10;
+
+/**
+ * On Linux a thread has its own scheduling priority: lower this one's (by its thread id, read from
+ * /proc/thread-self), so a busy 2-core machine running looping scripts still answers requests at
+ * once. Elsewhere, or without /proc, the worker runs at normal priority.
+ */
+function lowerPriority(): void {
+  try {
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    if (Number.isInteger(tid) && tid > 0) setPriority(tid, SANDBOX_NICENESS);
+  } catch {
+    // Not Linux, or not allowed: normal priority.
+  }
+}
+
+lowerPriority();
 
 const data = workerData as SandboxWorkerData;
 const port = parentPort!;
