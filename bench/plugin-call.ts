@@ -58,7 +58,7 @@ const benchHost: HostApi = {
 
 function stats(samples: number[]): { median: number; p99: number } {
   const sorted = [...samples].sort((a, b) => a - b);
-  return { median: sorted[Math.floor(sorted.length / 2)]!, p99: sorted[Math.floor(sorted.length * 0.99)]! };
+  return { median: sorted[Math.floor(sorted.length / 2)], p99: sorted[Math.floor(sorted.length * 0.99)] };
 }
 
 const fmt = (n: number, digits = 1) => n.toFixed(digits);

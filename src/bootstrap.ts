@@ -85,7 +85,8 @@ export async function startSwitchboard(config: AppConfig, logger: Logger, option
   grpc?.setServing(true);
 
   // Both read back from the bound sockets: with port 0 the OS chose them.
-  const httpPort = ((app.getHttpServer() as HttpServer).address() as AddressInfo).port;
+  const httpServer: HttpServer = app.getHttpServer();
+  const httpPort = (httpServer.address() as AddressInfo).port;
   const grpcPort = grpc ? grpc.port : null;
   logger.info(
     { version: SERVER_VERSION, role: config.role, http_port: httpPort, grpc_port: grpcPort, boot_ms: Date.now() - startedAt },
@@ -104,7 +105,7 @@ export async function startSwitchboard(config: AppConfig, logger: Logger, option
         // In-flight calls get the grace period; then open streams and HTTP connections are cut.
         const force = setTimeout(() => {
           grpc?.forceShutdown();
-          (app.getHttpServer() as HttpServer).closeAllConnections();
+          httpServer.closeAllConnections();
         }, config.shutdownTimeoutMs);
         force.unref();
         try {

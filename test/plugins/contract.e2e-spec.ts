@@ -91,8 +91,8 @@ describe('built-in plugins honour the plugin contract', () => {
         expect(() => ajv.compile(schema)).not.toThrow();
         const properties = schema.properties as Record<string, { title?: string; writeOnly?: boolean; format?: string }>;
         for (const [name, property] of Object.entries(properties)) expect([name, typeof property.title]).toEqual([name, 'string']);
-        for (const secret of SECRETS[file]!) {
-          const property = properties[secret]!;
+        for (const secret of SECRETS[file]) {
+          const property = properties[secret];
           expect([secret, property.writeOnly === true || property.format === 'password']).toEqual([secret, true]);
         }
         if (type === 'notifier') {

@@ -74,7 +74,7 @@ describe('first_party_provider/incus', () => {
     it('healthy when GET /1.0 says the bearer token is trusted; sends the token and the project', async () => {
       target.on('GET', '/1.0', sync({ auth: 'trusted', api_version: '1.0', environment: { server_version: '6.0' } }));
       expect(await plugin.call('health_check', config())).toEqual({ healthy: true });
-      const request = target.requests[0]!;
+      const request = target.requests[0];
       expect(request.headers.authorization).toBe(`Bearer ${token}`);
       expect(query(request)).toEqual({ project: 'shop' });
     });
@@ -171,7 +171,7 @@ describe('first_party_provider/incus', () => {
         },
       ],
     });
-    expect(query(target.requests[0]!)).toEqual({ recursion: '1', project: 'shop' });
+    expect(query(target.requests[0])).toEqual({ recursion: '1', project: 'shop' });
     expect(plugin.logs.some((l) => l.message.includes('profile skipped') && l.fields.profile === 'plan-broken')).toBe(true);
   });
 
@@ -190,9 +190,9 @@ describe('first_party_provider/incus', () => {
         'GET /1.0/instances/sb-o-42/state',
       ]);
       const [create, wait] = target.requests;
-      expect(create!.headers.authorization).toBe(`Bearer ${token}`);
-      expect(query(create!)).toEqual({ project: 'shop' });
-      expect(create!.json).toEqual({
+      expect(create.headers.authorization).toBe(`Bearer ${token}`);
+      expect(query(create)).toEqual({ project: 'shop' });
+      expect(create.json).toEqual({
         name: 'sb-o-42',
         type: 'container',
         source: { type: 'image', alias: 'ubuntu/24.04' },
@@ -204,7 +204,7 @@ describe('first_party_provider/incus', () => {
         },
         start: true,
       });
-      const waited = Number(query(wait!).timeout);
+      const waited = Number(query(wait).timeout);
       expect(waited).toBeGreaterThanOrEqual(1);
       expect(waited).toBeLessThanOrEqual(3);
     });
@@ -219,7 +219,7 @@ describe('first_party_provider/incus', () => {
         hostname: 'Web_01.Example.com',
       });
       expect(result).toEqual({ provider_instance_id: 'web-01-example-com', status: 'running' });
-      expect(target.requests[0]!.json).toMatchObject({
+      expect(target.requests[0].json).toMatchObject({
         name: 'web-01-example-com',
         type: 'virtual-machine',
         source: { type: 'image', alias: 'debian/12', server: 'https://images.linuxcontainers.org', protocol: 'simplestreams' },
@@ -322,7 +322,7 @@ describe('first_party_provider/incus', () => {
         { name: 'x<script>', type: 'virtual-machine', status: 'stopped', created_at: '2025-06-01T00:00:00Z', order_id: null },
       ],
     });
-    expect(query(target.requests[0]!)).toEqual({ recursion: '2', project: 'shop' });
+    expect(query(target.requests[0])).toEqual({ recursion: '2', project: 'shop' });
 
     const page = await plugin.call('admin_page', config());
     expect(page.title).toBe('Incus instances');

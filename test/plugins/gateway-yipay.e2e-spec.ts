@@ -157,7 +157,7 @@ describe('gateway/yipay', () => {
     it('healthy when Epay answers code 1 for this pid and key', async () => {
       target.on('GET', '/api.php', { body: { code: 1, pid: 1001, key, active: 1, money: '0.00' } });
       expect(await plugin.call('health_check', config())).toEqual({ healthy: true });
-      const sent = new URL(target.requests[0]!.path, 'http://x');
+      const sent = new URL(target.requests[0].path, 'http://x');
       expect(sent.pathname).toBe('/api.php');
       expect(Object.fromEntries(sent.searchParams)).toEqual({ act: 'query', pid: '1001', key });
     });

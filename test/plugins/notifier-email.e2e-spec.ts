@@ -49,7 +49,7 @@ describe('notifier/email', () => {
 
     expect(result).toEqual({ outcome: 'success', provider_message_id: '<ntf-42@shop.example>' });
     expect(sink.messages).toHaveLength(1);
-    const mail = sink.messages[0]!;
+    const mail = sink.messages[0];
     expect(mail.envelopeFrom).toBe('billing@shop.example');
     expect(mail.envelopeTo.sort()).toEqual(['archive@shop.example', 'zoe@example.test']);
     expect(mail.from).toEqual(['billing@shop.example']);
@@ -69,7 +69,7 @@ describe('notifier/email', () => {
     await plugin.call('send', {}, params({ attempt: 1 }));
     await plugin.call('send', {}, params({ attempt: 2 }));
     expect(sink.messages.map((m) => m.messageId)).toEqual(['<ntf-42@switchboard.local>', '<ntf-42@switchboard.local>']);
-    expect(sink.messages[0]!.html).toBeNull();
+    expect(sink.messages[0].html).toBeNull();
   });
 
   it('uses default_to when the notification has no recipient, and accepts comma-separated recipients', async () => {
@@ -95,7 +95,7 @@ describe('notifier/email', () => {
   it('some recipients refused, some accepted: success, delivered to the accepted ones', async () => {
     sink.rejectRcpt(550, 'No such user', (address) => address.startsWith('gone'));
     expect(await plugin.call('send', {}, params({ recipient: 'gone@shop.example, here@shop.example' }))).toMatchObject({ outcome: 'success' });
-    expect(sink.messages[0]!.envelopeTo).toEqual(['here@shop.example']);
+    expect(sink.messages[0].envelopeTo).toEqual(['here@shop.example']);
     expect(plugin.logs.some((l) => l.message === 'email partly refused')).toBe(true);
   });
 

@@ -52,7 +52,7 @@ describe('notifier/feishu', () => {
     target.on('POST', hookPath, { body: { code: 0, msg: 'success', data: {} } });
     expect(await plugin.call('send', config(), params())).toEqual({ outcome: 'success' });
     expect(target.requests).toHaveLength(1);
-    const request = target.requests[0]!;
+    const request = target.requests[0];
     expect(request.method).toBe('POST');
     expect(request.headers['content-type']).toBe('application/json');
     expect(request.json).toEqual({
@@ -64,7 +64,7 @@ describe('notifier/feishu', () => {
   it('posts an interactive card with the title as header and the body as lark_md', async () => {
     target.on('POST', hookPath, { body: { code: 0, msg: 'success', data: {} } });
     expect(await plugin.call('send', config({ message_type: 'card', card_template: 'green' }), params())).toEqual({ outcome: 'success' });
-    expect(target.requests[0]!.json).toEqual({
+    expect(target.requests[0].json).toEqual({
       msg_type: 'interactive',
       card: {
         config: { wide_screen_mode: true },
@@ -86,7 +86,7 @@ describe('notifier/feishu', () => {
     });
     const before = Math.floor(Date.now() / 1000);
     expect(await plugin.call('send', config({ secret }), params())).toEqual({ outcome: 'success' });
-    const body = target.requests[0]!.json as Record<string, unknown>;
+    const body = target.requests[0].json as Record<string, unknown>;
     expect(Number(body.timestamp)).toBeGreaterThanOrEqual(before);
     expect(body.sign).toBe(feishuSign(String(body.timestamp)));
     expect(body).toMatchObject({ msg_type: 'text', content: { text: expect.stringContaining('New reply') } });
@@ -145,7 +145,7 @@ describe('notifier/feishu', () => {
     it('healthy when Feishu gets past token and signature checks (it refuses the empty probe for content)', async () => {
       target.on('POST', hookPath, { body: { code: 9499, msg: 'Bad Request', data: {} } });
       expect(await plugin.call('health_check', config({ secret }))).toEqual({ healthy: true });
-      const probe = target.requests[0]!.json as Record<string, unknown>;
+      const probe = target.requests[0].json as Record<string, unknown>;
       expect(probe.msg_type).toBeUndefined();
       expect(probe.sign).toBe(feishuSign(String(probe.timestamp)));
     });

@@ -71,7 +71,7 @@ describe('notifier/webhook', () => {
 
     expect(result).toEqual({ outcome: 'success' });
     expect(target.requests).toHaveLength(1);
-    const request = target.requests[0]!;
+    const request = target.requests[0];
     expect(request.method).toBe('POST');
     expect(request.path).toBe('/hook');
     expect(request.headers['content-type']).toBe('application/json');
@@ -101,9 +101,9 @@ describe('notifier/webhook', () => {
     expect(await plugin.call('send', config(), params({ attempt: 2 }))).toEqual({ outcome: 'success' });
 
     const [first, second] = target.requests;
-    expect(second!.headers['webhook-id']).toBe(first!.headers['webhook-id']);
-    expect(second!.body).toBe(first!.body);
-    expect(second!.headers['webhook-signature']).toBe(expectedSignature(second!));
+    expect(second.headers['webhook-id']).toBe(first.headers['webhook-id']);
+    expect(second.body).toBe(first.body);
+    expect(second.headers['webhook-signature']).toBe(expectedSignature(second));
   });
 
   it('signs with keys longer than the HMAC block (hashed first) and with large bodies', async () => {
@@ -111,7 +111,7 @@ describe('notifier/webhook', () => {
     target.on('POST', '/hook', verifyingReceiver(longKey));
     const result = await plugin.call('send', config({ secret: `whsec_${longKey.toString('base64')}` }), params({ body: '汉字 and emoji 🎉 '.repeat(400) }));
     expect(result).toEqual({ outcome: 'success' });
-    expect(target.requests[0]!.body.length).toBeGreaterThan(6_000);
+    expect(target.requests[0].body.length).toBeGreaterThan(6_000);
   });
 
   it('a receiver holding another key refuses the signature: permanent provider_auth_failed', async () => {
@@ -195,7 +195,7 @@ describe('notifier/webhook', () => {
     const logged = JSON.stringify(plugin.logs);
     expect(logged).toContain('webhook answered');
     expect(logged).not.toContain(secret.slice(6));
-    expect(logged).not.toContain(String(target.requests[0]!.headers['webhook-signature']));
+    expect(logged).not.toContain(String(target.requests[0].headers['webhook-signature']));
     expect(logged).not.toContain('very private body text');
   });
 

@@ -26,8 +26,8 @@ describe('upstream_provider/reseller', () => {
   it('every call sends the API key as a bearer token and asks for JSON', async () => {
     target.on('GET', '/v1/ping', { body: { ok: true } });
     await plugin.call('health_check', config());
-    expect(target.requests[0]!.headers.authorization).toBe(`Bearer ${apiKey}`);
-    expect(target.requests[0]!.headers.accept).toBe('application/json');
+    expect(target.requests[0].headers.authorization).toBe(`Bearer ${apiKey}`);
+    expect(target.requests[0].headers.accept).toBe('application/json');
   });
 
   describe('health_check', () => {
@@ -94,7 +94,7 @@ describe('upstream_provider/reseller', () => {
   it('query_price POSTs the spec to /v1/quotes', async () => {
     target.on('POST', '/v1/quotes', { body: { amount: '17.40', currency: 'EUR', billing_cycle: 'monthly' } });
     expect(await plugin.call('query_price', config(), spec)).toEqual({ amount: '17.40', currency: 'EUR', billing_cycle: 'monthly' });
-    expect(target.requests[0]!.json).toEqual(spec);
+    expect(target.requests[0].json).toEqual(spec);
   });
 
   it('create_instance POSTs /v1/instances with the order as client_reference and Idempotency-Key', async () => {
@@ -103,7 +103,7 @@ describe('upstream_provider/reseller', () => {
       provider_instance_id: 'up-9f2',
       status: 'provisioning',
     });
-    const request = target.requests[0]!;
+    const request = target.requests[0];
     expect(request.headers['idempotency-key']).toBe('order-o-42');
     expect(request.json).toEqual({ spec, hostname: 'web1.example.com', client_reference: 'o-42' });
   });
@@ -111,7 +111,7 @@ describe('upstream_provider/reseller', () => {
   it('get_instance_status reads GET /v1/instances/{id}; 404 is not_found', async () => {
     target.on('GET', '/v1/instances/up%209f2', { body: { id: 'up 9f2', status: 'active', ip_address: '203.0.113.10' } });
     expect(await plugin.call('get_instance_status', config(), { instance_id: 'up 9f2' })).toEqual({ status: 'active', ip_address: '203.0.113.10' });
-    expect(target.requests[0]!.path).toBe('/v1/instances/up%209f2');
+    expect(target.requests[0].path).toBe('/v1/instances/up%209f2');
     target.on('GET', '/v1/instances/gone', { status: 404, body: { error: { code: 'not_found', message: 'no such instance' } } });
     expect(await plugin.call('get_instance_status', config(), { instance_id: 'gone' })).toEqual({ status: 'not_found' });
   });
@@ -135,7 +135,7 @@ describe('upstream_provider/reseller', () => {
   it('get_upstream_balance reads GET /v1/account/balance', async () => {
     target.on('GET', '/v1/account/balance', { body: { balance: '1520.75', currency: 'EUR' } });
     expect(await plugin.call('get_upstream_balance', config())).toEqual({ balance: '1520.75', currency: 'EUR' });
-    expect(pathOf(target.requests[0]!)).toBe('/v1/account/balance');
+    expect(pathOf(target.requests[0])).toBe('/v1/account/balance');
   });
 
   describe('failures throw with a classified message', () => {

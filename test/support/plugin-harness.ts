@@ -46,7 +46,7 @@ export async function loadPlugin(file: string, options: { allow?: string[]; smtp
   const workbench = await PluginWorkbench.open({
     config,
     logSink: (scrubber) => (entry) => {
-      logs.push({ level: entry.level, message: scrubber.scrub(entry.message), fields: scrubber.scrubValue(entry.fields) as Record<string, unknown> });
+      logs.push({ level: entry.level, message: scrubber.scrub(entry.message), fields: scrubber.scrubValue<Record<string, unknown>>(entry.fields) });
     },
     pluginType,
     pluginId,

@@ -30,7 +30,7 @@ export class TokenService {
     if (permissions !== undefined && !(Array.isArray(permissions) && permissions.every((p) => typeof p === 'string'))) {
       throw new AppError('auth.invalid_token', 'Token claim "permissions" must be an array of strings');
     }
-    return { sub, role: role as Role, permissions: (permissions as string[] | undefined) ?? [] };
+    return { sub, role: role as Role, permissions: (permissions) ?? [] };
   }
 
   async sign(claims: { sub: string; role: Role; permissions?: string[] }, expiresIn: string | number = '12h'): Promise<string> {
@@ -45,7 +45,7 @@ export class TokenService {
 
 /** Extracts the token from an `authorization: Bearer <token>` header value. */
 export function bearerToken(header: unknown): string | null {
-  const value = Array.isArray(header) ? header[0] : header;
+  const value: unknown = Array.isArray(header) ? (header as unknown[])[0] : header;
   if (typeof value !== 'string') return null;
   const match = /^Bearer\s+(\S+)\s*$/i.exec(value.trim());
   return match ? match[1] : null;

@@ -38,7 +38,7 @@ function expected(error: AppError): NormalizedError {
 /** body-parser / raw-body errors carry a `type` string. */
 function bodyParserError(err: unknown): AppError | null {
   if (typeof err !== 'object' || err === null || !('type' in err)) return null;
-  switch ((err as { type: unknown }).type) {
+  switch ((err).type) {
     case 'entity.parse.failed':
       return new AppError('common.malformed_request', 'Request body is not valid JSON');
     case 'entity.too.large':

@@ -27,7 +27,7 @@ export class BoundPortServerGrpc extends ServerGrpc {
     if (options.maxMetadataSize) channelOptions['grpc.max_metadata_size'] = options.maxMetadataSize;
     const server = new Server({ ...channelOptions, ...this.getKeepaliveOptions() });
     this.port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync(this.url, options.credentials ?? ServerCredentials.createInsecure(), (error, port) => (error ? reject(error) : resolve(port))),
+      server.bindAsync(this.url, (options.credentials as ServerCredentials | undefined) ?? ServerCredentials.createInsecure(), (error, port) => (error ? reject(error) : resolve(port))),
     );
     return server;
   }

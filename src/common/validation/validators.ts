@@ -12,7 +12,7 @@ export function requireUuid(value: unknown, field: string): string {
 export function optionalOneOf<T extends string>(value: unknown, allowed: readonly T[], field: string): T | undefined {
   if (value === undefined || value === null || value === '') return undefined;
   if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
-    throw AppError.invalidField(field, `must be one of ${allowed.join(', ')}, got "${truncate(String(value))}"`);
+    throw AppError.invalidField(field, `must be one of ${allowed.join(', ')}, got ${truncate(typeof value === 'string' ? `"${value}"` : (JSON.stringify(value) ?? typeof value))}`);
   }
   return value as T;
 }

@@ -23,7 +23,7 @@ describe('pluginLogSink', () => {
     write({ message: `calling with ${secret}!`, fields: { key: secret, nested: { list: [`x${secret}y`, 42] }, [secret]: 'used as a key' } });
 
     expect(capture.lines).toHaveLength(1);
-    const line = capture.lines[0]!;
+    const line = capture.lines[0];
     expect(line.msg).toBe(`calling with ${SECRET_MASK}!`);
     expect(line.plugin_fields).toEqual({ key: SECRET_MASK, nested: { list: [`x${SECRET_MASK}y`, 42] }, [SECRET_MASK]: 'used as a key' });
   });
@@ -57,7 +57,7 @@ describe('pluginLogSink', () => {
     };
     write({ level: 'debug', message: 'real message', fields: forged });
 
-    const line = capture.lines[0]!;
+    const line = capture.lines[0];
     expect(line).toMatchObject({
       level: 'debug',
       service: 'switchboard',
@@ -77,7 +77,7 @@ describe('pluginLogSink', () => {
   it('writes no plugin_fields when the plugin gave none, and no interface_id/trace_id when the call has none', () => {
     const { capture, write } = setup([]);
     write({ level: 'error', message: 'bare', context: { plugin: 'notifier/webhook', interfaceId: null, traceId: null, fn: 'send' } });
-    const line = capture.lines[0]!;
+    const line = capture.lines[0];
     expect(line.level).toBe('error');
     expect(line).not.toHaveProperty('plugin_fields');
     expect(line).not.toHaveProperty('interface_id');

@@ -329,7 +329,7 @@ export class PluginScanner implements OnApplicationBootstrap, OnModuleDestroy {
 async function forEachLimited<T>(items: readonly T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   const lane = async (): Promise<void> => {
-    while (next < items.length) await task(items[next++]!);
+    while (next < items.length) await task(items[next++]);
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, lane));
 }

@@ -74,7 +74,7 @@ function step(task: Task, resolver: Resolver, visit: SecretVisitor, stack: Task[
     const keys = Object.keys(value);
     for (const key of keys) setOwn(copy, key, value[key]);
     for (let i = keys.length - 1; i >= 0; i--) {
-      const key = keys[i]!;
+      const key = keys[i];
       const children = propertySchemas(applicable, key, resolver);
       if (children.length > 0) stack.push({ schemas: children, value: value[key], path: { key, parent: task.path }, target: copy, key });
     }

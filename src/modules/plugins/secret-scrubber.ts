@@ -107,7 +107,7 @@ export class SecretScrubber {
       setOwn(copy, name, undefined);
       pending.push([child, name]);
     }
-    for (let i = pending.length - 1; i >= 0; i--) stack.push([pending[i]![0], copy, pending[i]![1]]);
+    for (let i = pending.length - 1; i >= 0; i--) stack.push([pending[i][0], copy, pending[i][1]]);
     return copy;
   }
 }

@@ -97,7 +97,7 @@ function embeddedIpv4(address: string): string | null {
   const bytes = ipv6Bytes(address);
   if (bytes === null) return null;
   const prefixIs = (...head: number[]) => head.every((byte, i) => bytes[i] === byte);
-  const v4 = (at: number, mask = 0) => [0, 1, 2, 3].map((i) => (bytes[at + i]! ^ mask) & 0xff).join('.');
+  const v4 = (at: number, mask = 0) => [0, 1, 2, 3].map((i) => (bytes[at + i] ^ mask) & 0xff).join('.');
   const zeros = (from: number, to: number) => bytes.slice(from, to).every((byte) => byte === 0);
   // ::ffff:a.b.c.d (mapped), ::a.b.c.d (compatible), ::ffff:0:a.b.c.d (SIIT)
   if (zeros(0, 10) && bytes[10] === 0xff && bytes[11] === 0xff) return v4(12);
@@ -111,7 +111,7 @@ function embeddedIpv4(address: string): string | null {
 
 /** 16 bytes of a valid IPv6 address (as accepted by net.isIP), zone id ignored. */
 function ipv6Bytes(address: string): Uint8Array | null {
-  let text = address.split('%')[0]!.toLowerCase();
+  let text = address.split('%')[0].toLowerCase();
   const lastColon = text.lastIndexOf(':');
   const tail = text.slice(lastColon + 1);
   if (tail.includes('.')) {

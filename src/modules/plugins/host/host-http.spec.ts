@@ -67,7 +67,7 @@ describe('DefaultHostApi.httpRequest', () => {
       );
       expect(response.status).toBe(201);
       expect(response.json).toEqual({ echoed: { event: 'invoice.paid', amount: 12.5 } });
-      const received = target.requests[0]!;
+      const received = target.requests[0];
       expect(received.method).toBe('POST');
       expect(received.headers['content-type']).toBe('application/json');
       expect(received.headers['x-signature']).toBe('abc123');
@@ -84,7 +84,7 @@ describe('DefaultHostApi.httpRequest', () => {
       );
       expect(response).toEqual({ status: 204, headers: expect.any(Object), body: '' });
       expect(target.requests[0]).toMatchObject({ method: 'PUT', body: 'a=1&b=%C3%A9' });
-      expect(target.requests[0]!.headers['content-type']).toBe('application/x-www-form-urlencoded');
+      expect(target.requests[0].headers['content-type']).toBe('application/x-www-form-urlencoded');
     });
 
     it('joins repeated response headers and keeps non-JSON bodies as text', async () => {
@@ -219,8 +219,8 @@ describe('DefaultHostApi.httpRequest', () => {
       const response = await api.httpRequest({ method: 'POST', url: target.url('/moved'), body: { a: 1 }, follow_redirects: true }, ctx);
       expect(response).toMatchObject({ status: 200, json: { arrived: true } });
       expect(target.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['POST /moved', 'GET /final']);
-      expect(target.requests[1]!.body).toBe('');
-      expect(target.requests[1]!.headers['content-type']).toBeUndefined();
+      expect(target.requests[1].body).toBe('');
+      expect(target.requests[1].headers['content-type']).toBeUndefined();
     });
 
     it('keep method and body on 307', async () => {
@@ -261,9 +261,9 @@ describe('DefaultHostApi.httpRequest', () => {
         'User-Agent': 'my-plugin/1.0',
       };
       await both.httpRequest({ method: 'POST', url: target.url('/away'), headers, body: { a: 1 }, follow_redirects: true }, ctx);
-      const first = target.requests[0]!.headers;
+      const first = target.requests[0].headers;
       expect([first.authorization, first.cookie, first['x-api-key'], first['x-signature'], first['x-trace']]).toEqual(['Bearer secret', 'sid=1', 'k-123', 'sig', 't1']);
-      const landed = other.requests[0]!.headers;
+      const landed = other.requests[0].headers;
       for (const name of ['authorization', 'cookie', 'x-api-key', 'x-signature', 'x-trace']) expect(landed[name]).toBeUndefined();
       expect(landed).toMatchObject({ accept: 'application/json', 'accept-language': 'de', 'user-agent': 'my-plugin/1.0', 'content-type': 'application/json' });
     });
@@ -271,7 +271,7 @@ describe('DefaultHostApi.httpRequest', () => {
     it('keep every header on a same-origin redirect', async () => {
       target.on('GET', '/here', { status: 302, headers: { Location: '/final' } });
       await api.httpRequest({ url: target.url('/here'), headers: { 'X-Api-Key': 'k-123', Authorization: 'Bearer t' }, follow_redirects: true }, ctx);
-      expect(target.requests[1]!.headers).toMatchObject({ 'x-api-key': 'k-123', authorization: 'Bearer t' });
+      expect(target.requests[1].headers).toMatchObject({ 'x-api-key': 'k-123', authorization: 'Bearer t' });
     });
 
     it('refuse a redirect to a non-http scheme', async () => {
@@ -314,7 +314,7 @@ describe('DefaultHostApi.httpRequest', () => {
       const byName = new DefaultHostApi(settings({ allow: [`LOCALHOST:${target.port}`] }), () => undefined);
       target.on('GET', '/named', { body: 'hi' });
       await expect(byName.httpRequest({ url: `http://localhost:${target.port}/named` }, ctx)).resolves.toMatchObject({ status: 200, body: 'hi' });
-      expect(target.requests[0]!.headers.host).toBe(`localhost:${target.port}`);
+      expect(target.requests[0].headers.host).toBe(`localhost:${target.port}`);
     });
 
     it('connects to the address it vetted, resolving the name once (no DNS rebinding)', async () => {
@@ -328,7 +328,7 @@ describe('DefaultHostApi.httpRequest', () => {
       target.on('GET', '/pinned', { body: 'pinned' });
       await expect(pinned.httpRequest({ url: `http://rebind.test:${target.port}/pinned` }, ctx)).resolves.toMatchObject({ body: 'pinned' });
       expect(calls).toEqual(['rebind.test']);
-      expect(target.requests[0]!.headers.host).toBe(`rebind.test:${target.port}`);
+      expect(target.requests[0].headers.host).toBe(`rebind.test:${target.port}`);
     });
 
     it('blocks a name whose answers include a private address', async () => {

@@ -224,7 +224,7 @@ function pinnedLookup(addresses: ResolvedAddress[]): LookupFunction {
     if (options.all) {
       (callback as unknown as (err: null, all: ResolvedAddress[]) => void)(null, usable);
     } else {
-      callback(null, usable[0]!.address, usable[0]!.family);
+      callback(null, usable[0].address, usable[0].family);
     }
   };
 }
@@ -296,8 +296,8 @@ function decoderFor(encoding: string | undefined) {
 function joinHeaders(raw: string[]): Record<string, string> {
   const headers: Record<string, string> = Object.create(null) as Record<string, string>;
   for (let i = 0; i + 1 < raw.length; i += 2) {
-    const name = raw[i]!.toLowerCase();
-    headers[name] = name in headers ? `${headers[name]}, ${raw[i + 1]}` : raw[i + 1]!;
+    const name = raw[i].toLowerCase();
+    headers[name] = name in headers ? `${headers[name]}, ${raw[i + 1]}` : raw[i + 1];
   }
   return { ...headers };
 }

@@ -66,7 +66,7 @@ describe('DefaultHostApi.log', () => {
     };
     expect(() => api.log('info', hostile, {}, ctx)).not.toThrow();
     expect(called).toBe(false);
-    expect(entries[0]!.message).toBe('[unprintable value]');
+    expect(entries[0].message).toBe('[unprintable value]');
   });
 
   it('stringifies non-string messages without running script code', () => {
@@ -78,27 +78,27 @@ describe('DefaultHostApi.log', () => {
 
   it('caps the message length', () => {
     api.log('info', 'x'.repeat(MAX_LOG_MESSAGE_CHARS * 3), undefined, ctx);
-    expect(entries[0]!.message.length).toBeLessThanOrEqual(MAX_LOG_MESSAGE_CHARS + 1);
+    expect(entries[0].message.length).toBeLessThanOrEqual(MAX_LOG_MESSAGE_CHARS + 1);
   });
 
   it('copies fields, replacing what cannot be serialised', () => {
     const nested = { deep: true };
-    const fields = Object.defineProperty({ ok: 1, nested, skip: undefined } as Record<string, unknown>, 'bad', {
+    const fields = Object.defineProperty({ ok: 1, nested, skip: undefined }, 'bad', {
       enumerable: true,
       get() {
         throw new Error('getter bomb');
       },
     });
     api.log('info', 'm', fields, ctx);
-    expect(entries[0]!.fields).toEqual({ ok: 1, nested: { deep: true }, bad: '[unserialisable]' });
-    expect(entries[0]!.fields.nested).not.toBe(nested);
+    expect(entries[0].fields).toEqual({ ok: 1, nested: { deep: true }, bad: '[unserialisable]' });
+    expect(entries[0].fields.nested).not.toBe(nested);
   });
 
   it('truncates fields beyond the size cap, saying how many keys were dropped', () => {
     const fields: Record<string, string> = {};
     for (let i = 0; i < 100; i++) fields[`k${i}`] = 'v'.repeat(200);
     api.log('info', 'big', fields, ctx);
-    const logged = entries[0]!.fields;
+    const logged = entries[0].fields;
     expect(JSON.stringify(logged).length).toBeLessThanOrEqual(MAX_LOG_FIELDS_CHARS + 40);
     expect(logged.k0).toBe('v'.repeat(200));
     expect(logged._truncated).toBeGreaterThan(0);
@@ -138,13 +138,13 @@ describe('DefaultHostApi.log volume per plugin call', () => {
     const call = callContext();
     for (let i = 0; i < 1_000; i++) api.log('info', `line ${i}`, { i }, call);
     expect(entries).toHaveLength(201);
-    expect(entries[199]!.message).toBe('line 199');
+    expect(entries[199].message).toBe('line 199');
     expect(entries[200]).toMatchObject({ level: 'warn', message: 'log limit reached', fields: { max_lines: 200, max_bytes: 65_536 }, context: call });
 
     const next = callContext();
     api.log('info', 'another call', {}, next);
     expect(entries).toHaveLength(202);
-    expect(entries[201]!.context).toBe(next);
+    expect(entries[201].context).toBe(next);
   });
 
   it('stops at 64 KB of messages and fields per call', () => {
@@ -161,7 +161,7 @@ describe('DefaultHostApi.log volume per plugin call', () => {
     let deep: unknown = 'bottom';
     for (let i = 0; i < 50; i++) deep = { d: deep };
     api.log('info', 'fields', { long: 'x'.repeat(6_000), deep, fine: { a: [1, 2] } }, ctx);
-    const { fields } = entries[0]!;
+    const { fields } = entries[0];
     expect(typeof fields.long).toBe('string');
     expect((fields.long as string).length).toBeLessThanOrEqual(MAX_LOG_FIELD_VALUE_CHARS + 1);
     expect(typeof fields.deep).toBe('string');

@@ -63,7 +63,7 @@ function safeFields(fields: unknown): Record<string, unknown> {
     if (error instanceof HostApiError) throw error;
     throw invalidArgument('log fields', 'could not be read');
   }
-  const record = fields as Record<string, unknown>;
+  const record = fields;
   const out: Record<string, unknown> = {};
   let size = 2;
   for (const [index, key] of keys.entries()) {

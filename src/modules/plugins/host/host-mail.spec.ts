@@ -63,7 +63,7 @@ describe('DefaultHostApi.mailSend', () => {
     expect(result.message_id).toMatch(/^<.+@.+>$/);
 
     expect(sink.messages).toHaveLength(1);
-    const mail = sink.messages[0]!;
+    const mail = sink.messages[0];
     expect(mail.subject).toBe('Invoice #42 paid ✓');
     expect(mail.text.trim()).toBe('Thanks for your payment.');
     expect(mail.html).toBe('<p>Thanks for your <b>payment</b>.</p>');
@@ -107,7 +107,7 @@ describe('DefaultHostApi.mailSend', () => {
     const result = await api.mailSend({ to: ['alice@example.test', 'ghost@example.test'], subject: 's', text: 't' }, ctx);
     expect(result.accepted).toEqual(['alice@example.test']);
     expect(result.rejected).toEqual(['ghost@example.test']);
-    expect(sink.messages[0]!.envelopeTo).toEqual(['alice@example.test']);
+    expect(sink.messages[0].envelopeTo).toEqual(['alice@example.test']);
   });
 
   it('connection refused → network_error with a null responseCode', async () => {
@@ -182,7 +182,7 @@ describe('DefaultHostApi.mailSend', () => {
     it('sends to each address of a comma-separated string', async () => {
       const result = await api.mailSend({ to: 'a@example.test, "Bee, B." <b@example.test>', bcc: 'c@example.test;d@example.test', subject: 's', text: 't' }, ctx);
       expect(result.accepted.sort()).toEqual(['a@example.test', 'b@example.test', 'c@example.test', 'd@example.test']);
-      expect(sink.messages[0]!.to).toEqual(['a@example.test', 'b@example.test']);
+      expect(sink.messages[0].to).toEqual(['a@example.test', 'b@example.test']);
     });
 
     it('refuses a list with an entry that is not an address', async () => {

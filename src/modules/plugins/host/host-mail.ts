@@ -244,7 +244,7 @@ function mailboxes(value: unknown, field: string): Mailbox[] {
 function singleAddress(value: unknown, field: string): Mailbox {
   const list = mailboxes(value, field);
   if (list.length !== 1) throw invalidArgument(field, 'must be exactly one address');
-  return list[0]!;
+  return list[0];
 }
 
 function addresses(value: unknown, field: string, required: boolean): Mailbox[] {

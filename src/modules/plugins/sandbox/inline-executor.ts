@@ -32,7 +32,8 @@ export class InlineExecutor {
   private readonly entries = new Map<string, Entry>();
   private readonly maxInstances: number;
   private host: Promise<HostApi> | null = null;
-  private resolvedHost: HostApi | null = null;
+  /** A host may have close() (DefaultHostApi closes its SMTP pool). */
+  private resolvedHost: (HostApi & { close?(): void }) | null = null;
   private closed = false;
 
   constructor(private readonly options: InlineExecutorOptions) {
@@ -105,7 +106,7 @@ export class InlineExecutor {
     for (const entry of this.entries.values()) entry.instance?.dispose('sandbox closed');
     this.entries.clear();
     await Promise.allSettled(loading);
-    const host = this.resolvedHost as (HostApi & { close?: () => void }) | null;
+    const host = this.resolvedHost;
     try {
       host?.close?.();
     } catch {

@@ -62,9 +62,9 @@ describe('PluginInstance', () => {
     const first = instance.call('send', '[{},{"n":1}]', Date.now() + 2_000, 2_000, CONTEXT);
     const second = instance.call('send', '[{},{"n":2}]', Date.now() + 2_000, 2_000, CONTEXT);
     expect(host.parked).toHaveLength(2);
-    host.parked[1]!();
+    host.parked[1]();
     await expect(second).resolves.toBe('{"n":2}');
-    host.parked[0]!();
+    host.parked[0]();
     await expect(first).resolves.toBe('{"n":1}');
     expect(instance.busy).toBe(false);
     instance.dispose();
@@ -76,7 +76,7 @@ describe('PluginInstance', () => {
     const pending = instance.call('send', '[null,null]', Date.now() + 2_000, 2_000, CONTEXT);
     instance.dispose();
     await expect(codeOf(pending)).resolves.toBe('plugins.sandbox_crashed');
-    host.parked[0]!();
+    host.parked[0]();
     expect(instance.usable).toBe(false);
   });
 
@@ -89,7 +89,7 @@ describe('PluginInstance', () => {
     expect(retired).toBe(1);
     expect(instance.usable).toBe(false);
     await expect(codeOf(instance.call('send', '[null,null]', deadline(), LIMITS.timeoutMs, CONTEXT))).resolves.toBe('plugins.sandbox_crashed');
-    host.parked[0]!();
+    host.parked[0]();
     await expect(waiting).resolves.toBe('200');
   });
 

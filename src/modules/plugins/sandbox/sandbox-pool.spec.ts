@@ -269,7 +269,7 @@ describe('sandbox engine (what each worker runs)', () => {
       { level: 'info', message: 'done {"n":1}', fields: {}, context },
     ]);
     // Host calls get the call's signal, aborted once the call is over (the host stops its requests).
-    const { signal, ...called } = hosts[0]!.calls.at(-1)!;
+    const { signal, ...called } = hosts[0].calls.at(-1)!;
     expect(called).toEqual(context);
     expect(signal).toBeInstanceOf(AbortSignal);
     expect(signal!.aborted).toBe(true);
@@ -491,7 +491,7 @@ describe('SandboxPool cache and lifecycle', () => {
       await expect(call(pool, target, 'count')).resolves.toBe(1);
       await expect(call(pool, { ...target, source: `${source}\n`, sha256: 'other' }, 'count')).resolves.toBe(1);
       expect(logs.filter((entry) => entry.message === 'loaded')).toHaveLength(3);
-      expect(logs[0]!.context.fn).toBe('<load>');
+      expect(logs[0].context.fn).toBe('<load>');
     } finally {
       await pool.close();
     }

@@ -145,7 +145,7 @@ export class WorkerExecutor {
   /** Least loaded worker; among equals, the one that already has the script loaded. */
   private pick(key: string | null): Slot {
     while (this.slots.length < this.options.workers) this.slots.push(this.spawn());
-    let best = this.slots[0]!;
+    let best = this.slots[0];
     for (const slot of this.slots) {
       const load = slot.pending.size;
       const bestLoad = best.pending.size;

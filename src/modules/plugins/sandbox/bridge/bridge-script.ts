@@ -49,6 +49,7 @@ export function bridgeScript(
   const freeze = O.freeze;
   const keys = O.keys;
   const create = O.create;
+  /* eslint-disable @typescript-eslint/unbound-method -- captured to be called through Reflect.apply with an explicit receiver */
   const promiseThen = P.prototype.then;
   const promiseResolve = P.resolve;
   const promiseReject = P.reject;
@@ -56,13 +57,14 @@ export function bridgeScript(
   const slice = StringCtor.prototype.slice;
   const charCodeAt = StringCtor.prototype.charCodeAt;
   const join = Array.prototype.join;
+  /* eslint-enable @typescript-eslint/unbound-method */
   // QuickJS's own error class for limits (out of memory, stack overflow, interrupted).
   const internalError = g.InternalError;
   const InternalErrorCtor = typeof internalError === 'function' ? (internalError as new () => Error) : null;
 
   const then = <T>(p: Promise<T>, ok: (value: T) => unknown, ko?: (error: unknown) => unknown): Promise<unknown> =>
     apply(promiseThen, p, [ok, ko]) as Promise<unknown>;
-  const cut = (s: string, n: number): string => (s.length > n ? `${apply(slice, s, [0, n]) as string}…` : s);
+  const cut = (s: string, n: number): string => (s.length > n ? `${apply(slice, s, [0, n])}…` : s);
 
   function messageOf(e: unknown): string {
     try {
@@ -88,7 +90,7 @@ export function bridgeScript(
     if (data !== null && typeof data === 'object') {
       const list = keys(data);
       for (let i = 0; i < list.length; i++) {
-        const k = list[i]!;
+        const k = list[i];
         if (k === 'name' || k === 'message' || k === 'code' || k === 'stack') continue;
         defineProperty(err, k, { value: (data as Record<string, unknown>)[k], writable: true, enumerable: true, configurable: true });
       }
@@ -119,7 +121,7 @@ export function bridgeScript(
     try {
       json = encode(args);
     } catch (e) {
-      return apply(promiseReject, P, [e]) as Promise<unknown>;
+      return apply(promiseReject, P, [e]);
     }
     return then(hostAsync(op, json), unwrap);
   }
@@ -147,14 +149,14 @@ export function bridgeScript(
   define('mail', freeze({ send: function send(message: unknown) { return callAsync('mail', [message]); } }));
   const crypto: Record<string, (...args: unknown[]) => unknown> = {};
   for (let i = 0; i < cryptoNames.length; i++) {
-    const name = cryptoNames[i]!;
+    const name = cryptoNames[i];
     crypto[name] = { [name]: function (...args: unknown[]) { return callSync('crypto', [name, args]); } }[name]!;
   }
   define('crypto', freeze(crypto));
   const log: Record<string, (message: unknown, fields?: unknown) => void> = {};
   const levels = ['debug', 'info', 'warn', 'error'];
   for (let i = 0; i < levels.length; i++) {
-    const level = levels[i]!;
+    const level = levels[i];
     log[level] = { [level]: function (message: unknown, fields?: unknown) { callSync('log', [level, message, fields]); } }[level]!;
   }
   define('log', freeze(log));
@@ -175,8 +177,8 @@ export function bridgeScript(
   const baseline = create(null) as Record<string, unknown>;
   const names0 = getOwnPropertyNames(g);
   for (let i = 0; i < names0.length; i++) {
-    const d = getOwnPropertyDescriptor(g, names0[i]!);
-    baseline[names0[i]!] = d === undefined ? undefined : d.value;
+    const d = getOwnPropertyDescriptor(g, names0[i]);
+    baseline[names0[i]] = d === undefined ? undefined : d.value;
   }
 
   function ownFunction(name: string): PluginFunction | undefined {
@@ -189,19 +191,19 @@ export function bridgeScript(
   function functions(): string {
     const out: string[] = [];
     const names = getOwnPropertyNames(g);
-    for (let i = 0; i < names.length; i++) if (ownFunction(names[i]!) !== undefined) out[out.length] = names[i]!;
+    for (let i = 0; i < names.length; i++) if (ownFunction(names[i]) !== undefined) out[out.length] = names[i]!;
     return stringify(out);
   }
 
   function lineOf(stack: string): number | null {
     const tag = `${fileName}:`;
-    const at = apply(indexOf, stack, [tag]) as number;
+    const at = apply(indexOf, stack, [tag]);
     if (at < 0) return null;
     let n = 0;
     let j = at + tag.length;
     let digits = 0;
     for (; j < stack.length && digits < 9; j++, digits++) {
-      const c = (apply(charCodeAt, stack, [j]) as number) - 48;
+      const c = apply(charCodeAt, stack, [j]) - 48;
       if (c < 0 || c > 9) break;
       n = n * 10 + c;
     }
@@ -246,7 +248,7 @@ export function bridgeScript(
     if (typeof v === 'string' && v.length > maxChars) return status.tooLarge + StringCtor(v.length + 2);
     let s: string | undefined;
     try {
-      s = stringify(v) as string | undefined;
+      s = stringify(v);
     } catch (e) {
       if (isLimit(e)) throw e;
       return status.invalid + messageOf(e);
@@ -264,7 +266,7 @@ export function bridgeScript(
       const a = parse(argsJson) as [unknown, unknown];
       r = fn(a[0], a[1]);
       if (r !== null && typeof r === 'object' && typeof (r as { then?: unknown }).then === 'function') {
-        return then(apply(promiseResolve, P, [r]) as Promise<unknown>, serialize, fail) as Promise<string>;
+        return then(apply<PromiseConstructor, [unknown], Promise<unknown>>(promiseResolve, P, [r]), serialize, fail) as Promise<string>;
       }
     } catch (e) {
       return fail(e);
