@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { InlineExecutor } from '../src/modules/plugins/sandbox/inline-executor.js';
+import { SandboxEngine } from '../src/modules/plugins/sandbox/sandbox-engine.js';
 // A failed worker call names its code through the error table: install it as the app does.
 import '../src/app.errors.js';
 import type { HostApi } from '../src/modules/plugins/host/host-api.types.js';
@@ -82,7 +82,7 @@ const context = { interfaceId: 'bench', traceId: null };
 const through = (pool: SandboxPool): Caller => ({
   call: (script, i) => pool.call({ script, fn: 'render', config: CONFIG, params: params(i), context }),
 });
-const onThisThread = (engine: InlineExecutor): Caller => ({
+const onThisThread = (engine: SandboxEngine): Caller => ({
   call: async (script, i) => {
     const argsJson = `[${JSON.stringify(CONFIG)},${JSON.stringify(params(i))}]`;
     return JSON.parse(await engine.call({ script, fn: 'render', argsJson, deadline: Date.now() + LIMITS.timeoutMs, timeoutMs: LIMITS.timeoutMs, context })) as unknown;
@@ -134,7 +134,7 @@ async function main(): Promise<void> {
     if (i >= 10_000) plain.push((performance.now() - started) * 1000);
   }
 
-  const engine = new InlineExecutor({ limits: LIMITS, host: () => benchHost });
+  const engine = new SandboxEngine({ limits: LIMITS, host: () => benchHost });
   const engineStats = stats(await timeCalls(onThisThread(engine), script, 5_000, 50_000));
   await engine.close();
 

@@ -13,8 +13,8 @@ import { startEmbeddedPostgres, type EmbeddedPostgres } from './common/database/
 import { normalizeError } from './common/errors/normalize-error.js';
 import { renderHttpError } from './common/errors/error-renderers.js';
 import { playgroundRouter } from './common/graphql/playground.js';
-import { SwitchboardGrpcServer } from './common/grpc/grpc-server.js';
-import { NestPinoLogger } from './common/logging/logger.js';
+import { SwitchboardGrpcServer } from './common/grpc/switchboard-grpc-server.js';
+import { NestPinoLogger } from './common/logging/nest-pino-logger.js';
 import { acceptOrCreateTraceId, currentTraceId, runWithContext } from './common/logging/request-context.js';
 
 export interface RunningSwitchboard {

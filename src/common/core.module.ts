@@ -4,9 +4,10 @@ import type { Logger } from 'pino';
 import type { AppConfig } from '../config/app-config.js';
 import { AuthGuard } from './auth/auth.guard.js';
 import { JWT_SECRET, TokenService } from './auth/token.service.js';
-import { Clock, IdGenerator } from './clock.js';
+import { Clock } from './clock.js';
+import { IdGenerator } from './id-generator.js';
 import { AllExceptionsFilter } from './errors/all-exceptions.filter.js';
-import { UndecodableRequestInterceptor } from './grpc/undecodable-request.js';
+import { UndecodableRequestInterceptor } from './grpc/undecodable-request.interceptor.js';
 import { CallLoggingInterceptor } from './logging/call-logging.interceptor.js';
 import { APP_CONFIG, LOGGER } from './tokens.js';
 

@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
-import { PROTO_FILES, PROTO_LOADER_OPTIONS } from '../../src/common/grpc/grpc-server.js';
+import { PROTO_FILES, PROTO_LOADER_OPTIONS } from '../../src/common/grpc/switchboard-grpc-server.js';
 
 export type GrpcServiceName = 'IntegrationService' | 'NotificationService';
 

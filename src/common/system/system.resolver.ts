@@ -7,7 +7,9 @@ import { APP_CONFIG } from '../tokens.js';
 import type { AppConfig } from '../../config/app-config.js';
 import { SERVER_VERSION } from '../../config/version.js';
 import { ReadinessService } from './readiness.service.js';
-import { CallerModel, ServerInfo, SystemStatusModel } from './system.models.js';
+import { CallerModel } from './caller.model.js';
+import { ServerInfo } from './server-info.model.js';
+import { SystemStatusModel } from './system-status.model.js';
 
 @Resolver()
 export class SystemResolver {

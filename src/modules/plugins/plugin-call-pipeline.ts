@@ -1,5 +1,5 @@
 import { AppError } from '../../common/errors/app-error.js';
-import type { JsonSchemaValidator } from './json-schema.js';
+import type { JsonSchemaValidator } from './json-schema-validator.js';
 import type { PluginConfigService } from './plugin-config.service.js';
 import type { PluginResults } from './plugin-results.js';
 import type { ScannedPlugin } from './plugins.types.js';

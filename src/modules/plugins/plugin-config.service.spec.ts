@@ -1,6 +1,6 @@
 import { AppError } from '../../common/errors/app-error.js';
 import { AWKWARD_SECRETS } from '../../../test/support/awkward-secrets.js';
-import { JsonSchemaValidator } from './json-schema.js';
+import { JsonSchemaValidator } from './json-schema-validator.js';
 import { PluginConfigService, SECRET_MASK } from './plugin-config.service.js';
 
 const SCHEMA = {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AppError } from '../../common/errors/app-error.js';
-import { JsonSchemaValidator } from './json-schema.js';
+import { JsonSchemaValidator } from './json-schema-validator.js';
 import { mapSecrets, type Json } from './schema-secrets.js';
 
 /** What secrets look like in every API response and log line. */

@@ -1,4 +1,4 @@
-import { JsonSchemaValidator } from './json-schema.js';
+import { JsonSchemaValidator } from './json-schema-validator.js';
 import { jsonProblem, PluginInspector } from './plugin-inspector.js';
 import { printable } from './printable.js';
 import { SandboxPool } from './sandbox/sandbox-pool.js';

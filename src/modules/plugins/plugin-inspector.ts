@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { AppError } from '../../common/errors/app-error.js';
-import type { JsonSchemaValidator } from './json-schema.js';
+import type { JsonSchemaValidator } from './json-schema-validator.js';
 import {
   DEFAULT_VERSION,
   MAX_SOURCE_BYTES,

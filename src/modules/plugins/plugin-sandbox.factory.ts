@@ -1,3 +1,4 @@
+import { systemClock, type Clock } from '../../common/clock.js';
 import type { AppConfig } from '../../config/app-config.js';
 import type { HostApiSettings, HostLogSink } from './host/host-api.types.js';
 import { SandboxPool } from './sandbox/sandbox-pool.js';
@@ -25,7 +26,7 @@ export function hostSettings(config: AppConfig): HostApiSettings {
 }
 
 /** The sandbox with the configured limits and host; `logSink` receives the plugin log lines. */
-export function createSandboxPool(config: AppConfig, logSink: HostLogSink): SandboxPool {
+export function createSandboxPool(config: AppConfig, logSink: HostLogSink, clock: Clock = systemClock): SandboxPool {
   return new SandboxPool({
     limits: {
       timeoutMs: config.plugins.timeoutMs,
@@ -36,6 +37,7 @@ export function createSandboxPool(config: AppConfig, logSink: HostLogSink): Sand
     host: hostSettings(config),
     logSink,
     workers: config.plugins.workers,
+    now: () => clock.epochMs(),
     // Scan-time code nobody has vetted gets a host that does no I/O.
     inspectionHostModule: { url: new URL('./host/inspection-host-api.js', import.meta.url).href, exportName: 'InspectionHostApi' },
   });

@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import { Clock } from '../../common/clock.js';
 import { APP_CONFIG, LOGGER } from '../../common/tokens.js';
 import type { AppConfig } from '../../config/app-config.js';
-import { JsonSchemaValidator } from './json-schema.js';
+import { JsonSchemaValidator } from './json-schema-validator.js';
 import { DEFAULT_VERSION, isPluginType, PLUGIN_ID_PATTERN, type PluginType } from './plugin-contract.js';
 import { PluginInspector } from './plugin-inspector.js';
 import { PluginRepository } from './plugin.repository.js';

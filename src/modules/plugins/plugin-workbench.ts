@@ -1,6 +1,6 @@
 import type { AppConfig } from '../../config/app-config.js';
 import type { HostLogSink } from './host/host-api.types.js';
-import { JsonSchemaValidator } from './json-schema.js';
+import { JsonSchemaValidator } from './json-schema-validator.js';
 import { callableFromScan, PluginCallPipeline, type PluginResult } from './plugin-call-pipeline.js';
 import { PluginConfigService } from './plugin-config.service.js';
 import type { PluginType } from './plugin-contract.js';

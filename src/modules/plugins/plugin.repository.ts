@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository, type FindOptionsWhere } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity.js';
-import { IdGenerator } from '../../common/clock.js';
+import { IdGenerator } from '../../common/id-generator.js';
 import type { PluginType } from './plugin-contract.js';
 import { PluginEntity } from './plugin.entity.js';
 import type { PluginDefinition, ScannedPlugin } from './plugins.types.js';

@@ -1,11 +1,12 @@
 import { Module } from '@nestjs/common';
 import type { Logger } from 'pino';
+import { Clock } from '../../common/clock.js';
 import { APP_CONFIG, LOGGER } from '../../common/tokens.js';
 import type { AppConfig } from '../../config/app-config.js';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { PluginsGrpcController } from './grpc/plugins.grpc-controller.js';
 import { PluginsResolver } from './graphql/plugins.resolver.js';
-import { JsonSchemaValidator } from './json-schema.js';
+import { JsonSchemaValidator } from './json-schema-validator.js';
 import { PluginCallPipeline } from './plugin-call-pipeline.js';
 import { PluginConfigService } from './plugin-config.service.js';
 import { pluginLogSink } from './plugin-log-sink.js';
@@ -36,9 +37,9 @@ import { SecretScrubber } from './secret-scrubber.js';
     SecretScrubber,
     {
       provide: SANDBOX_POOL,
-      inject: [APP_CONFIG, LOGGER, SecretScrubber],
-      useFactory: (config: AppConfig, logger: Logger, scrubber: SecretScrubber) =>
-        createSandboxPool(config, pluginLogSink(logger.child({ component: 'plugin' }), scrubber)),
+      inject: [APP_CONFIG, LOGGER, SecretScrubber, Clock],
+      useFactory: (config: AppConfig, logger: Logger, scrubber: SecretScrubber, clock: Clock) =>
+        createSandboxPool(config, pluginLogSink(logger.child({ component: 'plugin' }), scrubber), clock),
     },
     {
       provide: PluginCallPipeline,

@@ -1,4 +1,4 @@
-import { JsonSchemaValidator } from './json-schema.js';
+import { JsonSchemaValidator } from './json-schema-validator.js';
 import { assertContractResult, sanitizeResult } from './result-check.js';
 
 describe('sanitizeResult', () => {

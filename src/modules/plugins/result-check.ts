@@ -1,5 +1,5 @@
 import { AppError } from '../../common/errors/app-error.js';
-import type { JsonSchemaValidator } from './json-schema.js';
+import type { JsonSchemaValidator } from './json-schema-validator.js';
 import { isContractFunction, RESULT_SCHEMAS } from './plugin-results.js';
 
 /**

@@ -3,7 +3,8 @@ import { AdminOnly } from '../../../common/auth/access.decorator.js';
 import { PluginDefinitionsService } from '../plugin-definitions.service.js';
 import { PluginScanner } from '../plugin-scanner.service.js';
 import type { PluginDefinition } from '../plugins.types.js';
-import { PluginModel, PluginScanReportModel } from './plugin.model.js';
+import { PluginScanReportModel } from './plugin-scan-report.model.js';
+import { PluginModel } from './plugin.model.js';
 
 @Resolver(() => PluginModel)
 export class PluginsResolver {

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { DefaultHostApi } from './host-api.js';
+import { DefaultHostApi } from './default-host-api.js';
 import { CRYPTO_FUNCTIONS, HostApiError, type HostApiSettings } from './host-api.types.js';
 
 const settings: HostApiSettings = {

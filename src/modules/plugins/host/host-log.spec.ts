@@ -1,4 +1,4 @@
-import { DefaultHostApi } from './host-api.js';
+import { DefaultHostApi } from './default-host-api.js';
 import { HostApiError, type HostApiSettings, type HostCallContext, type HostLogEntry } from './host-api.types.js';
 import { MAX_LOG_FIELD_VALUE_CHARS, MAX_LOG_FIELDS_CHARS, MAX_LOG_MESSAGE_CHARS } from './host-log.js';
 

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { AppError } from '../../../common/errors/app-error.js';
 import { HostApiError, type HostApi, type HostCallContext, type HostLogEntry } from '../host/host-api.types.js';
 import { SandboxPool } from './sandbox-pool.js';
-import { InlineExecutor } from './inline-executor.js';
+import { SandboxEngine } from './sandbox-engine.js';
 import type { PluginScript, SandboxCallRequest, SandboxLimits, SandboxPoolOptions } from './sandbox.types.js';
 
 const LIMITS: SandboxLimits = { timeoutMs: 1_000, memoryBytes: 16 * 1024 * 1024, stackBytes: 256 * 1024, maxResultBytes: 64 * 1024 };
@@ -156,14 +156,14 @@ function makePool(overrides: Partial<SandboxPoolOptions> & { logs?: HostLogEntry
 }
 
 /**
- * The engine each worker runs (InlineExecutor), driven on this thread with an in-process host, so
+ * The engine each worker runs (SandboxEngine), driven on this thread with an in-process host, so
  * its behaviour can be observed directly; the pool tests below drive it through real workers.
  */
 class Engine {
-  readonly executor: InlineExecutor;
+  readonly executor: SandboxEngine;
 
   constructor(private readonly limits: SandboxLimits, host: () => HostApi) {
-    this.executor = new InlineExecutor({ limits, host });
+    this.executor = new SandboxEngine({ limits, host });
   }
 
   call(request: SandboxCallRequest): Promise<unknown> {

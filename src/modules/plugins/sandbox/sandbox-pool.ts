@@ -36,7 +36,7 @@ import type { ExecRequest, HostModuleRef, SandboxCallRequest, SandboxLimits, San
 import { WorkerExecutor } from './worker-executor.js';
 
 export const DEFAULT_HOST_MODULE: HostModuleRef = {
-  url: new URL('../host/host-api.js', import.meta.url).href,
+  url: new URL('../host/default-host-api.js', import.meta.url).href,
   exportName: 'DefaultHostApi',
 };
 
@@ -50,8 +50,10 @@ export class SandboxPool {
   /** Inspections run on workers of their own: a slow or looping unvetted script never delays calls. */
   private inspectors: WorkerExecutor | null = null;
   private closed = false;
+  private readonly now: () => number;
 
   constructor(private readonly options: SandboxPoolOptions) {
+    this.now = options.now ?? Date.now;
     this.limits = options.limits;
     this.hostModule = options.hostModule ?? DEFAULT_HOST_MODULE;
   }
@@ -66,7 +68,7 @@ export class SandboxPool {
   async inspect(source: string, label: string, calls: readonly string[] = []): Promise<{ functions: string[]; results: Record<string, InspectResult> }> {
     if (this.closed) throw sandboxCrashed(label, '<load>', 'sandbox closed');
     const timeoutMs = this.limits.timeoutMs;
-    const outcome = await this.inspectionExecutor().inspect(source, label, Date.now() + timeoutMs, timeoutMs, [...calls]);
+    const outcome = await this.inspectionExecutor().inspect(source, label, this.now() + timeoutMs, timeoutMs, [...calls]);
     const results: Record<string, InspectResult> = {};
     for (const [fn, result] of Object.entries(outcome.results)) {
       results[fn] = 'json' in result ? { ok: true, value: JSON.parse(result.json) as unknown } : { ok: false, error: fromWireError(result.error) };
@@ -80,7 +82,7 @@ export class SandboxPool {
     if (this.closed) throw sandboxCrashed(script.label, fn, 'sandbox closed');
     const timeoutMs = request.timeoutMs ?? this.limits.timeoutMs;
     const argsJson = encodeArguments(request);
-    const exec: ExecRequest = { script, fn, argsJson, deadline: Date.now() + timeoutMs, timeoutMs, context: request.context };
+    const exec: ExecRequest = { script, fn, argsJson, deadline: this.now() + timeoutMs, timeoutMs, context: request.context };
     return JSON.parse(await this.workerExecutor().call(exec)) as unknown;
   }
 
@@ -120,6 +122,7 @@ export class SandboxPool {
       workers: this.options.workers ?? 2,
       graceMs: this.options.graceMs ?? 1_000,
       maxInstances: this.options.maxInstances ?? 256,
+      now: this.now,
     });
   }
 }

@@ -60,6 +60,8 @@ export interface SandboxPoolOptions {
   inspectionHostModule?: HostModuleRef;
   /** Loaded instances kept per thread (least recently used are disposed first); default 256. */
   maxInstances?: number;
+  /** Epoch ms, the clock of deadlines on this thread (workers use the system clock); default Date.now. */
+  now?: () => number;
 }
 
 /**

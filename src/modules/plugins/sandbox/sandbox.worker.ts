@@ -2,7 +2,7 @@ import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { HostApi, HostApiSettings, HostLogEntry, HostLogSink } from '../host/host-api.types.js';
-import { InlineExecutor } from './inline-executor.js';
+import { SandboxEngine } from './sandbox-engine.js';
 import { QuickJsModuleFactory } from './quickjs-module-factory.js';
 import { toWireError } from './sandbox-errors.js';
 import type { FromWorker, SandboxWorkerData, ToWorker } from './sandbox-wire.types.js';
@@ -46,7 +46,7 @@ function post(message: FromWorker): void {
   }
 }
 
-const executor = new InlineExecutor({
+const executor = new SandboxEngine({
   limits: data.limits,
   maxInstances: data.maxInstances,
   watch: new Float64Array(data.watch),
@@ -115,6 +115,7 @@ port.on('message', (message: ToWorker) => {
 // Start-up (host API, WebAssembly compile, interrupt-counter probe) is paid before any deadline
 // runs. A failure here is not fatal: the first call then reports it as the sandbox's failure.
 void Promise.allSettled([executor.warm(), QuickJsModuleFactory.warm()]).then(() => {
+  // A worker thread has no injected clock: deadlines are epoch ms on the system clock (see Clock).
   readyAt = Date.now();
   post({ t: 'ready', at: readyAt });
   for (const message of early.splice(0)) handle(message);

@@ -13,6 +13,8 @@ export interface WorkerExecutorOptions {
   workers: number;
   graceMs: number;
   maxInstances: number;
+  /** Epoch ms (the clock of deadlines). */
+  now: () => number;
 }
 
 /** A worker that has not finished starting after this long is taken to be broken. */
@@ -120,7 +122,7 @@ export class WorkerExecutor {
   ): Promise<T> {
     if (this.closed) return Promise.reject(sandboxCrashed(label, fn, 'sandbox closed'));
     const id = this.nextId++;
-    const sentAt = Date.now();
+    const sentAt = this.options.now();
     message.id = id;
     message.sentAt = sentAt;
     return new Promise<T>((resolve, reject) => {
@@ -131,7 +133,7 @@ export class WorkerExecutor {
   }
 
   private watchdog(slot: Slot, id: number, deadline: number): NodeJS.Timeout {
-    return setTimeout(() => this.overdue(slot, id), Math.max(0, deadline + this.options.graceMs - Date.now()));
+    return setTimeout(() => this.overdue(slot, id), Math.max(0, deadline + this.options.graceMs - this.options.now()));
   }
 
   private post(slot: Slot, message: ToWorker): void {
@@ -166,7 +168,7 @@ export class WorkerExecutor {
     const worker = new Worker(new URL('./sandbox.worker.js', import.meta.url), { workerData: data });
     // Idle workers must not keep the process alive; a call in flight does, through its timer.
     worker.unref();
-    const slot: Slot = { worker, pending: new Map(), watch: new Float64Array(watchBuffer), keys: new Set(), sources: new Set(), dead: false, spawnedAt: Date.now(), readyAt: null };
+    const slot: Slot = { worker, pending: new Map(), watch: new Float64Array(watchBuffer), keys: new Set(), sources: new Set(), dead: false, spawnedAt: this.options.now(), readyAt: null };
     worker.on('message', (message: FromWorker) => this.receive(slot, message));
     worker.on('error', () => this.crashed(slot, 'worker failed'));
     worker.on('exit', () => this.crashed(slot, 'worker exited'));
@@ -211,7 +213,7 @@ export class WorkerExecutor {
     const pending = slot.pending.get(id);
     if (pending === undefined || slot.dead) return;
     if (slot.readyAt === null) {
-      const startupLeft = slot.spawnedAt + STARTUP_LIMIT_MS - Date.now();
+      const startupLeft = slot.spawnedAt + STARTUP_LIMIT_MS - this.options.now();
       if (startupLeft > 0) {
         pending.timer = setTimeout(() => this.overdue(slot, id), Math.min(startupLeft, this.options.graceMs) + 1);
         return;
@@ -220,7 +222,7 @@ export class WorkerExecutor {
       return;
     }
     const runningUnder = slot.watch[0] ?? 0;
-    const now = Date.now();
+    const now = this.options.now();
     const grace = this.options.graceMs;
     if (runningUnder > 0 && now < runningUnder + grace) {
       // Busy with a call still inside its own budget: ours is queued behind it, not stuck.

@@ -36,7 +36,7 @@ describe('DefaultHostApi in a worker thread', () => {
     `;
     const worker = new Worker(code, {
       eval: true,
-      workerData: { module: new URL('./host-api.js', import.meta.url).href, settings, url: target.url('/ping') },
+      workerData: { module: new URL('./default-host-api.js', import.meta.url).href, settings, url: target.url('/ping') },
     });
     try {
       const result = await new Promise((resolve, reject) => {

@@ -7,7 +7,7 @@ import type { AppConfig } from '../../config/app-config.js';
 import { PROTO_DIR } from '../../config/paths.js';
 import { acceptOrCreateTraceId, runWithContext } from '../logging/request-context.js';
 import { BoundPortServerGrpc } from './bound-port-server-grpc.js';
-import { markUndecodableRequests } from './undecodable-request.js';
+import { markUndecodableRequests } from './undecodable-request.interceptor.js';
 
 /** The services this process implements (besides reflection and health). */
 export const GRPC_SERVICES = ['rustbill.integration.IntegrationService', 'rustbill.notification.NotificationService'] as const;

@@ -2,7 +2,7 @@ import { gzipSync } from 'node:zlib';
 import { closedPort } from '../../../../test/support/fake-servers/closed-port.js';
 import { HttpTarget } from '../../../../test/support/fake-servers/http-target.js';
 import type { HostResolver } from './address-guard.js';
-import { DefaultHostApi } from './host-api.js';
+import { DefaultHostApi } from './default-host-api.js';
 import { HostApiError, type HostApiSettings, type HostCallContext, type HostLogEntry } from './host-api.types.js';
 
 const ctx: HostCallContext = { plugin: 'notifier/webhook', interfaceId: 'if-1', traceId: 'trace-1', fn: 'send' };

@@ -7,7 +7,7 @@ function hostUnavailable(label: string, fn: string, error: unknown) {
   return sandboxCrashed(label, fn, `host API unavailable: ${error instanceof Error ? error.message : String(error)}`);
 }
 
-export interface InlineExecutorOptions {
+export interface SandboxEngineOptions {
   limits: SandboxLimits;
   /** Called once, on first use; the executor closes the host (if it has close()) when it closes. */
   host: () => HostApi | Promise<HostApi>;
@@ -15,6 +15,8 @@ export interface InlineExecutorOptions {
   maxInstances?: number;
   /** Worker watchdog slot, see PluginInstanceOptions.watch. */
   watch?: Float64Array | null;
+  /** Epoch ms, the clock of deadlines; default Date.now. */
+  now?: () => number;
 }
 
 interface Entry {
@@ -28,7 +30,7 @@ interface Entry {
  * sandbox worker. Keeps one loaded instance per script key, reloading when the sha256 changes or
  * after the instance retired (limit violation).
  */
-export class InlineExecutor {
+export class SandboxEngine {
   private readonly entries = new Map<string, Entry>();
   private readonly maxInstances: number;
   private host: Promise<HostApi> | null = null;
@@ -36,8 +38,11 @@ export class InlineExecutor {
   private resolvedHost: (HostApi & { close?(): void }) | null = null;
   private closed = false;
 
-  constructor(private readonly options: InlineExecutorOptions) {
+  private readonly now: () => number;
+
+  constructor(private readonly options: SandboxEngineOptions) {
     this.maxInstances = options.maxInstances ?? 256;
+    this.now = options.now ?? Date.now;
   }
 
   /** Resolves with the result as JSON text. */
@@ -45,10 +50,10 @@ export class InlineExecutor {
     // Always continue from a microtask: QuickJS then starts on a shallow host stack, whatever
     // depth the caller was at (deep recursion inside WebAssembly uses the host stack too).
     const waitsForHost = this.resolvedHost === null;
-    const started = Date.now();
+    const started = this.now();
     return this.ready().then(
       // Building the host API (first call only) is the sandbox's start-up, not the script's time.
-      () => this.run(waitsForHost ? { ...request, deadline: request.deadline + (Date.now() - started) } : request),
+      () => this.run(waitsForHost ? { ...request, deadline: request.deadline + (this.now() - started) } : request),
       (error: unknown) => {
         throw hostUnavailable(request.script.label, request.fn, error);
       },
@@ -60,18 +65,18 @@ export class InlineExecutor {
    * defines with `({}, {})`, each under its own deadline; stops at the first limit violation.
    */
   async inspect(source: string, label: string, deadline: number, timeoutMs: number, calls: readonly string[] = []): Promise<InspectOutcome> {
-    const started = Date.now();
+    const started = this.now();
     const host = await this.ready().catch((error: unknown) => {
       throw hostUnavailable(label, '<load>', error);
     });
-    const loadDeadline = deadline + (Date.now() - started);
-    const instance = await PluginInstance.load({ label, source, limits: this.options.limits, host, deadline: loadDeadline, timeoutMs, watch: this.options.watch });
+    const loadDeadline = deadline + (this.now() - started);
+    const instance = await PluginInstance.load({ label, source, limits: this.options.limits, host, deadline: loadDeadline, timeoutMs, watch: this.options.watch, now: this.now });
     const outcome: InspectOutcome = { functions: [...instance.functions], results: {} };
     try {
       for (const fn of calls) {
         if (!instance.functions.includes(fn) || !instance.usable) continue;
         try {
-          outcome.results[fn] = { json: await instance.call(fn, '[{},{}]', Date.now() + timeoutMs, timeoutMs, { interfaceId: null, traceId: null }) };
+          outcome.results[fn] = { json: await instance.call(fn, '[{},{}]', this.now() + timeoutMs, timeoutMs, { interfaceId: null, traceId: null }) };
         } catch (error) {
           outcome.results[fn] = { error: toWireError(error) };
         }
@@ -131,7 +136,7 @@ export class InlineExecutor {
   private run(request: ExecRequest): Promise<string> {
     const { script, fn, argsJson, deadline, timeoutMs, context } = request;
     if (this.closed) return Promise.reject(sandboxCrashed(script.label, fn, 'sandbox closed'));
-    if (Date.now() >= deadline) return Promise.reject(timedOut(script.label, fn, timeoutMs, 'queued'));
+    if (this.now() >= deadline) return Promise.reject(timedOut(script.label, fn, timeoutMs, 'queued'));
     const entry = this.entries.get(script.key);
     if (entry?.instance?.usable && !entry.instance.canTake(argsJson)) {
       // A previous call filled this instance's heap and kept it: start afresh rather than refuse
@@ -166,6 +171,7 @@ export class InlineExecutor {
           deadline,
           timeoutMs,
           watch: this.options.watch,
+          now: this.now,
           onRetired: (instance) => {
             if (entry.instance === instance && this.entries.get(script.key) === entry) this.entries.delete(script.key);
           },

@@ -1,4 +1,4 @@
-import { JsonSchemaValidator } from './json-schema.js';
+import { JsonSchemaValidator } from './json-schema-validator.js';
 import { RESULT_SCHEMAS } from './plugin-results.js';
 
 /** Exponential in V8's backtracking engine: ~1.5 s for this input on this kind of machine, ~0 in RE2. */

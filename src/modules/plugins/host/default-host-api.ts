@@ -11,9 +11,9 @@ import {
 } from './host-api.types.js';
 import { CallLogBudget, callKey } from './call-log-budget.js';
 import { runHostCrypto } from './host-crypto.js';
-import { HostHttpClient } from './host-http.js';
+import { HostHttpClient } from './host-http-client.js';
 import { buildLogEntry } from './host-log.js';
-import { HostMailer } from './host-mail.js';
+import { HostMailer } from './host-mailer.js';
 
 /** http requests one plugin call may have in flight at once; more is too_many_requests. */
 export const MAX_REQUESTS_IN_FLIGHT = 16;
@@ -42,11 +42,15 @@ export class DefaultHostApi implements HostApi {
    * Throws a plain Error when settings.http.allow holds a malformed entry.
    * `options.resolve` replaces the OS resolver (tests use it to play DNS).
    */
+  private readonly clock: () => number;
+
   constructor(
     settings: HostApiSettings,
     private readonly sink: HostLogSink,
-    options: { resolve?: HostResolver } = {},
+    options: { resolve?: HostResolver; now?: () => number } = {},
   ) {
+    // A worker thread builds its host from plain settings: the system clock unless a test passes one.
+    this.clock = options.now ?? Date.now;
     this.http = new HostHttpClient(settings.http, new AddressGuard(settings.http.allow, options.resolve));
     this.mailer = new HostMailer(settings.mail);
   }
@@ -59,14 +63,14 @@ export class DefaultHostApi implements HostApi {
       throw new HostApiError('too_many_requests', `more than ${MAX_REQUESTS_IN_FLIGHT} http requests in flight in one plugin call; await some before starting more`);
     }
     this.inFlight.set(key, running + 1);
-    const started = Date.now();
+    const started = this.clock();
     try {
       const response = await this.http.request(request, context.signal);
-      this.trace(context, 'plugin http request', { origin: originOf(request), status: response.status, duration_ms: Date.now() - started });
+      this.trace(context, 'plugin http request', { origin: originOf(request), status: response.status, duration_ms: this.clock() - started });
       return response;
     } catch (error) {
       const failure = asHostError(error, 'network_error', 'http request failed');
-      this.trace(context, 'plugin http request failed', { origin: originOf(request), error: failure.code, duration_ms: Date.now() - started });
+      this.trace(context, 'plugin http request failed', { origin: originOf(request), error: failure.code, duration_ms: this.clock() - started });
       throw failure;
     } finally {
       const left = (this.inFlight.get(key) ?? 1) - 1;
@@ -76,14 +80,14 @@ export class DefaultHostApi implements HostApi {
   }
 
   async mailSend(message: unknown, context: HostCallContext): Promise<HostMailResult> {
-    const started = Date.now();
+    const started = this.clock();
     try {
       const result = await this.mailer.send(message, context.signal);
-      this.trace(context, 'plugin mail sent', { accepted: result.accepted.length, rejected: result.rejected.length, duration_ms: Date.now() - started });
+      this.trace(context, 'plugin mail sent', { accepted: result.accepted.length, rejected: result.rejected.length, duration_ms: this.clock() - started });
       return result;
     } catch (error) {
       const failure = asHostError(error, 'smtp_error', 'mail send failed');
-      this.trace(context, 'plugin mail failed', { error: failure.code, response_code: failure.data.responseCode ?? null, duration_ms: Date.now() - started });
+      this.trace(context, 'plugin mail failed', { error: failure.code, response_code: failure.data.responseCode ?? null, duration_ms: this.clock() - started });
       throw failure;
     }
   }
@@ -109,7 +113,7 @@ export class DefaultHostApi implements HostApi {
   }
 
   now(): number {
-    return Date.now();
+    return this.clock();
   }
 
   /** Releases the SMTP transport; the instance must not be used afterwards. */

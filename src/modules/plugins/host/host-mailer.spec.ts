@@ -2,7 +2,7 @@ import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { closedPort } from '../../../../test/support/fake-servers/closed-port.js';
 import { SmtpSink } from '../../../../test/support/fake-servers/smtp-sink.js';
-import { DefaultHostApi } from './host-api.js';
+import { DefaultHostApi } from './default-host-api.js';
 import { HostApiError, type HostApiSettings, type HostCallContext, type HostLogEntry } from './host-api.types.js';
 
 const ctx: HostCallContext = { plugin: 'notifier/email', interfaceId: 'if-mail', traceId: 'trace-m', fn: 'send' };
