@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { SANDBOX_POOL } from '../src/modules/plugins/plugin-sandbox.factory.js';
 import type { SandboxPool } from '../src/modules/plugins/sandbox/sandbox-pool.js';
 import { graphql } from './support/http-client.js';
+import { waitFor } from './support/wait-for.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
 /**
@@ -49,16 +50,6 @@ type Row = { pluginType: string; pluginId: string; valid: boolean; invalidReason
 async function rows(app: TestApp): Promise<Map<string, Row>> {
   const res = await graphql(app.httpUrl, '{ plugins { pluginType pluginId valid invalidReason version } }', {}, app.tokens.admin);
   return new Map((res.body.data.plugins as Row[]).map((p) => [`${p.pluginType}/${p.pluginId}`, p]));
-}
-
-async function waitFor<T>(probe: () => Promise<T | undefined | false>, ms: number): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 function writeScripts(scripts: Record<string, string>): string {

@@ -8,6 +8,7 @@ import { describeGraphqlAuthMatrix } from './support/auth-matrix.js';
 import { errorCodeOf, GrpcTestClient } from './support/grpc-client.js';
 import { graphql } from './support/http-client.js';
 import { LogCapture } from './support/log-capture.js';
+import { waitFor } from './support/wait-for.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
 const COMMON = `
@@ -67,15 +68,6 @@ describe('plugins: scanner, definitions, runtime', () => {
     (await graphql(app.httpUrl, '{ plugins { id pluginType pluginId version valid invalidReason available functions channel hasAdminPage } }', {}, app.tokens.admin))
       .body.data.plugins as any[];
   const find = async (key: string) => (await listAll()).find((p) => `${p.pluginType}/${p.pluginId}` === key);
-  const waitFor = async <T>(probe: () => Promise<T | undefined | false>, ms = 8_000): Promise<T> => {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const value = await probe();
-      if (value) return value;
-      if (Date.now() > deadline) throw new Error('condition not met in time');
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  };
   const runtime = () => app.running.app.get(PluginRuntime);
   const codeOf = async (promise: Promise<unknown>) => {
     try {

@@ -4,6 +4,7 @@ import { HttpTarget } from '../../../../test/support/fake-servers/http-target.js
 import type { HostResolver } from './address-guard.js';
 import { DefaultHostApi } from './default-host-api.js';
 import { HostApiError, type HostApiSettings, type HostCallContext, type HostLogEntry } from './host-api.types.js';
+import { rejectionOf } from '../../../../test/support/rejection.js';
 
 const ctx: HostCallContext = { plugin: 'notifier/webhook', interfaceId: 'if-1', traceId: 'trace-1', fn: 'send' };
 
@@ -15,15 +16,7 @@ function settings(http: Partial<HostApiSettings['http']> = {}): HostApiSettings 
 }
 
 /** Resolves to the HostApiError the call failed with; fails the test when it succeeded or threw something else. */
-async function failure(call: Promise<unknown>): Promise<HostApiError> {
-  const outcome = await call.then(
-    (value) => ({ value }),
-    (error: unknown) => ({ error }),
-  );
-  if (!('error' in outcome)) throw new Error(`expected a HostApiError, got ${JSON.stringify(outcome.value)}`);
-  expect(outcome.error).toBeInstanceOf(HostApiError);
-  return outcome.error as HostApiError;
-}
+const failure = (call: Promise<unknown>) => rejectionOf(call, HostApiError);
 
 describe('DefaultHostApi.httpRequest', () => {
   let target: HttpTarget;

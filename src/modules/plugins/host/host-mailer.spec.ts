@@ -4,6 +4,7 @@ import { closedPort } from '../../../../test/support/fake-servers/closed-port.js
 import { SmtpSink } from '../../../../test/support/fake-servers/smtp-sink.js';
 import { DefaultHostApi } from './default-host-api.js';
 import { HostApiError, type HostApiSettings, type HostCallContext, type HostLogEntry } from './host-api.types.js';
+import { rejectionOf } from '../../../../test/support/rejection.js';
 
 const ctx: HostCallContext = { plugin: 'notifier/email', interfaceId: 'if-mail', traceId: 'trace-m', fn: 'send' };
 
@@ -14,15 +15,7 @@ function settings(smtpUrl: string | null, timeoutMs = 3_000, allowedSenders?: st
   };
 }
 
-async function failure(call: Promise<unknown>): Promise<HostApiError> {
-  const outcome = await call.then(
-    (value) => ({ value }),
-    (error: unknown) => ({ error }),
-  );
-  if (!('error' in outcome)) throw new Error(`expected a HostApiError, got ${JSON.stringify(outcome.value)}`);
-  expect(outcome.error).toBeInstanceOf(HostApiError);
-  return outcome.error as HostApiError;
-}
+const failure = (call: Promise<unknown>) => rejectionOf(call, HostApiError);
 
 describe('DefaultHostApi.mailSend', () => {
   let sink: SmtpSink;

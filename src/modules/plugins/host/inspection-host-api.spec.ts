@@ -2,18 +2,11 @@ import { HttpTarget } from '../../../../test/support/fake-servers/http-target.js
 import { SmtpSink } from '../../../../test/support/fake-servers/smtp-sink.js';
 import { HostApiError, type HostApiSettings, type HostCallContext, type HostLogEntry } from './host-api.types.js';
 import { InspectionHostApi } from './inspection-host-api.js';
+import { rejectionOf } from '../../../../test/support/rejection.js';
 
 const ctx: HostCallContext = { plugin: 'notifier/webhook', interfaceId: null, traceId: null, fn: 'config_schema' };
 
-async function failure(call: Promise<unknown>): Promise<HostApiError> {
-  const outcome = await call.then(
-    (value) => ({ value }),
-    (error: unknown) => ({ error }),
-  );
-  if (!('error' in outcome)) throw new Error(`expected a HostApiError, got ${JSON.stringify(outcome.value)}`);
-  expect(outcome.error).toBeInstanceOf(HostApiError);
-  return outcome.error as HostApiError;
-}
+const failure = (call: Promise<unknown>) => rejectionOf(call, HostApiError);
 
 describe('InspectionHostApi', () => {
   let target: HttpTarget;
