@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SANDBOX_POOL } from '../src/modules/plugins/plugin-sandbox.factory.js';
 import type { SandboxPool } from '../src/modules/plugins/sandbox/sandbox-pool.js';
+import { HttpTarget } from './support/fake-servers/http-target.js';
 import { graphql } from './support/http-client.js';
 import { waitFor } from './support/wait-for.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
@@ -155,6 +156,27 @@ describe('plugin scanner: the sandbox start-up is not the script time', () => {
       expect(after.get('notifier/first')).toMatchObject({ valid: true });
     } finally {
       await other.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('scanning does no I/O: a script that calls http.request while inspected reaches nothing', async () => {
+    const target = await HttpTarget.start();
+    const url = target.url('/scan-time');
+    const dir = writeScripts({
+      'notifier/calls_home.js': VALID().replace(
+        'function config_schema() { return { type: "object", properties: {} }; }',
+        `async function config_schema() { await http.request({ url: ${JSON.stringify(url)} }); return { type: "object" }; }`,
+      ),
+    });
+    const other = await startTestApp({ PLUGINS_DIR: dir, PLUGIN_HTTP_ALLOW: target.hostPort });
+    try {
+      const row = (await rows(other)).get('notifier/calls_home');
+      expect(row).toMatchObject({ valid: false, invalidReason: expect.stringMatching(/not available while a script is being inspected/) });
+      expect(target.requests).toHaveLength(0);
+    } finally {
+      await other.close();
+      await target.close();
       rmSync(dir, { recursive: true, force: true });
     }
   });
