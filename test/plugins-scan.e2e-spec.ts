@@ -43,7 +43,7 @@ const HOSTILE: Record<string, string> = {
   'notifier/nul_schema.js': VALID().replace('properties: {} }', 'properties: {}, description: "a\\u0000b" }'),
   'notifier/throws_nul.js': 'function config_schema() { return {}; }\nthrow "\\u0000";',
 };
-const LOOPERS = 8;
+const LOOPERS = 4;
 for (let i = 0; i < LOOPERS; i++) HOSTILE[`notifier/loop${i}.js`] = `${VALID()}\nwhile (true) {}`;
 
 type Row = { pluginType: string; pluginId: string; valid: boolean; invalidReason: string | null; version: string };
@@ -85,18 +85,18 @@ describe('plugin scanner: hostile files', () => {
   });
 
   it('boot does not wait for slow scripts one after another', () => {
-    // Each looping file needs two full timeouts for its verdict (the second confirms it): 8 × 2 s
-    // of looping on 2 workers is 8 s; boot waits at most the timeout + 5 s for the first scan.
+    // Each looping file needs 1 s, then 4 s to confirm its verdict: 4 × 5 s of looping on 2 workers
+    // is 10 s; boot waits at most the timeout + 5 s (6 s) for the first scan.
     const judged = [...Array(LOOPERS).keys()].filter((i) => atBoot.has(`notifier/loop${i}`)).length;
     expect(judged).toBeLessThan(LOOPERS);
-    expect(bootMs).toBeLessThan(LOOPERS * 2 * 1000);
+    expect(bootMs).toBeLessThan(LOOPERS * 5 * 1000);
   });
 
   it('stores each hostile file as invalid with a printable reason', async () => {
     const all = await waitFor(async () => {
       const current = await rows(app);
       return Object.keys(HOSTILE).every((path) => current.has(path.replace(/\.js$/, ''))) && current;
-    }, 30_000);
+    }, 45_000);
     const reasonOf = (key: string) => {
       const row = all.get(key)!;
       expect(row.valid).toBe(false);
@@ -132,8 +132,11 @@ describe('plugin scanner: the sandbox start-up is not the script time', () => {
     // The first inspection spawns a worker thread and compiles QuickJS (0.5 s idle, over 1 s on a
     // busy machine): counting that against the script condemned valid plugins as "sandbox crashed".
     app = await startTestApp({ PLUGIN_TIMEOUT_MS: '150' });
-    const all = await rows(app);
-    expect(all.size).toBeGreaterThanOrEqual(7);
+    // Boot waits a bounded time for the scan; on a busy machine the rest lands shortly after.
+    const all = await waitFor(async () => {
+      const current = await rows(app);
+      return current.size >= 7 && current;
+    }, 45_000);
     for (const row of all.values()) expect({ plugin: `${row.pluginType}/${row.pluginId}`, valid: row.valid, reason: row.invalidReason }).toMatchObject({ valid: true, reason: null });
   });
 

@@ -20,6 +20,8 @@ const MAX_REASON_CHARS = 1_000;
 /** Top-level functions are identifiers; anything else the bridge reports is not a callable name. */
 const FUNCTION_NAME = /^[A-Za-z_$][\w$]{0,127}$/;
 const PROBES = ['version', 'config_schema', 'channel'] as const;
+/** The run that confirms a timeout gets this many times the budget. */
+const CONFIRM_FACTOR = 4;
 
 /**
  * What inspecting a script came to: a verdict on the script (valid, or invalid with the reason an
@@ -34,7 +36,7 @@ export type Inspection = { kind: 'verdict'; plugin: ScannedPlugin } | { kind: 'r
  * shape. Never throws: a bad script gets an invalid verdict; a failure of the sandbox itself gets
  * 'retry', never a verdict on the script. A timeout is the script's fault only when it happens
  * twice in a row (the second run confirms a top-level loop; a one-off stall of a busy machine does
- * not condemn a script). Reasons are printable (control characters escaped) and bounded, so every
+ * not condemn a script; the confirming run gets four times the budget). Reasons are printable (control characters escaped) and bounded, so every
  * verdict can be stored. Shared by the scanner and `npm run plugin -- check`.
  */
 export class PluginInspector {
@@ -46,14 +48,21 @@ export class PluginInspector {
   async inspect(pluginType: PluginType, pluginId: string, source: string): Promise<Inspection> {
     const first = await this.inspectOnce(pluginType, pluginId, source);
     if (first.kind === 'timeout') {
-      const second = await this.inspectOnce(pluginType, pluginId, source);
+      // Deadlines are wall time: a starved thread on a busy machine can miss one. The confirming run
+      // gets CONFIRM_FACTOR times the budget; a script that loops forever still does not finish.
+      const second = await this.inspectOnce(pluginType, pluginId, source, CONFIRM_FACTOR);
       if (second.kind !== 'timeout') return second;
-      return { kind: 'verdict', plugin: second.plugin };
+      return { kind: 'verdict', plugin: first.plugin };
     }
     return first;
   }
 
-  private async inspectOnce(pluginType: PluginType, pluginId: string, source: string): Promise<Inspection | { kind: 'timeout'; plugin: ScannedPlugin }> {
+  private async inspectOnce(
+    pluginType: PluginType,
+    pluginId: string,
+    source: string,
+    budgetFactor = 1,
+  ): Promise<Inspection | { kind: 'timeout'; plugin: ScannedPlugin }> {
     const sha256 = createHash('sha256').update(source).digest('hex');
     const base: ScannedPlugin = {
       pluginType,
@@ -91,7 +100,7 @@ export class PluginInspector {
 
     let inspected: { functions: string[]; results: Record<string, InspectResult> };
     try {
-      inspected = await this.sandbox.inspect(source, label, PROBES);
+      inspected = await this.sandbox.inspect(source, label, PROBES, this.sandbox.timeoutMs * budgetFactor);
     } catch (error) {
       return failed(error);
     }

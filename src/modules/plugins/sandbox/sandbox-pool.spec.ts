@@ -405,7 +405,8 @@ describe('SandboxPool (worker tier)', () => {
   let pool: SandboxPool;
   const logs: HostLogEntry[] = [];
   beforeAll(() => {
-    pool = makePool({ logs, workers: 2 });
+    // The production grace: a looping script on a busy machine is stopped by its own deadline check.
+    pool = makePool({ logs, workers: 2, graceMs: 1_000 });
   });
   afterAll(async () => {
     await pool.close();
@@ -445,11 +446,13 @@ describe('SandboxPool (worker tier)', () => {
 
   it('runs concurrent calls across workers while one loops', async () => {
     const target = script('notifier/wconcurrent', 'async function send(config, params) { const r = await http.request({ url: config.url, body: params }); return r.json.i; }');
+    const replacedBefore = pool.workerReplacements;
     const looping = failure(call(pool, HOSTILE, 'loop', {}, 300));
-    const sends = Array.from({ length: 20 }, (_, i) => call(pool, target, 'send', { i }, 2_000));
+    const sends = Array.from({ length: 20 }, (_, i) => call(pool, target, 'send', { i }, 5_000));
     await expect(Promise.all(sends)).resolves.toEqual(Array.from({ length: 20 }, (_, i) => i));
     await expect(looping).resolves.toMatchObject({ code: 'plugins.timeout' });
-    expect(pool.workerReplacements).toBe(0);
+    // The loop was stopped by QuickJS's deadline check, not by killing its worker.
+    expect(pool.workerReplacements - replacedBefore).toBe(0);
   });
 });
 
@@ -551,10 +554,10 @@ describe('SandboxPool cache and lifecycle', () => {
 });
 
 describe('SandboxPool: the start-up of a worker is not the script time', () => {
-  it.each([['call'], ['inspect']])('a fresh worker pool answers a %s within a 25 ms budget, although starting a worker takes longer', async (what) => {
-    // Spawning a worker, importing the host and compiling QuickJS takes 0.1-1 s; only the script's
-    // own time counts against its deadline.
-    const fresh = makePool({ workers: 1, limits: { ...LIMITS, timeoutMs: 25 } });
+  it.each([['call'], ['inspect']])('a fresh worker pool answers a %s within a 250 ms budget, although starting a worker takes longer', async (what) => {
+    // Spawning a worker, importing the host and compiling QuickJS takes 0.3-2 s on a busy machine;
+    // only the script's own time counts against its deadline.
+    const fresh = makePool({ workers: 1, limits: { ...LIMITS, timeoutMs: 250 } });
     try {
       if (what === 'call') await expect(call(fresh, script('notifier/quick', 'function ping() { return "pong"; }'), 'ping')).resolves.toBe('pong');
       else await expect(fresh.inspect('function ping() { return "pong"; }', 'notifier/quick', ['ping'])).resolves.toEqual({ functions: ['ping'], results: { ping: { ok: true, value: 'pong' } } });
@@ -578,7 +581,8 @@ function size(config, params) { return params.big.length; }
   );
   let pool: SandboxPool;
   beforeAll(() => {
-    pool = makePool({ workers: 1, limits: { ...LIMITS, timeoutMs: 2_000 } });
+    // Generous deadlines: these are about memory, and a busy machine must not turn them into timeouts.
+    pool = makePool({ workers: 1, graceMs: 1_000, limits: { ...LIMITS, timeoutMs: 15_000 } });
   });
   afterAll(() => pool.close());
 

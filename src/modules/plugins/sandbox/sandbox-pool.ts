@@ -65,9 +65,13 @@ export class SandboxPool {
    * and of each call is limits.timeoutMs of the script's own time: the sandbox's start-up does not
    * count.
    */
-  async inspect(source: string, label: string, calls: readonly string[] = []): Promise<{ functions: string[]; results: Record<string, InspectResult> }> {
+  async inspect(
+    source: string,
+    label: string,
+    calls: readonly string[] = [],
+    timeoutMs = this.limits.timeoutMs,
+  ): Promise<{ functions: string[]; results: Record<string, InspectResult> }> {
     if (this.closed) throw sandboxCrashed(label, '<load>', 'sandbox closed');
-    const timeoutMs = this.limits.timeoutMs;
     const outcome = await this.inspectionExecutor().inspect(source, label, this.now() + timeoutMs, timeoutMs, [...calls]);
     const results: Record<string, InspectResult> = {};
     for (const [fn, result] of Object.entries(outcome.results)) {
@@ -84,6 +88,11 @@ export class SandboxPool {
     const argsJson = encodeArguments(request);
     const exec: ExecRequest = { script, fn, argsJson, deadline: this.now() + timeoutMs, timeoutMs, context: request.context };
     return JSON.parse(await this.workerExecutor().call(exec)) as unknown;
+  }
+
+  /** The budget of one call (PLUGIN_TIMEOUT_MS). */
+  get timeoutMs(): number {
+    return this.limits.timeoutMs;
   }
 
   /** Drops the cached instances of `key` (a changed sha256 reloads anyway). */
