@@ -26,7 +26,7 @@ async function until(condition: () => boolean): Promise<void> {
   }
 }
 
-/** The inline tier's host: `now()` answers 1, so a script can tell which tier ran it. */
+/** The in-thread engine's host: `now()` answers 1, so a script can tell it from a worker (2). */
 class FakeHost implements HostApi {
   readonly calls: HostCallContext[] = [];
 

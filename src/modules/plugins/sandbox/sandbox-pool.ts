@@ -3,7 +3,7 @@
  * functions taking `(config, params)`) in QuickJS compiled to WebAssembly, with JSON in and JSON out.
  *
  * Responsibility boundaries
- * - This directory: loading scripts, bridging the HostApi into them (host-bridge.ts), limits
+ * - This directory: loading scripts, bridging the HostApi into them (bridge/), limits
  *   (deadline, heap, stack, result size), error mapping to AppError codes, instance caching, and
  *   choosing the thread a call runs on. SandboxPool is the public entry point.
  * - Not here: what host functions do (../host, HostApi), finding and validating plugins, config

@@ -8,7 +8,7 @@ import { toWireError } from './sandbox-errors.js';
 import type { FromWorker, SandboxWorkerData, ToWorker } from './sandbox-wire.types.js';
 
 /**
- * Entry point of a sandbox worker thread: the same engine as the inline tier, with its own QuickJS
+ * Entry point of a sandbox worker thread: the sandbox engine (SandboxEngine), with its own QuickJS
  * modules and its own HostApi built from plain settings. Host log entries go back to the main
  * thread. The main thread enforces deadlines from outside (watch slot + terminate()).
  */
