@@ -107,6 +107,7 @@ describe('PluginInstance', () => {
     );
     expect(error).toBeInstanceOf(AppError);
     expect(error).toMatchObject({ code: 'plugins.timeout', phase: 'load', details: { plugin: 'test/plugin', function: '<load>' } });
-    expect(Date.now() - started).toBeLessThan(400);
+    // Loose for a busy machine; an unbounded overrun is what it catches.
+    expect(Date.now() - started).toBeLessThan(2_000);
   });
 });

@@ -16,7 +16,7 @@ import type { FromWorker, SandboxWorkerData, ToWorker } from './sandbox-wire.typ
 type HostClass = new (settings: HostApiSettings, sink: HostLogSink) => HostApi;
 
 /** Niceness of sandbox threads: a script burning CPU yields it to the thread that serves requests. */
-const SANDBOX_NICENESS = 10;
+const SANDBOX_NICENESS = 5;
 
 /**
  * On Linux a thread has its own scheduling priority: lower this one's (by its thread id, read from
