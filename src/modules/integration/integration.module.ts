@@ -1,5 +1,15 @@
 import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { PluginsModule } from '../plugins/plugins.module.js';
+import { IntegrationResolver } from './graphql/integration.resolver.js';
 import { IntegrationGrpcController } from './grpc/integration.grpc-controller.js';
+import { InterfaceDirectoryService } from './interface-directory.service.js';
+import { InterfaceHealthService } from './interface-health.service.js';
+import { InterfaceService } from './interface.service.js';
+import { PluginAdminService } from './plugin-admin.service.js';
+import { PluginInterfaceEntity } from './plugin-interface.entity.js';
+import { PluginInterfaceRepository } from './plugin-interface.repository.js';
+import { SpecTemplateCache } from './spec-template.cache.js';
 
 /**
  * Integration: plugin interfaces (configured instances of plugins), products and instances, the
@@ -7,6 +17,16 @@ import { IntegrationGrpcController } from './grpc/integration.grpc-controller.js
  * module's runtime; never reads the plugins table itself.
  */
 @Module({
+  imports: [TypeOrmModule.forFeature([PluginInterfaceEntity]), PluginsModule],
   controllers: [IntegrationGrpcController],
+  providers: [
+    PluginInterfaceRepository,
+    InterfaceService,
+    InterfaceHealthService,
+    InterfaceDirectoryService,
+    PluginAdminService,
+    SpecTemplateCache,
+    IntegrationResolver,
+  ],
 })
 export class IntegrationModule {}
