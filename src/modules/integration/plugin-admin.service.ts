@@ -13,8 +13,8 @@ const MAX_ARGS_BYTES = 64 * 1024;
 /**
  * What an admin does with one interface besides editing it: check its health now, open the
  * plugin's admin page, call its admin_* actions (the admin page's postMessage bridge, seed 001).
- * Only functions named admin_* that the script defines can be called: health_check, send,
- * `constructor` and the like are not actions.
+ * Only functions named admin_* that the script defines can be called: admin_page (a contract
+ * function), health_check, send, `constructor` and the like are not actions.
  */
 @Injectable()
 export class PluginAdminService {
@@ -46,7 +46,7 @@ export class PluginAdminService {
     if (fn === '') throw AppError.invalidField('function', 'is required');
     const row = await this.interfaces.find(input.interfaceId);
     const definition = await this.definitions.get(row.pluginDefId, 'plugin_def_id');
-    if (!ACTION_NAME.test(fn) || !definition.functions.includes(fn)) {
+    if (!ACTION_NAME.test(fn) || fn === 'admin_page' || !definition.functions.includes(fn)) {
       throw new AppError('integration.action_not_found', `Plugin ${row.pluginType}/${row.pluginId} has no action "${fn.slice(0, 64)}" (actions are functions named admin_*)`, {
         function: fn.slice(0, 64),
       });
