@@ -1,6 +1,9 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { PluginsModule } from '../plugins/plugins.module.js';
+import { HealthSweepEntity } from './health-sweep.entity.js';
+import { HealthSweepRepository } from './health-sweep.repository.js';
+import { HealthSweeper } from './health-sweeper.service.js';
 import { IntegrationResolver } from './graphql/integration.resolver.js';
 import { IntegrationGrpcController } from './grpc/integration.grpc-controller.js';
 import { InterfaceDirectoryService } from './interface-directory.service.js';
@@ -17,7 +20,7 @@ import { SpecTemplateCache } from './spec-template.cache.js';
  * module's runtime; never reads the plugins table itself.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([PluginInterfaceEntity]), PluginsModule],
+  imports: [TypeOrmModule.forFeature([PluginInterfaceEntity, HealthSweepEntity]), PluginsModule],
   controllers: [IntegrationGrpcController],
   providers: [
     PluginInterfaceRepository,
@@ -26,6 +29,8 @@ import { SpecTemplateCache } from './spec-template.cache.js';
     InterfaceDirectoryService,
     PluginAdminService,
     SpecTemplateCache,
+    HealthSweepRepository,
+    HealthSweeper,
     IntegrationResolver,
   ],
 })

@@ -14,6 +14,8 @@ import { PluginInterfaceRepository, type StoredInterface } from './plugin-interf
  * reason: a check always produces a report, it never fails the caller. A change of state emits
  * `plugin.health_changed`.
  */
+const BACKSTOP_GRACE_MS = 1_000;
+
 @Injectable()
 export class InterfaceHealthService {
   constructor(
@@ -24,11 +26,16 @@ export class InterfaceHealthService {
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
+  /**
+   * `timeoutMs`: the plugin call's deadline, and a backstop on top of it (a call that queues behind
+   * busy sandbox workers, or a worker that does not come back) so a check always ends.
+   */
   async check(row: StoredInterface, timeoutMs?: number): Promise<HealthReport> {
     let isHealthy: boolean;
     let error: string | null;
     try {
-      const result = await this.runtime.call({ pluginDefId: row.pluginDefId, fn: 'health_check', config: row.config, interfaceId: row.id, timeoutMs });
+      const call = this.runtime.call({ pluginDefId: row.pluginDefId, fn: 'health_check', config: row.config, interfaceId: row.id, timeoutMs });
+      const result = timeoutMs === undefined ? await call : await withBackstop(call, timeoutMs + BACKSTOP_GRACE_MS);
       isHealthy = result.healthy;
       error = result.healthy ? null : (result.error ?? 'health_check() reported unhealthy without a reason');
     } catch (err) {
@@ -53,4 +60,13 @@ export class InterfaceHealthService {
     }
     return { isHealthy, error, checkedAt };
   }
+}
+
+function withBackstop<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const backstop = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`health_check did not answer within ${ms} ms (timed out)`)), ms);
+    timer.unref();
+  });
+  return Promise.race([promise, backstop]).finally(() => clearTimeout(timer));
 }
