@@ -1,6 +1,7 @@
 /**
  * In-process event (EventEmitter2): a plugin interface's health changed state, found by
- * CheckPluginHealth, the background check of a new interface or the health cron.
+ * CheckPluginHealth, the background check of a new interface or the health cron. An interface's
+ * first check counts as a change (from unknown), so its first state is announced too.
  */
 export const PLUGIN_HEALTH_CHANGED = 'plugin.health_changed';
 
