@@ -26,7 +26,7 @@ async function health_check(config) {
 
 /**
  * The health cron across two replicas on one database (an `all` replica and a `worker`), ticking
- * every two seconds, against local targets that answer, fail and hang.
+ * every three seconds, against local targets that answer, fail and hang.
  */
 await describeOnServer('health cron', () => {
   let database: Awaited<ReturnType<typeof freshTestDatabase>>;
@@ -38,7 +38,7 @@ await describeOnServer('health cron', () => {
   const events: PluginHealthChangedEvent[] = [];
   const ids: Record<string, string> = {};
 
-  const waitFor = async <T>(probe: () => Promise<T | undefined | false>, ms = 15_000): Promise<T> => {
+  const waitFor = async <T>(probe: () => Promise<T | undefined | false>, ms = 20_000): Promise<T> => {
     const deadline = Date.now() + ms;
     for (;;) {
       const value = await probe();
@@ -64,7 +64,9 @@ await describeOnServer('health cron', () => {
     // A target that accepts the connection and never answers (no CPU spent, unlike a looping script).
     target.on('GET', '/hang/health', { status: 200, delayMs: 600_000 });
     database = await freshTestDatabase();
-    const env = { PLUGINS_DIR: dir, PLUGIN_HTTP_ALLOW: target.hostPort, HEALTH_CHECK_CRON: '*/2 * * * * *', HEALTH_CHECK_TIMEOUT_MS: '500', PLUGIN_TIMEOUT_MS: '500' };
+    const env = { PLUGINS_DIR: dir, PLUGIN_HTTP_ALLOW: target.hostPort, HEALTH_CHECK_CRON: '*/3 * * * * *',
+      // Generous for a loaded machine: a healthy check must never come near it; the hanging one always reaches it.
+      HEALTH_CHECK_TIMEOUT_MS: '2000', PLUGIN_TIMEOUT_MS: '2000' };
     replicas = [await startTestApp({ ...env, SWITCHBOARD_ROLE: 'all' }, { database }), await startTestApp({ ...env, SWITCHBOARD_ROLE: 'worker' }, { database })];
     for (const replica of replicas) replica.running.app.get(EventEmitter2).on(PLUGIN_HEALTH_CHANGED, (e: PluginHealthChangedEvent) => events.push(e));
     client = new GrpcTestClient(replicas[0].grpcAddress);
@@ -108,18 +110,19 @@ await describeOnServer('health cron', () => {
 
   it('runs each tick once across the two replicas: one sweep row per tick, one request per sweep', async () => {
     // Let any sweep in progress finish, then count from a clean start.
-    await new Promise((r) => setTimeout(r, 1_500));
+    await new Promise((r) => setTimeout(r, 3_500));
     const since = new Date();
     target.requests.length = 0;
-    await new Promise((r) => setTimeout(r, 9_000));
+    await new Promise((r) => setTimeout(r, 12_000));
     const hits = target.requests.filter((r) => r.path === '/ok/health').length;
     const sweeps = await finishedSweepsSince(since);
     expect(sweeps.length).toBeGreaterThanOrEqual(3);
     expect(new Set(sweeps.map((s) => s.tick_at.getTime())).size).toBe(sweeps.length);
     expect(sweeps.every((s) => s.checked === 3)).toBe(true);
-    // Each finished sweep asked the healthy target once; at most one sweep was still running at the end.
+    // Each finished sweep asked the healthy target once; a sweep straddling either end of the window
+    // may add one. Two replicas both sweeping would double the count.
     expect(hits).toBeGreaterThanOrEqual(sweeps.length);
-    expect(hits).toBeLessThanOrEqual(sweeps.length + 1);
+    expect(hits).toBeLessThanOrEqual(sweeps.length + 2);
   });
 
   it('emits plugin.health_changed when a sweep finds a change, and only then', async () => {
@@ -137,7 +140,7 @@ await describeOnServer('health cron', () => {
 
   it('does not check a disabled interface', async () => {
     await client.call('IntegrationService', 'TogglePluginInterface', { interface_id: ids.bad, enable: false }, replicas[0].tokens.admin);
-    await new Promise((r) => setTimeout(r, 1_500));
+    await new Promise((r) => setTimeout(r, 3_500));
     target.requests.length = 0;
     const since = new Date();
     await waitFor(async () => (await finishedSweepsSince(since)).length >= 2);
