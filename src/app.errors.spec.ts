@@ -37,6 +37,10 @@ const EXPECTED = {
   'plugins.invalid_result': { grpc: status.FAILED_PRECONDITION, graphql: 'PLUGIN_FAILED', http: 502 },
   'plugins.script_error': { grpc: status.FAILED_PRECONDITION, graphql: 'PLUGIN_FAILED', http: 502 },
   'plugins.sandbox_crashed': { grpc: status.UNAVAILABLE, graphql: 'PLUGIN_FAILED', http: 503 },
+  'integration.interface_not_found': { grpc: status.NOT_FOUND, graphql: 'NOT_FOUND', http: 404 },
+  'integration.display_name_taken': { grpc: status.ALREADY_EXISTS, graphql: 'CONFLICT', http: 409 },
+  'integration.no_admin_page': { grpc: status.FAILED_PRECONDITION, graphql: 'FAILED_PRECONDITION', http: 409 },
+  'integration.action_not_found': { grpc: status.NOT_FOUND, graphql: 'NOT_FOUND', http: 404 },
 } satisfies Record<ErrorCode, Expected>;
 
 const ROWS = Object.entries(EXPECTED) as [ErrorCode, Expected][];

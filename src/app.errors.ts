@@ -1,5 +1,6 @@
 import { AUTH_ERRORS, COMMON_ERRORS } from './common/errors/error-codes.js';
 import { installErrorTables, type ErrorTables } from './common/errors/error-registry.js';
+import { INTEGRATION_ERRORS } from './modules/integration/integration.errors.js';
 import { PLUGINS_ERRORS } from './modules/plugins/plugins.errors.js';
 
 /**
@@ -16,6 +17,7 @@ export const APP_ERROR_TABLES = {
   common: COMMON_ERRORS,
   auth: AUTH_ERRORS,
   plugins: PLUGINS_ERRORS,
+  integration: INTEGRATION_ERRORS,
 } satisfies ErrorTables;
 
 installErrorTables(APP_ERROR_TABLES);

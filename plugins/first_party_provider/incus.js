@@ -141,11 +141,11 @@ function spec_template(config) {
     numberField('bandwidth_mbps', 'Bandwidth (Mbps)', false, 3, limits.bandwidth_mbps),
   ];
   if (Array.isArray(cfg.regions) && cfg.regions.length > 0) {
-    fields.push({ key: 'region', label: 'Region', field_type: 'select', required: true, display_order: 4, options: cfg.regions.slice(), default_value: cfg.regions[0] });
+    fields.push({ key: 'region', label: 'Region', field_type: 'Region', required: true, display_order: 4, options: cfg.regions.slice(), default_value: cfg.regions[0] });
   }
   const systems = osChoices(cfg);
   if (systems.length > 0) {
-    fields.push({ key: 'os', label: 'Operating system', field_type: 'select', required: true, display_order: 5, options: systems, default_value: systems[0] });
+    fields.push({ key: 'os', label: 'Operating system', field_type: 'OsOptions', required: true, display_order: 5, options: systems, default_value: systems[0] });
   }
   return { fields: fields };
 }
@@ -513,7 +513,7 @@ const limitsOf = function (config) {
 };
 
 const numberField = function (key, label, required, order, range) {
-  return { key: key, label: label, field_type: 'number', required: required, display_order: order, min: range.min, max: range.max, default_value: String(range.min) };
+  return { key: key, label: label, field_type: 'Integer', required: required, display_order: order, min: range.min, max: range.max, default_value: String(range.min) };
 };
 
 const waitSecondsOf = function (config) {

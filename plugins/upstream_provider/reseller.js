@@ -81,7 +81,7 @@ async function spec_template(config) {
     ['bandwidth_mbps', 'Bandwidth (Mbps)', false],
   ];
   numeric.forEach((entry, i) => {
-    const field = { key: entry[0], label: entry[1], field_type: 'number', required: entry[2], display_order: i };
+    const field = { key: entry[0], label: entry[1], field_type: 'Integer', required: entry[2], display_order: i };
     const range = limits[entry[0]] || {};
     if (Number.isInteger(range.min)) {
       field.min = range.min;
@@ -91,13 +91,13 @@ async function spec_template(config) {
     fields.push(field);
   });
   const choices = [
-    ['region', 'Region', options.regions],
-    ['os', 'Operating system', options.os],
+    ['region', 'Region', options.regions, 'Region'],
+    ['os', 'Operating system', options.os, 'OsOptions'],
   ];
   for (const choice of choices) {
     const list = Array.isArray(choice[2]) ? choice[2].filter((v) => typeof v === 'string' && v !== '') : [];
     if (list.length === 0) continue;
-    fields.push({ key: choice[0], label: choice[1], field_type: 'select', required: true, display_order: fields.length, options: list, default_value: list[0] });
+    fields.push({ key: choice[0], label: choice[1], field_type: choice[3], required: true, display_order: fields.length, options: list, default_value: list[0] });
   }
   return { fields: fields };
 }

@@ -60,6 +60,22 @@ describe('loadConfig', () => {
     expect((error as ConfigError).message).toContain('GRPC_PORT: must be an integer between 0 and 65535, got "99999"');
   });
 
+  it('reads the health cron: every 5 minutes by default; a bad expression or bound is reported', () => {
+    expect(loadConfig({}, '/srv/app').healthCheck).toEqual({ cron: '*/5 * * * *', concurrency: 16, timeoutMs: 5_000 });
+    expect(loadConfig({ HEALTH_CHECK_CRON: '*/2 * * * * *', HEALTH_CHECK_CONCURRENCY: '4', HEALTH_CHECK_TIMEOUT_MS: '750' }, '/srv/app').healthCheck).toEqual({
+      cron: '*/2 * * * * *',
+      concurrency: 4,
+      timeoutMs: 750,
+    });
+    let problems: string[] = [];
+    try {
+      loadConfig({ HEALTH_CHECK_CRON: 'every five minutes', HEALTH_CHECK_CONCURRENCY: '0' }, '/srv/app');
+    } catch (err) {
+      problems = (err as ConfigError).problems;
+    }
+    expect(problems.map((p) => p.split(':')[0])).toEqual(['HEALTH_CHECK_CRON', 'HEALTH_CHECK_CONCURRENCY']);
+  });
+
   it('requires JWT_SECRET in production', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/JWT_SECRET: required when NODE_ENV=production/);
   });

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
+import { validateCronExpression } from 'cron';
 import { BUILTIN_PLUGINS_DIR } from './paths.js';
 
 /**
@@ -44,6 +45,15 @@ export interface AppConfig {
     workers: number;
     /** Safety-net rescan of PLUGINS_DIR (the directory is also watched). */
     scanIntervalMs: number;
+  };
+  /** The plugin health-check cron (worker role). */
+  healthCheck: {
+    /** Cron expression (5 fields, or 6 with seconds first), evaluated in UTC. */
+    cron: string;
+    /** Interfaces checked at once during a sweep. */
+    concurrency: number;
+    /** Longest one health_check() may take before it counts as unhealthy. */
+    timeoutMs: number;
   };
   smtp: {
     url: string | null;
@@ -136,6 +146,10 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
     r.check('SMTP_URL', /^smtps?:\/\/[^\s]+$/.test(smtpUrl), 'must be an smtp:// or smtps:// URL');
   }
 
+  const healthCron = r.string('HEALTH_CHECK_CRON', '*/5 * * * *');
+  const cronCheck = validateCronExpression(healthCron);
+  r.check('HEALTH_CHECK_CRON', cronCheck.valid, `must be a cron expression, got "${healthCron}"${cronCheck.error ? ` (${cronCheck.error.message})` : ''}`);
+
   const config: AppConfig = {
     env: nodeEnv,
     role: r.oneOf('SWITCHBOARD_ROLE', ROLES, 'all'),
@@ -167,6 +181,11 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
       httpAllow: (r.optional('PLUGIN_HTTP_ALLOW') ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean),
       workers: r.int('PLUGIN_WORKERS', 2, 1, 64),
       scanIntervalMs: r.int('PLUGIN_SCAN_INTERVAL_MS', 10_000, 100, 3_600_000),
+    },
+    healthCheck: {
+      cron: healthCron,
+      concurrency: r.int('HEALTH_CHECK_CONCURRENCY', 16, 1, 256),
+      timeoutMs: r.int('HEALTH_CHECK_TIMEOUT_MS', 5_000, 100, 120_000),
     },
     smtp: {
       url: smtpUrl,

@@ -97,12 +97,12 @@ describe('first_party_provider/incus', () => {
   it('spec_template offers the configured limits, regions and operating systems', async () => {
     expect(await plugin.call('spec_template', config())).toEqual({
       fields: [
-        { key: 'cpu_cores', label: 'CPU cores', field_type: 'number', required: true, display_order: 0, min: 1, max: 16, default_value: '1' },
-        { key: 'memory_gb', label: 'Memory (GB)', field_type: 'number', required: true, display_order: 1, min: 1, max: 64, default_value: '1' },
-        { key: 'disk_gb', label: 'Disk (GB)', field_type: 'number', required: true, display_order: 2, min: 10, max: 500, default_value: '10' },
-        { key: 'bandwidth_mbps', label: 'Bandwidth (Mbps)', field_type: 'number', required: false, display_order: 3, min: 0, max: 1000, default_value: '0' },
-        { key: 'region', label: 'Region', field_type: 'select', required: true, display_order: 4, options: ['fra1', 'ams1'], default_value: 'fra1' },
-        { key: 'os', label: 'Operating system', field_type: 'select', required: true, display_order: 5, options: ['debian-12', 'ubuntu-24.04'], default_value: 'debian-12' },
+        { key: 'cpu_cores', label: 'CPU cores', field_type: 'Integer', required: true, display_order: 0, min: 1, max: 16, default_value: '1' },
+        { key: 'memory_gb', label: 'Memory (GB)', field_type: 'Integer', required: true, display_order: 1, min: 1, max: 64, default_value: '1' },
+        { key: 'disk_gb', label: 'Disk (GB)', field_type: 'Integer', required: true, display_order: 2, min: 10, max: 500, default_value: '10' },
+        { key: 'bandwidth_mbps', label: 'Bandwidth (Mbps)', field_type: 'Integer', required: false, display_order: 3, min: 0, max: 1000, default_value: '0' },
+        { key: 'region', label: 'Region', field_type: 'Region', required: true, display_order: 4, options: ['fra1', 'ams1'], default_value: 'fra1' },
+        { key: 'os', label: 'Operating system', field_type: 'OsOptions', required: true, display_order: 5, options: ['debian-12', 'ubuntu-24.04'], default_value: 'debian-12' },
       ],
     });
     expect(target.requests).toHaveLength(0);

@@ -63,12 +63,12 @@ describe('upstream_provider/reseller', () => {
     });
     expect(await plugin.call('spec_template', config())).toEqual({
       fields: [
-        { key: 'cpu_cores', label: 'CPU cores', field_type: 'number', required: true, display_order: 0, min: 1, max: 32, default_value: '1' },
-        { key: 'memory_gb', label: 'Memory (GB)', field_type: 'number', required: true, display_order: 1, min: 1, max: 128, default_value: '1' },
-        { key: 'disk_gb', label: 'Disk (GB)', field_type: 'number', required: true, display_order: 2, min: 20, max: 2000, default_value: '20' },
-        { key: 'bandwidth_mbps', label: 'Bandwidth (Mbps)', field_type: 'number', required: false, display_order: 3, min: 0, max: 10000, default_value: '0' },
-        { key: 'region', label: 'Region', field_type: 'select', required: true, display_order: 4, options: ['fra1', 'sgp1'], default_value: 'fra1' },
-        { key: 'os', label: 'Operating system', field_type: 'select', required: true, display_order: 5, options: ['debian-12', 'ubuntu-24.04'], default_value: 'debian-12' },
+        { key: 'cpu_cores', label: 'CPU cores', field_type: 'Integer', required: true, display_order: 0, min: 1, max: 32, default_value: '1' },
+        { key: 'memory_gb', label: 'Memory (GB)', field_type: 'Integer', required: true, display_order: 1, min: 1, max: 128, default_value: '1' },
+        { key: 'disk_gb', label: 'Disk (GB)', field_type: 'Integer', required: true, display_order: 2, min: 20, max: 2000, default_value: '20' },
+        { key: 'bandwidth_mbps', label: 'Bandwidth (Mbps)', field_type: 'Integer', required: false, display_order: 3, min: 0, max: 10000, default_value: '0' },
+        { key: 'region', label: 'Region', field_type: 'Region', required: true, display_order: 4, options: ['fra1', 'sgp1'], default_value: 'fra1' },
+        { key: 'os', label: 'Operating system', field_type: 'OsOptions', required: true, display_order: 5, options: ['debian-12', 'ubuntu-24.04'], default_value: 'debian-12' },
       ],
     });
   });

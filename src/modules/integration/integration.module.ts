@@ -1,5 +1,18 @@
 import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { PluginsModule } from '../plugins/plugins.module.js';
+import { HealthSweepEntity } from './health-sweep.entity.js';
+import { HealthSweepRepository } from './health-sweep.repository.js';
+import { HealthSweeper } from './health-sweeper.service.js';
+import { IntegrationResolver } from './graphql/integration.resolver.js';
 import { IntegrationGrpcController } from './grpc/integration.grpc-controller.js';
+import { InterfaceDirectoryService } from './interface-directory.service.js';
+import { InterfaceHealthService } from './interface-health.service.js';
+import { InterfaceService } from './interface.service.js';
+import { PluginAdminService } from './plugin-admin.service.js';
+import { PluginInterfaceEntity } from './plugin-interface.entity.js';
+import { PluginInterfaceRepository } from './plugin-interface.repository.js';
+import { SpecTemplateCache } from './spec-template.cache.js';
 
 /**
  * Integration: plugin interfaces (configured instances of plugins), products and instances, the
@@ -7,6 +20,18 @@ import { IntegrationGrpcController } from './grpc/integration.grpc-controller.js
  * module's runtime; never reads the plugins table itself.
  */
 @Module({
+  imports: [TypeOrmModule.forFeature([PluginInterfaceEntity, HealthSweepEntity]), PluginsModule],
   controllers: [IntegrationGrpcController],
+  providers: [
+    PluginInterfaceRepository,
+    InterfaceService,
+    InterfaceHealthService,
+    InterfaceDirectoryService,
+    PluginAdminService,
+    SpecTemplateCache,
+    HealthSweepRepository,
+    HealthSweeper,
+    IntegrationResolver,
+  ],
 })
 export class IntegrationModule {}

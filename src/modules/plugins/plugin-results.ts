@@ -25,10 +25,18 @@ export interface SendResult {
   retry_after_seconds?: number | null;
 }
 
+/**
+ * SpecField.field_type: exactly what RustBill's customer web client draws (anything else would
+ * become a plain text box there): a number input, a text box, a drop-down of `options`, the region
+ * picker, the operating-system picker, a checkbox.
+ */
+export const SPEC_FIELD_TYPES = ['Integer', 'String', 'Select', 'Region', 'OsOptions', 'Boolean'] as const;
+export type SpecFieldType = (typeof SPEC_FIELD_TYPES)[number];
+
 export interface SpecFieldResult {
   key: string;
   label: string;
-  field_type: string;
+  field_type: SpecFieldType;
   required?: boolean;
   display_order?: number;
   options?: string[];
@@ -171,7 +179,7 @@ export const RESULT_SCHEMAS: { [F in ContractFunction]: JSONSchemaType<PluginRes
           properties: {
             key: str,
             label: str,
-            field_type: str,
+            field_type: { type: 'string', enum: [...SPEC_FIELD_TYPES] },
             required: { type: 'boolean' },
             display_order: { type: 'integer', minimum: 0 },
             options: { type: 'array', items: str },

@@ -40,3 +40,16 @@ describe('sanitizeResult', () => {
     expect(() => assertContractResult(schemas, 'notifier/x', 'health_check', sanitizeResult(raw))).not.toThrow();
   });
 });
+
+describe('spec_template field types', () => {
+  const schemas = new JsonSchemaValidator();
+  const template = (field_type: string) => ({ fields: [{ key: 'cpu_cores', label: 'CPU', field_type }] });
+
+  it.each(['Integer', 'String', 'Select', 'Region', 'OsOptions', 'Boolean'])('accepts RustBill\'s %s', (type) => {
+    expect(() => assertContractResult(schemas, 'first_party_provider/x', 'spec_template', template(type))).not.toThrow();
+  });
+
+  it.each(['number', 'select', 'integer', 'text', ''])('refuses %j, naming the field', (type) => {
+    expect(() => assertContractResult(schemas, 'first_party_provider/x', 'spec_template', template(type))).toThrow(/field_type/);
+  });
+});

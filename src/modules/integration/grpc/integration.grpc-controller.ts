@@ -2,6 +2,19 @@ import { Controller } from '@nestjs/common';
 import { GrpcMethod } from '@nestjs/microservices';
 import { AdminOnly, Authenticated } from '../../../common/auth/access.decorator.js';
 import { AppError } from '../../../common/errors/app-error.js';
+import { InterfaceDirectoryService } from '../interface-directory.service.js';
+import { InterfaceService } from '../interface.service.js';
+import { PluginAdminService } from '../plugin-admin.service.js';
+import {
+  toAdminPage,
+  toGatewayInfo,
+  toHealthResponse,
+  toInterfaceInfo,
+  toNotifierInfo,
+  toProviderInfo,
+  type PluginInterfaceInfoMessage,
+  type ProviderInfoMessage,
+} from './integration.grpc-mapper.js';
 
 const SERVICE = 'IntegrationService';
 
@@ -16,76 +29,90 @@ function notYet(rpc: string): never {
  */
 @Controller()
 export class IntegrationGrpcController {
+  constructor(
+    private readonly interfaces: InterfaceService,
+    private readonly directory: InterfaceDirectoryService,
+    private readonly admin: PluginAdminService,
+  ) {}
+
   @AdminOnly()
   @GrpcMethod(SERVICE, 'ListProviders')
-  listProviders(): never {
-    notYet('ListProviders');
+  async listProviders(): Promise<{ providers: ProviderInfoMessage[] }> {
+    return { providers: (await this.directory.providers()).map(toProviderInfo) };
   }
 
   @AdminOnly()
   @GrpcMethod(SERVICE, 'ListGateways')
-  listGateways(): never {
-    notYet('ListGateways');
+  async listGateways(): Promise<{ gateways: ReturnType<typeof toGatewayInfo>[] }> {
+    return { gateways: (await this.directory.gateways()).map(toGatewayInfo) };
   }
 
   @AdminOnly()
   @GrpcMethod(SERVICE, 'ListNotifiers')
-  listNotifiers(): never {
-    notYet('ListNotifiers');
+  async listNotifiers(): Promise<{ notifiers: ReturnType<typeof toNotifierInfo>[] }> {
+    return { notifiers: (await this.directory.notifiers()).map(toNotifierInfo) };
   }
 
   @AdminOnly()
   @GrpcMethod(SERVICE, 'ListPluginInterfaces')
-  listPluginInterfaces(): never {
-    notYet('ListPluginInterfaces');
+  async listPluginInterfaces(request: { plugin_type?: string }): Promise<{ interfaces: PluginInterfaceInfoMessage[] }> {
+    return { interfaces: (await this.interfaces.list({ pluginType: request.plugin_type })).map(toInterfaceInfo) };
   }
 
   @AdminOnly()
   @GrpcMethod(SERVICE, 'GetPluginInterface')
-  getPluginInterface(): never {
-    notYet('GetPluginInterface');
+  async getPluginInterface(request: { interface_id: string }): Promise<{ interface: PluginInterfaceInfoMessage }> {
+    return { interface: toInterfaceInfo(await this.interfaces.get(request.interface_id)) };
   }
 
   @AdminOnly()
   @GrpcMethod(SERVICE, 'CreatePluginInterface')
-  createPluginInterface(): never {
-    notYet('CreatePluginInterface');
+  async createPluginInterface(request: { plugin_def_id: string; display_name: string; config_json: string }): Promise<{ interface: PluginInterfaceInfoMessage }> {
+    return {
+      interface: toInterfaceInfo(
+        await this.interfaces.create({ pluginDefId: request.plugin_def_id, displayName: request.display_name, configJson: request.config_json }),
+      ),
+    };
   }
 
   @AdminOnly()
   @GrpcMethod(SERVICE, 'UpdatePluginInterface')
-  updatePluginInterface(): never {
-    notYet('UpdatePluginInterface');
+  async updatePluginInterface(request: { interface_id: string; config_json?: string; display_name?: string }): Promise<{ interface: PluginInterfaceInfoMessage }> {
+    return {
+      interface: toInterfaceInfo(
+        await this.interfaces.update({ interfaceId: request.interface_id, configJson: request.config_json, displayName: request.display_name }),
+      ),
+    };
   }
 
   @AdminOnly()
   @GrpcMethod(SERVICE, 'TogglePluginInterface')
-  togglePluginInterface(): never {
-    notYet('TogglePluginInterface');
+  async togglePluginInterface(request: { interface_id: string; enable: boolean }): Promise<{ interface: PluginInterfaceInfoMessage }> {
+    return { interface: toInterfaceInfo(await this.interfaces.toggle({ interfaceId: request.interface_id, enable: request.enable })) };
   }
 
   @AdminOnly()
   @GrpcMethod(SERVICE, 'DeletePluginInterface')
-  deletePluginInterface(): never {
-    notYet('DeletePluginInterface');
+  async deletePluginInterface(request: { interface_id: string }): Promise<Record<string, never>> {
+    return this.interfaces.delete(request.interface_id).then(() => ({}));
   }
 
   @AdminOnly()
   @GrpcMethod(SERVICE, 'CheckPluginHealth')
-  checkPluginHealth(): never {
-    notYet('CheckPluginHealth');
+  async checkPluginHealth(request: { interface_id: string }): Promise<ReturnType<typeof toHealthResponse>> {
+    return toHealthResponse(await this.admin.checkHealth(request.interface_id));
   }
 
   @AdminOnly()
   @GrpcMethod(SERVICE, 'GetPluginAdminPage')
-  getPluginAdminPage(): never {
-    notYet('GetPluginAdminPage');
+  async getPluginAdminPage(request: { interface_id: string }): Promise<{ html_content: string; title: string }> {
+    return toAdminPage(await this.admin.adminPage(request.interface_id));
   }
 
   @AdminOnly()
   @GrpcMethod(SERVICE, 'CallPluginAction')
-  callPluginAction(): never {
-    notYet('CallPluginAction');
+  async callPluginAction(request: { interface_id: string; function: string; args_json: string }): Promise<{ result_json: string }> {
+    return { result_json: await this.admin.callAction({ interfaceId: request.interface_id, function: request.function, argsJson: request.args_json }) };
   }
 
   @AdminOnly()

@@ -1,0 +1,14 @@
+import { Field, ID, InputType } from '@nestjs/graphql';
+import { JsonScalar } from './json.scalar.js';
+
+@InputType('UpdatePluginInterfaceInput')
+export class UpdatePluginInterfaceInput {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => String, { nullable: true })
+  displayName?: string | null;
+
+  @Field(() => JsonScalar, { nullable: true, description: 'The whole new config; a secret sent back as "********" keeps the stored value.' })
+  config?: unknown;
+}

@@ -1,0 +1,114 @@
+import { hostname } from 'node:os';
+import { Inject, Injectable, Optional, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { CronJob } from 'cron';
+import type { Logger } from 'pino';
+import { Clock } from '../../common/clock.js';
+import { IdGenerator } from '../../common/id-generator.js';
+import { APP_CONFIG, LOGGER } from '../../common/tokens.js';
+import { runsWorker, type AppConfig } from '../../config/app-config.js';
+import { HealthSweepRepository } from './health-sweep.repository.js';
+import { InterfaceHealthService } from './interface-health.service.js';
+import { PluginInterfaceRepository } from './plugin-interface.repository.js';
+
+const JOB_NAME = 'plugin-health-sweep';
+/** A sweep that has not finished after this long is presumed dead (its replica crashed) and no longer blocks ticks. */
+const STALE_SWEEP_MS = 10 * 60_000;
+const KEEP_SWEEPS_MS = 24 * 60 * 60_000;
+
+export interface SweepResult {
+  tickAt: Date;
+  checked: number;
+  unhealthy: number;
+}
+
+/**
+ * The health cron (worker role): on every HEALTH_CHECK_CRON tick, one replica claims the tick
+ * (HealthSweepRepository: advisory lock + one row per tick) and checks every enabled interface,
+ * HEALTH_CHECK_CONCURRENCY at a time, each bounded by HEALTH_CHECK_TIMEOUT_MS; a check that fails
+ * or hangs is recorded as unhealthy and the sweep goes on. State changes are emitted as
+ * `plugin.health_changed` by InterfaceHealthService. A tick that finds the previous sweep still
+ * running is skipped, not queued.
+ *
+ * Deliberately not here: routing the event to notifications (the delivery issue's), and
+ * checking disabled interfaces.
+ */
+@Injectable()
+export class HealthSweeper implements OnApplicationBootstrap, OnModuleDestroy {
+  private job: CronJob | null = null;
+  private running: Promise<unknown> | null = null;
+  private readonly replica: string;
+
+  constructor(
+    private readonly interfaces: PluginInterfaceRepository,
+    private readonly sweeps: HealthSweepRepository,
+    private readonly health: InterfaceHealthService,
+    private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+    ids: IdGenerator,
+    @Optional() private readonly scheduler?: SchedulerRegistry,
+  ) {
+    // Several apps may share a process (tests); the suffix tells them apart in plugin_health_sweeps.
+    this.replica = `${hostname()}:${process.pid}:${ids.uuid().slice(-8)}`;
+  }
+
+  onApplicationBootstrap(): void {
+    if (!runsWorker(this.config) || !this.scheduler) return;
+    this.job = CronJob.from({ cronTime: this.config.healthCheck.cron, onTick: () => this.onTick(), timeZone: 'UTC', start: true });
+    this.scheduler.addCronJob(JOB_NAME, this.job);
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    if (this.job) {
+      await this.job.stop();
+      this.scheduler?.deleteCronJob(JOB_NAME);
+      this.job = null;
+    }
+    await this.running;
+  }
+
+  /**
+   * Sweeps for the tick scheduled at `tickAt` unless another replica (or an unfinished earlier
+   * sweep) has it; null when this replica did not sweep.
+   */
+  async sweep(tickAt: Date): Promise<SweepResult | null> {
+    const claimed = await this.sweeps.claim(tickAt, this.replica, this.clock.now(), STALE_SWEEP_MS);
+    if (!claimed) return null;
+    let checked = 0;
+    let unhealthy = 0;
+    try {
+      const rows = await this.interfaces.list({ enabledOnly: true });
+      const queue = [...rows];
+      const worker = async () => {
+        for (let row = queue.shift(); row; row = queue.shift()) {
+          try {
+            const report = await this.health.check(row, this.config.healthCheck.timeoutMs);
+            if (!report.isHealthy) unhealthy += 1;
+          } catch (err) {
+            // Recording the result failed (database): count it, keep sweeping the others.
+            unhealthy += 1;
+            this.logger.warn({ interfaceId: row.id, err: (err as Error).message }, 'health check could not be recorded');
+          }
+          checked += 1;
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(this.config.healthCheck.concurrency, rows.length) }, worker));
+    } finally {
+      await this.sweeps.finish(tickAt, { finishedAt: this.clock.now(), checked, unhealthy });
+    }
+    await this.sweeps.prune(new Date(tickAt.getTime() - KEEP_SWEEPS_MS));
+    this.logger.info({ tickAt, checked, unhealthy }, 'plugin health sweep done');
+    return { tickAt, checked, unhealthy };
+  }
+
+  /** Replicas fire within milliseconds of the scheduled whole second: that second names the tick. */
+  private onTick(): void {
+    const now = this.clock.now();
+    const tickAt = new Date(Math.floor(now.getTime() / 1000) * 1000);
+    const run = this.sweep(tickAt).catch((err: unknown) => {
+      this.logger.error({ err: (err as Error).message, tickAt }, 'plugin health sweep failed');
+    });
+    this.running = run;
+  }
+}
