@@ -73,9 +73,10 @@ export class PluginCallPipeline {
       result = sanitizeResult(raw);
       assertContractResult(this.schemas, label, request.fn, result);
     } catch (err) {
-      throw err instanceof AppError ? this.scrubber.scrubError(err) : err;
+      throw err instanceof AppError ? this.scrubber.scoped(key).scrubError(err) : err;
     }
-    return this.scrubber.scrubValue(result) as PluginResult<F>;
+    // Only this interface's secrets: another interface's short secret must not garble this answer.
+    return this.scrubber.scoped(key).scrubValue(result) as PluginResult<F>;
   }
 
   /** Closes the sandbox: calls in flight fail with plugins.sandbox_crashed. */

@@ -136,4 +136,15 @@ describe('SecretScrubber', () => {
       expect(out.message).toBe(`slow ${SECRET_MASK}`);
     });
   });
+
+  it('scoped(key) masks that key\'s secrets only, and follows later changes', () => {
+    const scrubber = new SecretScrubber();
+    scrubber.set('if-a', ['k']);
+    scrubber.set('if-b', ['bee-secret']);
+    expect(scrubber.scoped('if-b').scrubValue({ key: 'k', v: 'x bee-secret k' })).toEqual({ key: 'k', v: 'x ******** k' });
+    expect(scrubber.scoped('if-a').scrubText('k bee-secret')).toBe('******** bee-secret');
+    scrubber.set('if-b', ['other']);
+    expect(scrubber.scoped('if-b').scrubText('bee-secret other')).toBe('bee-secret ********');
+    expect(scrubber.scoped('if-none').scrubText('k other')).toBe('k other');
+  });
 });

@@ -27,6 +27,9 @@ export class SecretScrubber {
   /** Every spelling of every secret, longest first, as one alternation; null when there is none. */
   private pattern: RegExp | null = null;
 
+  /** One scrubber per key with that key's secrets only, built on first use. */
+  private readonly scopes = new Map<string, SecretScrubber>();
+
   set(key: string, secrets: string[]): void {
     const wanted = secrets.filter((s) => typeof s === 'string' && s.length > 0);
     const previous = this.byKey.get(key);
@@ -35,6 +38,22 @@ export class SecretScrubber {
     if (wanted.length === 0) this.byKey.delete(key);
     else this.byKey.set(key, wanted);
     this.pattern = buildPattern(this.byKey);
+    this.scopes.delete(key);
+  }
+
+  /**
+   * A scrubber with the secrets of `key` alone, for what goes back to that key's caller (errors,
+   * results): another interface's short secret must not garble this one's answer. Log lines keep
+   * the scrubber with every secret (plugin-log-sink.ts).
+   */
+  scoped(key: string): SecretScrubber {
+    let scope = this.scopes.get(key);
+    if (scope === undefined) {
+      scope = new SecretScrubber();
+      scope.set(key, this.byKey.get(key) ?? []);
+      this.scopes.set(key, scope);
+    }
+    return scope;
   }
 
   delete(key: string): void {
