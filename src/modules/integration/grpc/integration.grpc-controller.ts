@@ -1,7 +1,8 @@
-import { Controller } from '@nestjs/common';
+import { Controller, Inject } from '@nestjs/common';
 import { GrpcMethod } from '@nestjs/microservices';
 import { AdminOnly, Authenticated } from '../../../common/auth/access.decorator.js';
 import { AppError } from '../../../common/errors/app-error.js';
+import { RestartService } from '../../../common/system/restart.service.js';
 
 const SERVICE = 'IntegrationService';
 
@@ -88,10 +89,15 @@ export class IntegrationGrpcController {
     notYet('CallPluginAction');
   }
 
+  // A property, so RestartServer's one dependency is declared beside its handler.
+  @Inject(RestartService) private readonly restarts!: RestartService;
+
+  /** Answers, then the process restarts gracefully (src/supervisor.ts). */
   @AdminOnly()
   @GrpcMethod(SERVICE, 'RestartServer')
-  restartServer(): never {
-    notYet('RestartServer');
+  restartServer(): Record<string, never> {
+    this.restarts.request();
+    return {};
   }
 
   @Authenticated()
