@@ -49,6 +49,8 @@ interface Figures {
   p50: number;
   p99: number;
   responseBytes: number;
+  /** CPU time (user + system) the server process spent per answered call in the measured window. */
+  cpuMsPerCall: number;
 }
 
 const definition = protoLoader.loadSync(PROTO_FILES, PROTO_LOADER_OPTIONS);
@@ -66,7 +68,7 @@ async function main(): Promise<void> {
     const app = await startSwitchboard(work, db.url);
     try {
       response = await callOnce(app.address, token);
-      switchboard = await load(app.address, token);
+      switchboard = await load(app.address, token, app.pid);
     } finally {
       await app.stop();
     }
@@ -78,7 +80,7 @@ async function main(): Promise<void> {
   const bare = await startBareServer(responseFile);
   let bareFigures: Figures;
   try {
-    bareFigures = await load(bare.address, token);
+    bareFigures = await load(bare.address, token, bare.pid);
   } finally {
     await bare.stop();
   }
@@ -88,19 +90,19 @@ async function main(): Promise<void> {
   print('switchboard', switchboard);
   print('bare grpc-js', bareFigures);
   const ratio = switchboard.requests / switchboard.seconds / (bareFigures.requests / bareFigures.seconds);
-  console.log(`ratio: switchboard / bare = ${ratio.toFixed(2)}× (target ≥ 0.70×)`);
+  console.log(`ratio: switchboard / bare = ${ratio.toFixed(2)}× throughput (target ≥ 0.70×), ${(bareFigures.cpuMsPerCall / switchboard.cpuMsPerCall).toFixed(2)}× by server CPU per call`);
   if (PROF_DIR) console.log(`CPU profile of the Switchboard process: ${PROF_DIR}`);
 }
 
 function print(label: string, f: Figures): void {
   const rps = f.requests / f.seconds;
   console.log(
-    `${label.padEnd(13)} ${rps.toFixed(0).padStart(7)} req/s   p50 ${f.p50.toFixed(1).padStart(6)} ms   p99 ${f.p99.toFixed(1).padStart(6)} ms   errors ${f.errors}   (${f.responseBytes} bytes/answer)`,
+    `${label.padEnd(13)} ${rps.toFixed(0).padStart(7)} req/s   p50 ${f.p50.toFixed(1).padStart(6)} ms   p99 ${f.p99.toFixed(1).padStart(6)} ms   server CPU ${(f.cpuMsPerCall * 1000).toFixed(0).padStart(5)} µs/call   errors ${f.errors}`,
   );
 }
 
 /** The real process, as an operator runs it; its log (info: one line per call) goes to a file. */
-async function startSwitchboard(work: string, databaseUrl: string): Promise<{ address: string; stop(): Promise<void> }> {
+async function startSwitchboard(work: string, databaseUrl: string): Promise<{ address: string; pid: number; stop(): Promise<void> }> {
   const logPath = join(work, 'switchboard.log');
   const log = openSync(logPath, 'w');
   const nodeArgs = PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROF_DIR}`] : [];
@@ -131,6 +133,7 @@ async function startSwitchboard(work: string, databaseUrl: string): Promise<{ ad
       const { grpc_port } = JSON.parse(ready) as { grpc_port: number };
       return {
         address: `127.0.0.1:${grpc_port}`,
+        pid: child.pid ?? 0,
         async stop() {
           child.kill('SIGTERM');
           await exited;
@@ -143,7 +146,7 @@ async function startSwitchboard(work: string, databaseUrl: string): Promise<{ ad
 }
 
 /** bench/grpc-bare-server.ts in a process of its own, answering the bytes Switchboard sent. */
-async function startBareServer(responseFile: string): Promise<{ address: string; stop(): Promise<void> }> {
+async function startBareServer(responseFile: string): Promise<{ address: string; pid: number; stop(): Promise<void> }> {
   const child = spawn(process.execPath, [join(DIST_ROOT, 'bench', 'grpc-bare-server.js'), RPC.service, RPC.method, responseFile], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -154,6 +157,7 @@ async function startBareServer(responseFile: string): Promise<{ address: string;
   });
   return {
     address: `127.0.0.1:${port}`,
+    pid: child.pid ?? 0,
     async stop() {
       child.kill('SIGTERM');
       await exited;
@@ -191,7 +195,7 @@ async function callOnce(address: string, token: string): Promise<Buffer> {
 }
 
 /** CALLERS loops, each issuing the next call when the last one answered, on one channel. */
-async function load(address: string, token: string): Promise<Figures> {
+async function load(address: string, token: string, serverPid: number): Promise<Figures> {
   const client = newClient(address);
   const metadata = new grpc.Metadata();
   metadata.set('authorization', `Bearer ${token}`);
@@ -216,15 +220,26 @@ async function load(address: string, token: string): Promise<Figures> {
   await new Promise((r) => setTimeout(r, WARMUP_SECONDS * 1000));
   measuring = true;
   const started = performance.now();
+  const cpuBefore = cpuMs(serverPid);
   await new Promise((r) => setTimeout(r, SECONDS * 1000));
   measuring = false;
+  const cpu = cpuMs(serverPid) - cpuBefore;
   const seconds = (performance.now() - started) / 1000;
   running = false;
   await Promise.all(callers);
   client.close();
   latencies.sort((a, b) => a - b);
   const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
-  return { requests: latencies.length, errors, seconds, p50: at(0.5), p99: at(0.99), responseBytes };
+  return { requests: latencies.length, errors, seconds, p50: at(0.5), p99: at(0.99), responseBytes, cpuMsPerCall: cpu / latencies.length };
+}
+
+/**
+ * utime + stime of a process, in ms (/proc/<pid>/stat, clock ticks of 10 ms): on a machine shared
+ * with other work, CPU per call is steadier than requests/s.
+ */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 main().catch((err: unknown) => {
