@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Repository, type FindOptionsWhere } from 'typeorm';
+import { Repository } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity.js';
 import { IdGenerator } from '../../common/id-generator.js';
 import type { PluginType } from './plugin-contract.js';
@@ -25,6 +25,11 @@ const WITHOUT_SOURCE = {
   updatedAt: true,
 } as const;
 
+/** WITHOUT_SOURCE as SQL, each column under its PluginDefinition name. */
+const LIST_SELECT = `SELECT ${Object.keys(WITHOUT_SOURCE)
+  .map((property) => `"${property.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}" AS "${property}"`)
+  .join(', ')} FROM plugins`;
+
 /** The only place that queries the plugins table. */
 @Injectable()
 export class PluginRepository {
@@ -33,12 +38,23 @@ export class PluginRepository {
     private readonly ids: IdGenerator,
   ) {}
 
+  /**
+   * Plain SQL, written once: ListPlugins runs this on every call, and building the same statement
+   * through the query builder and hydrating entities cost more CPU than the query itself. The
+   * columns are aliased to the definition's property names; pg already returns jsonb parsed,
+   * text[] as arrays and timestamptz as Dates, as the entity path did.
+   */
   async list(filter: { pluginType?: PluginType; onlyUsable?: boolean } = {}): Promise<PluginDefinition[]> {
-    const where: FindOptionsWhere<PluginEntity> = {};
-    if (filter.pluginType) where.pluginType = filter.pluginType;
-    if (filter.onlyUsable) Object.assign(where, { valid: true, available: true });
-    const rows = await this.plugins.find({ where, select: WITHOUT_SOURCE, order: { pluginType: 'ASC', pluginId: 'ASC' } });
-    return rows.map(toDefinition);
+    const conditions: string[] = [];
+    const parameters: string[] = [];
+    if (filter.pluginType) {
+      parameters.push(filter.pluginType);
+      conditions.push(`plugin_type = $${parameters.length}`);
+    }
+    if (filter.onlyUsable) conditions.push('valid AND available');
+    const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
+    const rows: PluginDefinition[] = await this.plugins.query(`${LIST_SELECT} ${where} ORDER BY plugin_type ASC, plugin_id ASC`, parameters);
+    return rows;
   }
 
   async findById(id: string): Promise<PluginDefinition | null> {
