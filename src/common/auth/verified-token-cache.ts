@@ -14,7 +14,7 @@ interface Entry {
  * in: a forged token costs a full check every time and cannot push valid ones out. The cache is
  * per TokenService, so per signing secret.
  *
- * Why: HS256 verification through WebCrypto (import the key, HMAC, compare) was the largest cost
+ * Why: HS256 verification through WebCrypto (import the key, HMAC, compare) was among the largest costs
  * of a small authenticated gRPC call, and clients send the same token on every call.
  */
 export class VerifiedTokenCache {
