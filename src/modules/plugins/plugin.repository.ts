@@ -5,7 +5,12 @@ import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialE
 import { IdGenerator } from '../../common/id-generator.js';
 import type { PluginType } from './plugin-contract.js';
 import { PluginEntity } from './plugin.entity.js';
-import type { PluginDefinition, ScannedPlugin } from './plugins.types.js';
+import type { PluginDefinition, PluginSummary, ScannedPlugin } from './plugins.types.js';
+
+interface ListFilter {
+  pluginType?: PluginType;
+  onlyUsable?: boolean;
+}
 
 /** Every column but the script text: lists and reads of definitions do not need it. */
 const WITHOUT_SOURCE = {
@@ -25,10 +30,17 @@ const WITHOUT_SOURCE = {
   updatedAt: true,
 } as const;
 
-/** WITHOUT_SOURCE as SQL, each column under its PluginDefinition name. */
-const LIST_SELECT = `SELECT ${Object.keys(WITHOUT_SOURCE)
-  .map((property) => `"${property.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}" AS "${property}"`)
-  .join(', ')} FROM plugins`;
+/** The columns of PluginSummary (ListPlugins answers these only). */
+const SUMMARY = ['id', 'pluginType', 'pluginId', 'version', 'hasAdminPage', 'createdAt', 'updatedAt'] as const satisfies readonly (keyof PluginSummary)[];
+
+/** SELECT of these columns, each under its PluginDefinition property name. */
+function selectOf(properties: readonly string[]): string {
+  const columns = properties.map((property) => `"${property.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}" AS "${property}"`);
+  return `SELECT ${columns.join(', ')} FROM plugins`;
+}
+
+const LIST_SELECT = selectOf(Object.keys(WITHOUT_SOURCE));
+const SUMMARY_SELECT = selectOf(SUMMARY);
 
 /** The only place that queries the plugins table. */
 @Injectable()
@@ -44,7 +56,16 @@ export class PluginRepository {
    * columns are aliased to the definition's property names; pg already returns jsonb parsed,
    * text[] as arrays and timestamptz as Dates, as the entity path did.
    */
-  async list(filter: { pluginType?: PluginType; onlyUsable?: boolean } = {}): Promise<PluginDefinition[]> {
+  list(filter: ListFilter = {}): Promise<PluginDefinition[]> {
+    return this.select<PluginDefinition>(LIST_SELECT, filter);
+  }
+
+  /** As list, with the PluginDef fields only: no schema (jsonb) or function list to decode per row. */
+  listSummaries(filter: ListFilter = {}): Promise<PluginSummary[]> {
+    return this.select<PluginSummary>(SUMMARY_SELECT, filter);
+  }
+
+  private async select<T>(select: string, filter: ListFilter): Promise<T[]> {
     const conditions: string[] = [];
     const parameters: string[] = [];
     if (filter.pluginType) {
@@ -53,7 +74,7 @@ export class PluginRepository {
     }
     if (filter.onlyUsable) conditions.push('valid AND available');
     const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
-    const rows: PluginDefinition[] = await this.plugins.query(`${LIST_SELECT} ${where} ORDER BY plugin_type ASC, plugin_id ASC`, parameters);
+    const rows: T[] = await this.plugins.query(`${select} ${where} ORDER BY plugin_type ASC, plugin_id ASC`, parameters);
     return rows;
   }
 
