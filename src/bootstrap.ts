@@ -14,6 +14,7 @@ import { normalizeError } from './common/errors/normalize-error.js';
 import { renderHttpError } from './common/errors/error-renderers.js';
 import { playgroundRouter } from './common/graphql/playground.js';
 import { SwitchboardGrpcServer } from './common/grpc/switchboard-grpc-server.js';
+import { RestartService } from './common/system/restart.service.js';
 import { NestPinoLogger } from './common/logging/nest-pino-logger.js';
 import { acceptOrCreateTraceId, currentTraceId, runWithContext } from './common/logging/request-context.js';
 
@@ -24,6 +25,8 @@ export interface RunningSwitchboard {
   /** null in the worker role, which serves no gRPC. */
   grpcPort: number | null;
   databaseUrl: string;
+  /** Resolves when RestartServer asked for a restart (never, unless someone calls it). */
+  restartRequested: Promise<void>;
   close(): Promise<void>;
 }
 
@@ -93,12 +96,15 @@ export async function startSwitchboard(config: AppConfig, logger: Logger, option
     'switchboard ready',
   );
 
+  const restartRequested = new Promise<void>((resolve) => app.get(RestartService).onRequest(resolve));
+
   let closing: Promise<void> | null = null;
   return {
     app,
     httpPort,
     grpcPort,
     databaseUrl,
+    restartRequested,
     close() {
       closing ??= (async () => {
         grpc?.setServing(false);

@@ -56,6 +56,7 @@ const seedNames = (service: keyof typeof SEED_RPCS) => Object.keys(SEED_RPCS[ser
 const IMPLEMENTED = new Set([
   'IntegrationService/ListPlugins',
   'IntegrationService/GetPlugin',
+  'IntegrationService/RestartServer',
   ...['ListProviders', 'ListGateways', 'ListNotifiers', 'ListPluginInterfaces', 'GetPluginInterface', 'CreatePluginInterface'].map((m) => `IntegrationService/${m}`),
   ...['UpdatePluginInterface', 'TogglePluginInterface', 'DeletePluginInterface', 'CheckPluginHealth', 'GetPluginAdminPage', 'CallPluginAction'].map((m) => `IntegrationService/${m}`),
 ]);

@@ -9,6 +9,7 @@ import { IdGenerator } from './id-generator.js';
 import { AllExceptionsFilter } from './errors/all-exceptions.filter.js';
 import { UndecodableRequestInterceptor } from './grpc/undecodable-request.interceptor.js';
 import { CallLoggingInterceptor } from './logging/call-logging.interceptor.js';
+import { RestartService } from './system/restart.service.js';
 import { APP_CONFIG, LOGGER } from './tokens.js';
 
 export interface CoreOptions {
@@ -18,7 +19,8 @@ export interface CoreOptions {
 }
 
 /**
- * Cross-cutting services every module may inject: configuration, logger, clock, ids, tokens;
+ * Cross-cutting services every module may inject: configuration, logger, clock, ids, tokens,
+ * the restart request (RestartServer);
  * and the global guard, filter and interceptor that give all three transports one auth and
  * one error model.
  */
@@ -35,12 +37,13 @@ export class CoreModule {
         TokenService,
         Clock,
         IdGenerator,
+        RestartService,
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
         { provide: APP_INTERCEPTOR, useClass: CallLoggingInterceptor },
         { provide: APP_INTERCEPTOR, useClass: UndecodableRequestInterceptor },
       ],
-      exports: [APP_CONFIG, LOGGER, TokenService, Clock, IdGenerator],
+      exports: [APP_CONFIG, LOGGER, TokenService, Clock, IdGenerator, RestartService],
     };
   }
 }

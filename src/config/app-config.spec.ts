@@ -83,4 +83,15 @@ describe('loadConfig', () => {
   it('caps the plugin stack at 256 KB (larger corrupts the shared WASM module)', () => {
     expect(() => loadConfig({ PLUGIN_STACK_KB: '512' })).toThrow(/PLUGIN_STACK_KB/);
   });
+
+  it('knows whether a process manager restarts it: SWITCHBOARD_SUPERVISED, else systemd or Kubernetes', () => {
+    expect(loadConfig({}).restart).toEqual({ supervised: false, supervisor: null });
+    expect(loadConfig({ INVOCATION_ID: 'abc123' }).restart).toEqual({ supervised: true, supervisor: 'systemd' });
+    expect(loadConfig({ KUBERNETES_SERVICE_HOST: '10.0.0.1' }).restart).toEqual({ supervised: true, supervisor: 'kubernetes' });
+    expect(loadConfig({ SWITCHBOARD_SUPERVISED: '1' }).restart).toEqual({ supervised: true, supervisor: 'SWITCHBOARD_SUPERVISED' });
+    expect(loadConfig({ SWITCHBOARD_SUPERVISED: 'true' }).restart.supervised).toBe(true);
+    // an explicit 0 wins over what the environment suggests (e.g. a systemd unit with Restart=no)
+    expect(loadConfig({ SWITCHBOARD_SUPERVISED: '0', INVOCATION_ID: 'abc123' }).restart).toEqual({ supervised: false, supervisor: null });
+    expect(() => loadConfig({ SWITCHBOARD_SUPERVISED: 'yes' })).toThrow(/SWITCHBOARD_SUPERVISED: must be one of auto, 1, true, 0, false/);
+  });
 });

@@ -34,6 +34,13 @@ export interface AppConfig {
   adminNotifyEmail: string | null;
   logLevel: LogLevel;
   shutdownTimeoutMs: number;
+  /**
+   * Whether a process manager restarts this process when it exits (RestartServer then exits with
+   * RESTART_EXIT_CODE) or not (the process restarts the app in itself). `supervisor` names what
+   * told us: "SWITCHBOARD_SUPERVISED", "systemd" (INVOCATION_ID), "kubernetes"
+   * (KUBERNETES_SERVICE_HOST), or null when unsupervised.
+   */
+  restart: { supervised: boolean; supervisor: string | null };
   plugins: {
     timeoutMs: number;
     memoryBytes: number;
@@ -119,6 +126,9 @@ class EnvReader {
 
 const MB = 1024 * 1024;
 
+/** SWITCHBOARD_SUPERVISED: `auto` looks for systemd's INVOCATION_ID or Kubernetes' KUBERNETES_SERVICE_HOST. */
+export const SUPERVISED_SETTINGS = ['auto', '1', 'true', '0', 'false'] as const;
+
 export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConfig {
   const r = new EnvReader(env);
 
@@ -149,6 +159,10 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
   const healthCron = r.string('HEALTH_CHECK_CRON', '*/5 * * * *');
   const cronCheck = validateCronExpression(healthCron);
   r.check('HEALTH_CHECK_CRON', cronCheck.valid, `must be a cron expression, got "${healthCron}"${cronCheck.error ? ` (${cronCheck.error.message})` : ''}`);
+  const supervisedSetting = r.oneOf('SWITCHBOARD_SUPERVISED', SUPERVISED_SETTINGS, 'auto');
+  const detectedSupervisor = r.raw('INVOCATION_ID') !== undefined ? 'systemd' : r.raw('KUBERNETES_SERVICE_HOST') !== undefined ? 'kubernetes' : null;
+  const supervisor =
+    supervisedSetting === 'auto' ? detectedSupervisor : ['1', 'true'].includes(supervisedSetting) ? 'SWITCHBOARD_SUPERVISED' : null;
 
   const config: AppConfig = {
     env: nodeEnv,
@@ -172,6 +186,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
     adminNotifyEmail,
     logLevel: r.oneOf('LOG_LEVEL', LOG_LEVELS, nodeEnv === 'test' ? 'warn' : 'info'),
     shutdownTimeoutMs: r.int('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
+    restart: { supervised: supervisor !== null, supervisor },
     plugins: {
       timeoutMs: r.int('PLUGIN_TIMEOUT_MS', 5_000, 10, 600_000),
       memoryBytes: r.int('PLUGIN_MEMORY_MB', 32, 4, 1024) * MB,

@@ -18,14 +18,16 @@ const ADMIN_ONLY: AccessRule = { kind: 'admin' };
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
+  /** Each handler's rule, read from its decorators once (they do not change after boot). */
+  private readonly rules = new WeakMap<object, WeakMap<object, AccessRule>>();
+
   constructor(
     private readonly reflector: Reflector,
     private readonly tokens: TokenService,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const rule =
-      this.reflector.getAllAndOverride<AccessRule | undefined>(ACCESS_RULE, [context.getHandler(), context.getClass()]) ?? ADMIN_ONLY;
+    const rule = this.ruleOf(context.getClass(), context.getHandler());
     if (rule.kind === 'public') return true;
 
     const header = authorizationHeader(context);
@@ -39,6 +41,20 @@ export class AuthGuard implements CanActivate {
 
     assertAllowed(rule, caller);
     return true;
+  }
+
+  private ruleOf(controller: object, handler: object): AccessRule {
+    let byHandler = this.rules.get(controller);
+    if (byHandler === undefined) {
+      byHandler = new WeakMap();
+      this.rules.set(controller, byHandler);
+    }
+    let rule = byHandler.get(handler);
+    if (rule === undefined) {
+      rule = this.reflector.getAllAndOverride<AccessRule | undefined>(ACCESS_RULE, [handler as () => void, controller as () => void]) ?? ADMIN_ONLY;
+      byHandler.set(handler, rule);
+    }
+    return rule;
   }
 }
 

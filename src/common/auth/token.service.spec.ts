@@ -36,6 +36,25 @@ describe('TokenService', () => {
     expect(await codeOf(tokens.verify(token))).toBe('auth.token_expired');
   });
 
+  it('answers a verified token again (from its cache) until it expires, then says expired', async () => {
+    const exp = Math.floor(Date.now() / 1000) + 1;
+    const token = await tokens.sign({ sub: 'carol', role: 'user' }, exp);
+    const first = await tokens.verify(token);
+    expect(first).toEqual({ sub: 'carol', role: 'user', permissions: [] });
+    expect(await tokens.verify(token)).toBe(first);
+    expect(Object.isFrozen(first) && Object.isFrozen(first.permissions)).toBe(true);
+    await new Promise((r) => setTimeout(r, exp * 1000 - Date.now() + 20));
+    expect(await codeOf(tokens.verify(token))).toBe('auth.token_expired');
+  });
+
+  it('does not let a verified token vouch for a tampered copy', async () => {
+    const token = await tokens.sign({ sub: 'dave', role: 'user' });
+    await tokens.verify(token);
+    const [header, , signature] = token.split('.');
+    const forgedClaims = Buffer.from(JSON.stringify({ sub: 'dave', role: 'admin' })).toString('base64url');
+    expect(await codeOf(tokens.verify(`${header}.${forgedClaims}.${signature}`))).toBe('auth.invalid_token');
+  });
+
   it('rejects alg none and other algorithms', async () => {
     const none = `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${Buffer.from('{"sub":"a","role":"admin"}').toString('base64url')}.`;
     expect(await codeOf(tokens.verify(none))).toBe('auth.invalid_token');

@@ -2,19 +2,36 @@ import { Inject, Injectable } from '@nestjs/common';
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import { AppError } from '../errors/app-error.js';
 import { ROLES, type Caller, type Role } from './caller.js';
+import { VerifiedTokenCache } from './verified-token-cache.js';
 
 export const JWT_SECRET = Symbol('JWT_SECRET');
+
+/** Distinct valid tokens remembered (a few hundred bytes each): far more than callers at once. */
+const VERIFIED_TOKENS_CACHED = 1024;
 
 /** Issues and verifies the HS256 bearer tokens every transport accepts. */
 @Injectable()
 export class TokenService {
   private readonly key: Uint8Array;
+  private readonly verified = new VerifiedTokenCache(VERIFIED_TOKENS_CACHED);
 
   constructor(@Inject(JWT_SECRET) secret: string) {
     this.key = new TextEncoder().encode(secret);
   }
 
+  /**
+   * The caller a token proves. A token verified before and not yet expired is answered from the
+   * cache (same caller, same checks passed; jose reads the clock the same way, Date.now()).
+   */
   async verify(token: string): Promise<Caller> {
+    const cached = this.verified.get(token, Math.floor(Date.now() / 1000));
+    if (cached !== undefined) return cached;
+    const { caller, exp } = await this.verifyFully(token);
+    this.verified.set(token, caller, exp);
+    return caller;
+  }
+
+  private async verifyFully(token: string): Promise<{ caller: Caller; exp: number | undefined }> {
     let payload: Record<string, unknown>;
     try {
       ({ payload } = await jwtVerify(token, this.key, { algorithms: ['HS256'], requiredClaims: ['sub'] }));
@@ -30,7 +47,9 @@ export class TokenService {
     if (permissions !== undefined && !(Array.isArray(permissions) && permissions.every((p) => typeof p === 'string'))) {
       throw new AppError('auth.invalid_token', 'Token claim "permissions" must be an array of strings');
     }
-    return { sub, role: role as Role, permissions: (permissions) ?? [] };
+    // Frozen: the one object is handed to every call that presents this token.
+    const caller: Caller = Object.freeze({ sub, role: role as Role, permissions: Object.freeze([...((permissions) ?? [])]) });
+    return { caller, exp: typeof payload.exp === 'number' ? payload.exp : undefined };
   }
 
   async sign(claims: { sub: string; role: Role; permissions?: string[] }, expiresIn: string | number = '12h'): Promise<string> {

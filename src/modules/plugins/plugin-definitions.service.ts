@@ -3,7 +3,7 @@ import { AppError } from '../../common/errors/app-error.js';
 import { optionalOneOf, requireUuid } from '../../common/validation/validators.js';
 import { PLUGIN_TYPES } from './plugin-contract.js';
 import { PluginRepository } from './plugin.repository.js';
-import type { PluginDefinition } from './plugins.types.js';
+import type { PluginDefinition, PluginSummary } from './plugins.types.js';
 
 /** Reading plugin definitions (ListPlugins / GetPlugin, GraphQL, other modules). */
 @Injectable()
@@ -17,6 +17,12 @@ export class PluginDefinitionsService {
   list(input: { pluginType?: unknown; usableOnly: boolean }): Promise<PluginDefinition[]> {
     const pluginType = optionalOneOf(input.pluginType, PLUGIN_TYPES, 'plugin_type');
     return this.repository.list({ pluginType, onlyUsable: input.usableOnly });
+  }
+
+  /** As list, with only the fields ListPlugins answers (PluginDef), read without the rest. */
+  listSummaries(input: { pluginType?: unknown; usableOnly: boolean }): Promise<PluginSummary[]> {
+    const pluginType = optionalOneOf(input.pluginType, PLUGIN_TYPES, 'plugin_type');
+    return this.repository.listSummaries({ pluginType, onlyUsable: input.usableOnly });
   }
 
   async get(id: unknown, field = 'id'): Promise<PluginDefinition> {

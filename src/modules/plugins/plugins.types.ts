@@ -18,6 +18,9 @@ export interface PluginDefinition {
   updatedAt: Date;
 }
 
+/** The fields of a definition that rustbill.integration.PluginDef carries (ListPlugins). */
+export type PluginSummary = Pick<PluginDefinition, 'id' | 'pluginType' | 'pluginId' | 'version' | 'hasAdminPage' | 'createdAt' | 'updatedAt'>;
+
 /** What a scan found in one file, ready to be stored. */
 export type ScannedPlugin = Omit<PluginDefinition, 'id' | 'available' | 'createdAt' | 'updatedAt'> & { source: string };
 

@@ -1,7 +1,8 @@
-import { Controller } from '@nestjs/common';
+import { Controller, Inject } from '@nestjs/common';
 import { GrpcMethod } from '@nestjs/microservices';
 import { AdminOnly, Authenticated } from '../../../common/auth/access.decorator.js';
 import { AppError } from '../../../common/errors/app-error.js';
+import { RestartService } from '../../../common/system/restart.service.js';
 import { InterfaceDirectoryService } from '../interface-directory.service.js';
 import { InterfaceService } from '../interface.service.js';
 import { PluginAdminService } from '../plugin-admin.service.js';
@@ -115,10 +116,15 @@ export class IntegrationGrpcController {
     return { result_json: await this.admin.callAction({ interfaceId: request.interface_id, function: request.function, argsJson: request.args_json }) };
   }
 
+  // A property, so RestartServer's one dependency is declared beside its handler.
+  @Inject(RestartService) private readonly restarts!: RestartService;
+
+  /** Answers, then the process restarts gracefully (src/supervisor.ts). */
   @AdminOnly()
   @GrpcMethod(SERVICE, 'RestartServer')
-  restartServer(): never {
-    notYet('RestartServer');
+  restartServer(): Record<string, never> {
+    this.restarts.request();
+    return {};
   }
 
   @Authenticated()

@@ -17,7 +17,7 @@ export class PluginsGrpcController {
   @AdminOnly()
   @GrpcMethod(SERVICE, 'ListPlugins')
   async listPlugins(request: { plugin_type?: string }): Promise<{ plugins: PluginDefMessage[] }> {
-    const plugins = await this.definitions.list({ pluginType: request.plugin_type, usableOnly: true });
+    const plugins = await this.definitions.listSummaries({ pluginType: request.plugin_type, usableOnly: true });
     return { plugins: plugins.map(toPluginDef) };
   }
 

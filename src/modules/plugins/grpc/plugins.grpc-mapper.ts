@@ -1,4 +1,4 @@
-import type { PluginDefinition } from '../plugins.types.js';
+import type { PluginSummary } from '../plugins.types.js';
 
 /** rustbill.integration.PluginDef, exactly the seed's fields. */
 export interface PluginDefMessage {
@@ -11,7 +11,7 @@ export interface PluginDefMessage {
   version: string;
 }
 
-export function toPluginDef(definition: PluginDefinition): PluginDefMessage {
+export function toPluginDef(definition: PluginSummary): PluginDefMessage {
   return {
     id: definition.id,
     plugin_type: definition.pluginType,

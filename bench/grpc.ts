@@ -1,0 +1,248 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import { TokenService } from '../src/common/auth/token.service.js';
+import { createScratchDatabase, serverAnswers } from '../src/common/database/scratch-database.js';
+import { PROTO_FILES, PROTO_LOADER_OPTIONS } from '../src/common/grpc/switchboard-grpc-server.js';
+import { DIST_ROOT } from '../src/config/paths.js';
+
+/**
+ * One gRPC RPC under 32 concurrent callers, served by the real entry point (dist/src/main.js) on a
+ * scratch PostgreSQL database, and in the same run by a bare @grpc/grpc-js server (same proto, no
+ * Nest, no auth, no logging, no database) answering the same response: requests/s, p50, p99 of
+ * each, and their ratio (issue 8's target: Switchboard ≥ 0.7× the bare server).
+ *
+ *   npm run bench:grpc                       # both servers, figures only
+ *   npm run bench:grpc -- --cpu-prof         # also writes Switchboard's V8 CPU profile (path printed)
+ *   BENCH_SECONDS=8 BENCH_CALLERS=32 BENCH_DATABASE_URL=postgres://… npm run bench:grpc
+ *
+ * The RPC and its request are the one constant RPC below (switch it to ListPluginInterfaces, with
+ * its 100 interfaces created first, when that RPC lands). Each server runs in its own process (the
+ * bare one is bench/grpc-bare-server.ts) and the callers in this one, so both servers are measured the same way; the callers skip decoding
+ * the answer (they count its bytes) to leave the CPU to the server. Prints figures; asserts
+ * nothing; never part of `npm test`.
+ */
+const RPC = {
+  service: 'rustbill.integration.IntegrationService',
+  method: 'ListPlugins',
+  request: {},
+  /** The caller's role; ListPlugins is admin-only. */
+  role: 'admin' as const,
+};
+
+const CALLERS = Number(process.env.BENCH_CALLERS ?? 32);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 6);
+const WARMUP_SECONDS = 1.5;
+const SERVER = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const SECRET = 'bench-secret-bench-secret-bench-secret-0123';
+const CPU_PROF = process.argv.includes('--cpu-prof');
+/** Where --cpu-prof writes Switchboard's profile; kept after the run. */
+const PROF_DIR = CPU_PROF ? mkdtempSync(join(tmpdir(), 'sb-bench-grpc-prof-')) : null;
+
+interface Figures {
+  requests: number;
+  errors: number;
+  seconds: number;
+  p50: number;
+  p99: number;
+  responseBytes: number;
+  /** CPU time (user + system) the server process spent per answered call in the measured window. */
+  cpuMsPerCall: number;
+}
+
+const definition = protoLoader.loadSync(PROTO_FILES, PROTO_LOADER_OPTIONS);
+const methodDefinition = (definition[RPC.service] as grpc.ServiceDefinition)[RPC.method];
+const PATH = `/${RPC.service}/${RPC.method}`;
+
+async function main(): Promise<void> {
+  if (!(await serverAnswers(SERVER))) throw new Error(`no PostgreSQL server at ${SERVER} (set BENCH_DATABASE_URL)`);
+  const token = await new TokenService(SECRET).sign({ sub: 'bench', role: RPC.role });
+  const db = await createScratchDatabase(SERVER, 'switchboard_bench');
+  const work = mkdtempSync(join(tmpdir(), 'sb-bench-grpc-'));
+  let response: Buffer;
+  let switchboard: Figures;
+  try {
+    const app = await startSwitchboard(work, db.url);
+    try {
+      response = await callOnce(app.address, token);
+      switchboard = await load(app.address, token, app.pid);
+    } finally {
+      await app.stop();
+    }
+  } finally {
+    await db.drop();
+  }
+  const responseFile = join(work, 'response.bin');
+  writeFileSync(responseFile, response);
+  const bare = await startBareServer(responseFile);
+  let bareFigures: Figures;
+  try {
+    bareFigures = await load(bare.address, token, bare.pid);
+  } finally {
+    await bare.stop();
+  }
+  rmSync(work, { recursive: true, force: true });
+
+  console.log(`${RPC.method} (${RPC.role} token), response ${response.length} bytes, ${CALLERS} concurrent callers, ${SECONDS} s each after ${WARMUP_SECONDS} s warm-up`);
+  print('switchboard', switchboard);
+  print('bare grpc-js', bareFigures);
+  const ratio = switchboard.requests / switchboard.seconds / (bareFigures.requests / bareFigures.seconds);
+  console.log(`ratio: switchboard / bare = ${ratio.toFixed(2)}× throughput (target ≥ 0.70×), ${(bareFigures.cpuMsPerCall / switchboard.cpuMsPerCall).toFixed(2)}× by server CPU per call`);
+  if (PROF_DIR) console.log(`CPU profile of the Switchboard process: ${PROF_DIR}`);
+}
+
+function print(label: string, f: Figures): void {
+  const rps = f.requests / f.seconds;
+  console.log(
+    `${label.padEnd(13)} ${rps.toFixed(0).padStart(7)} req/s   p50 ${f.p50.toFixed(1).padStart(6)} ms   p99 ${f.p99.toFixed(1).padStart(6)} ms   server CPU ${(f.cpuMsPerCall * 1000).toFixed(0).padStart(5)} µs/call   errors ${f.errors}`,
+  );
+}
+
+/** The real process, as an operator runs it; its log (info: one line per call) goes to a file. */
+async function startSwitchboard(work: string, databaseUrl: string): Promise<{ address: string; pid: number; stop(): Promise<void> }> {
+  const logPath = join(work, 'switchboard.log');
+  const log = openSync(logPath, 'w');
+  const nodeArgs = PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROF_DIR}`] : [];
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, join(DIST_ROOT, 'src', 'main.js')], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      DATABASE_URL: databaseUrl,
+      DATA_DIR: join(work, 'data'),
+      HTTP_PORT: '0',
+      GRPC_PORT: '0',
+      HOST: '127.0.0.1',
+      JWT_SECRET: SECRET,
+      LOG_LEVEL: 'info',
+      NODE_ENV: 'production',
+      SWITCHBOARD_SUPERVISED: '0',
+    },
+    stdio: ['ignore', log, log],
+  });
+  closeSync(log);
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const ready = readFileSync(logPath, 'utf8')
+      .split('\n')
+      .find((line) => line.includes('"msg":"switchboard ready"'));
+    if (ready) {
+      const { grpc_port } = JSON.parse(ready) as { grpc_port: number };
+      return {
+        address: `127.0.0.1:${grpc_port}`,
+        pid: child.pid ?? 0,
+        async stop() {
+          child.kill('SIGTERM');
+          await exited;
+        },
+      };
+    }
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`switchboard did not get ready: ${readFileSync(logPath, 'utf8')}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** bench/grpc-bare-server.ts in a process of its own, answering the bytes Switchboard sent. */
+async function startBareServer(responseFile: string): Promise<{ address: string; pid: number; stop(): Promise<void> }> {
+  const child = spawn(process.execPath, [join(DIST_ROOT, 'bench', 'grpc-bare-server.js'), RPC.service, RPC.method, responseFile], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  const port = await new Promise<string>((resolve, reject) => {
+    child.stdout.once('data', (d: Buffer) => resolve(d.toString().trim()));
+    child.once('exit', (code) => reject(new Error(`bare server exited (${code})`)));
+  });
+  return {
+    address: `127.0.0.1:${port}`,
+    pid: child.pid ?? 0,
+    async stop() {
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+function newClient(address: string): grpc.Client {
+  return new grpc.Client(address, grpc.credentials.createInsecure());
+}
+
+function unary(client: grpc.Client, metadata: grpc.Metadata): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    client.makeUnaryRequest(
+      PATH,
+      (req: unknown) => methodDefinition.requestSerialize(req),
+      (bytes: Buffer) => bytes,
+      RPC.request,
+      metadata,
+      { deadline: Date.now() + 10_000 },
+      (err, value) => (err || !value ? reject(err ?? new Error('no answer')) : resolve(value)),
+    );
+  });
+}
+
+async function callOnce(address: string, token: string): Promise<Buffer> {
+  const client = newClient(address);
+  try {
+    const metadata = new grpc.Metadata();
+    metadata.set('authorization', `Bearer ${token}`);
+    return await unary(client, metadata);
+  } finally {
+    client.close();
+  }
+}
+
+/** CALLERS loops, each issuing the next call when the last one answered, on one channel. */
+async function load(address: string, token: string, serverPid: number): Promise<Figures> {
+  const client = newClient(address);
+  const metadata = new grpc.Metadata();
+  metadata.set('authorization', `Bearer ${token}`);
+  const latencies: number[] = [];
+  let errors = 0;
+  let responseBytes = 0;
+  let measuring = false;
+  let running = true;
+  const caller = async () => {
+    while (running) {
+      const started = performance.now();
+      try {
+        const bytes = await unary(client, metadata);
+        responseBytes = bytes.length;
+        if (measuring) latencies.push(performance.now() - started);
+      } catch {
+        if (measuring) errors += 1;
+      }
+    }
+  };
+  const callers = Array.from({ length: CALLERS }, caller);
+  await new Promise((r) => setTimeout(r, WARMUP_SECONDS * 1000));
+  measuring = true;
+  const started = performance.now();
+  const cpuBefore = cpuMs(serverPid);
+  await new Promise((r) => setTimeout(r, SECONDS * 1000));
+  measuring = false;
+  const cpu = cpuMs(serverPid) - cpuBefore;
+  const seconds = (performance.now() - started) / 1000;
+  running = false;
+  await Promise.all(callers);
+  client.close();
+  latencies.sort((a, b) => a - b);
+  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
+  return { requests: latencies.length, errors, seconds, p50: at(0.5), p99: at(0.99), responseBytes, cpuMsPerCall: cpu / latencies.length };
+}
+
+/**
+ * utime + stime of a process, in ms (/proc/<pid>/stat, clock ticks of 10 ms): on a machine shared
+ * with other work, CPU per call is steadier than requests/s.
+ */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
