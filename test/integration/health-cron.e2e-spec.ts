@@ -8,6 +8,7 @@ import { HttpTarget } from '../support/fake-servers/http-target.js';
 import { GrpcTestClient } from '../support/grpc-client.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { describeOnServer, freshTestDatabase } from '../support/test-database.js';
+import { waitFor as waitUntil } from '../support/wait-for.js';
 
 const SCHEMA = `
 function config_schema() {
@@ -38,15 +39,7 @@ await describeOnServer('health cron', () => {
   const events: PluginHealthChangedEvent[] = [];
   const ids: Record<string, string> = {};
 
-  const waitFor = async <T>(probe: () => Promise<T | undefined | false>, ms = 20_000): Promise<T> => {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const value = await probe();
-      if (value) return value;
-      if (Date.now() > deadline) throw new Error('condition not met in time');
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  };
+  const waitFor = <T>(probe: () => Promise<T | undefined | false>) => waitUntil(probe, 20_000);
   const row = async (id: string) =>
     (await db.query<{ is_healthy: boolean; health_error: string | null; last_check_at: Date | null }>('SELECT is_healthy, health_error, last_check_at FROM plugin_interfaces WHERE id = $1', [id])).rows[0];
   const finishedSweepsSince = async (since: Date) =>
