@@ -10,6 +10,11 @@ export const INTEGRATION_ERROR_CODES = [
   'integration.display_name_taken',
   'integration.no_admin_page',
   'integration.action_not_found',
+  'integration.not_a_provider',
+  'integration.interface_disabled',
+  'integration.not_upstream',
+  'integration.provider_unavailable',
+  'integration.provider_refused',
 ] as const;
 export type IntegrationErrorCode = (typeof INTEGRATION_ERROR_CODES)[number];
 
@@ -27,7 +32,16 @@ export const INTEGRATION_ERRORS = defineErrorTable(INTEGRATION_ERROR_CODES, (cod
     case 'integration.display_name_taken':
       return errorTransport('ALREADY_EXISTS', 'CONFLICT', 409);
     case 'integration.no_admin_page':
+    case 'integration.not_a_provider':
+    case 'integration.interface_disabled':
+    case 'integration.not_upstream':
       return errorTransport('FAILED_PRECONDITION', 'FAILED_PRECONDITION', 409);
+    // The plugin's message says what the provider refused; like plugins.script_error.
+    case 'integration.provider_refused':
+      return errorTransport('FAILED_PRECONDITION', 'PLUGIN_FAILED', 502);
+    // The provider's target is down, throttled or timed out: worth retrying later.
+    case 'integration.provider_unavailable':
+      return errorTransport('UNAVAILABLE', 'PLUGIN_FAILED', 503);
     default:
       return assertUnreachable(code);
   }

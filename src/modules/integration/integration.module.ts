@@ -12,6 +12,9 @@ import { InterfaceService } from './interface.service.js';
 import { PluginAdminService } from './plugin-admin.service.js';
 import { PluginInterfaceEntity } from './plugin-interface.entity.js';
 import { PluginInterfaceRepository } from './plugin-interface.repository.js';
+import { ProductEntity } from './product.entity.js';
+import { ProductRepository } from './product.repository.js';
+import { ProviderService } from './provider.service.js';
 import { SpecTemplateCache } from './spec-template.cache.js';
 
 /**
@@ -20,7 +23,7 @@ import { SpecTemplateCache } from './spec-template.cache.js';
  * module's runtime; never reads the plugins table itself.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([PluginInterfaceEntity, HealthSweepEntity]), PluginsModule],
+  imports: [TypeOrmModule.forFeature([PluginInterfaceEntity, HealthSweepEntity, ProductEntity]), PluginsModule],
   controllers: [IntegrationGrpcController],
   providers: [
     PluginInterfaceRepository,
@@ -28,6 +31,8 @@ import { SpecTemplateCache } from './spec-template.cache.js';
     InterfaceHealthService,
     InterfaceDirectoryService,
     PluginAdminService,
+    ProductRepository,
+    ProviderService,
     SpecTemplateCache,
     HealthSweepRepository,
     HealthSweeper,

@@ -6,6 +6,7 @@ import { RestartService } from '../../../common/system/restart.service.js';
 import { InterfaceDirectoryService } from '../interface-directory.service.js';
 import { InterfaceService } from '../interface.service.js';
 import { PluginAdminService } from '../plugin-admin.service.js';
+import { ProviderService } from '../provider.service.js';
 import {
   toAdminPage,
   toGatewayInfo,
@@ -13,6 +14,10 @@ import {
   toInterfaceInfo,
   toNotifierInfo,
   toProviderInfo,
+  toQueryPriceResponse,
+  toSyncProductsResponse,
+  type QueryPriceRequestMessage,
+  type SyncProductsResponseMessage,
   type PluginInterfaceInfoMessage,
   type ProviderInfoMessage,
 } from './integration.grpc-mapper.js';
@@ -116,6 +121,8 @@ export class IntegrationGrpcController {
     return { result_json: await this.admin.callAction({ interfaceId: request.interface_id, function: request.function, argsJson: request.args_json }) };
   }
 
+  @Inject(ProviderService) private readonly providers!: ProviderService;
+
   // A property, so RestartServer's one dependency is declared beside its handler.
   @Inject(RestartService) private readonly restarts!: RestartService;
 
@@ -129,14 +136,14 @@ export class IntegrationGrpcController {
 
   @Authenticated()
   @GrpcMethod(SERVICE, 'SyncProducts')
-  syncProducts(): never {
-    notYet('SyncProducts');
+  async syncProducts(request: { interface_id: string }): Promise<SyncProductsResponseMessage> {
+    return toSyncProductsResponse(await this.providers.syncProducts(request.interface_id));
   }
 
   @Authenticated()
   @GrpcMethod(SERVICE, 'QueryPrice')
-  queryPrice(): never {
-    notYet('QueryPrice');
+  async queryPrice(request: QueryPriceRequestMessage): Promise<{ amount: string; currency: string; billing_cycle: string }> {
+    return toQueryPriceResponse(await this.providers.queryPrice({ interfaceId: request.interface_id, spec: request }));
   }
 
   @Authenticated()
@@ -147,8 +154,9 @@ export class IntegrationGrpcController {
 
   @AdminOnly()
   @GrpcMethod(SERVICE, 'GetInstanceStatus')
-  getInstanceStatus(): never {
-    notYet('GetInstanceStatus');
+  async getInstanceStatus(request: { interface_id: string; instance_id: string }): Promise<{ status: string; ip_address: string }> {
+    const { status, ip_address } = await this.providers.instanceStatus({ interfaceId: request.interface_id, instanceId: request.instance_id });
+    return { status, ip_address: ip_address ?? '' };
   }
 
   @AdminOnly()
@@ -165,7 +173,8 @@ export class IntegrationGrpcController {
 
   @AdminOnly()
   @GrpcMethod(SERVICE, 'GetUpstreamBalance')
-  getUpstreamBalance(): never {
-    notYet('GetUpstreamBalance');
+  async getUpstreamBalance(request: { interface_id: string }): Promise<{ balance: string; currency: string }> {
+    const { balance, currency } = await this.providers.upstreamBalance(request.interface_id);
+    return { balance, currency };
   }
 }

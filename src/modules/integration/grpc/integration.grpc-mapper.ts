@@ -1,5 +1,6 @@
-import type { SpecTemplateResult } from '../../plugins/plugin-results.js';
+import type { QueryPriceResult, SpecTemplateResult } from '../../plugins/plugin-results.js';
 import type { AdminPage, ChannelSummary, HealthReport, PluginInterface, ProviderSummary } from '../integration.types.js';
+import type { SyncProductsOutcome } from '../provider.service.js';
 
 /** rustbill.integration.PluginInterfaceInfo, exactly the seed's fields. */
 export interface PluginInterfaceInfoMessage {
@@ -100,4 +101,34 @@ export function toNotifierInfo(c: ChannelSummary): { channel_id: string; channel
 
 export function toAdminPage(p: AdminPage): { html_content: string; title: string } {
   return { html_content: p.html, title: p.title };
+}
+
+/** QueryPriceRequest as the loader decodes it (uint32 as numbers, the map as an object). */
+export interface QueryPriceRequestMessage {
+  interface_id: string;
+  cpu_cores?: number;
+  memory_gb?: number;
+  disk_gb?: number;
+  bandwidth_mbps?: number;
+  region?: string;
+  os?: string;
+  extra_specs?: Record<string, string>;
+}
+
+export interface SyncProductsResponseMessage {
+  products: { product_id: string; external_id: string; name: string; created: boolean }[];
+  created_count: number;
+  updated_count: number;
+}
+
+export function toSyncProductsResponse(s: SyncProductsOutcome): SyncProductsResponseMessage {
+  return {
+    products: s.products.map((p) => ({ product_id: p.id, external_id: p.externalId, name: p.name, created: p.created })),
+    created_count: s.createdCount,
+    updated_count: s.updatedCount,
+  };
+}
+
+export function toQueryPriceResponse(q: QueryPriceResult): { amount: string; currency: string; billing_cycle: string } {
+  return { amount: q.amount, currency: q.currency, billing_cycle: q.billing_cycle };
 }
