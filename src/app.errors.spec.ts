@@ -41,6 +41,7 @@ const EXPECTED = {
   'integration.display_name_taken': { grpc: status.ALREADY_EXISTS, graphql: 'CONFLICT', http: 409 },
   'integration.no_admin_page': { grpc: status.FAILED_PRECONDITION, graphql: 'FAILED_PRECONDITION', http: 409 },
   'integration.action_not_found': { grpc: status.NOT_FOUND, graphql: 'NOT_FOUND', http: 404 },
+  'integration.instance_not_found': { grpc: status.NOT_FOUND, graphql: 'NOT_FOUND', http: 404 },
   'integration.not_a_provider': { grpc: status.FAILED_PRECONDITION, graphql: 'FAILED_PRECONDITION', http: 409 },
   'integration.interface_disabled': { grpc: status.FAILED_PRECONDITION, graphql: 'FAILED_PRECONDITION', http: 409 },
   'integration.not_upstream': { grpc: status.FAILED_PRECONDITION, graphql: 'FAILED_PRECONDITION', http: 409 },

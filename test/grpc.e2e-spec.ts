@@ -59,7 +59,7 @@ const IMPLEMENTED = new Set([
   'IntegrationService/RestartServer',
   ...['ListProviders', 'ListGateways', 'ListNotifiers', 'ListPluginInterfaces', 'GetPluginInterface', 'CreatePluginInterface'].map((m) => `IntegrationService/${m}`),
   ...['UpdatePluginInterface', 'TogglePluginInterface', 'DeletePluginInterface', 'CheckPluginHealth', 'GetPluginAdminPage', 'CallPluginAction'].map((m) => `IntegrationService/${m}`),
-  ...['QueryPrice', 'SyncProducts', 'GetInstanceStatus', 'GetUpstreamBalance'].map((m) => `IntegrationService/${m}`),
+  ...['QueryPrice', 'SyncProducts', 'GetInstanceStatus', 'GetUpstreamBalance', 'CreateUpstreamInstance', 'SyncUpstreamInstances', 'ImportUpstreamInstance'].map((m) => `IntegrationService/${m}`),
 ]);
 
 describe('gRPC transport', () => {

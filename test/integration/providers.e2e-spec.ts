@@ -211,4 +211,96 @@ describe('IntegrationService: provider operations', () => {
       expectError(await call('GetUpstreamBalance', { interface_id: ids.gateway }), grpc.status.FAILED_PRECONDITION, 'integration.not_a_provider');
     });
   });
+
+  describe('CreateUpstreamInstance', () => {
+    const orders = () => target.requests.filter((r: RecordedRequest) => r.method === 'POST' && r.path === '/v1/instances');
+    const instance = { id: 'srv-9', status: 'PROVISIONING', ip_address: '198.51.100.9' };
+
+    it('orders from extra_specs alone (any user) and a retry sends the same idempotency key', async () => {
+      target.on('POST', '/v1/instances', { status: 201, body: instance });
+      const order = { interface_id: ids.reseller, server_spec: { extra_specs: { cpu_cores: '2', memory_gb: '4', disk_gb: '50', region: 'fra1', os: 'debian-12' } } };
+      expect(await ok('CreateUpstreamInstance', order, app.tokens.user)).toEqual({ provider_instance_id: 'srv-9', status: 'provisioning', ip_address: '198.51.100.9' });
+      await ok('CreateUpstreamInstance', order, app.tokens.user);
+      expect(orders()).toHaveLength(2);
+      expect(orders()[0].json).toMatchObject({ spec: { cpu_cores: 2, memory_gb: 4, disk_gb: 50, bandwidth_mbps: 0, region: 'fra1', os: 'debian-12' } });
+      const key = orders()[0].headers['idempotency-key'];
+      expect(key).toMatch(/^order-[0-9a-f]{32}$/);
+      expect(orders()[1].headers['idempotency-key']).toBe(key);
+      // The typed form of the same spec is the same order.
+      await ok('CreateUpstreamInstance', { interface_id: ids.reseller, server_spec: { cpu_cores: 2, memory_gb: 4, disk_gb: 50, region: 'fra1', os: 'debian-12' } }, app.tokens.user);
+      expect(orders()[2].headers['idempotency-key']).toBe(key);
+      // Another spec is another order.
+      await ok('CreateUpstreamInstance', { interface_id: ids.reseller, server_spec: { cpu_cores: 3 } }, app.tokens.user);
+      expect(orders()[3].headers['idempotency-key']).not.toBe(key);
+    });
+
+    it('a caller-supplied idempotency-key metadata is passed through; a malformed one is InvalidArgument', async () => {
+      target.on('POST', '/v1/instances', { status: 201, body: instance });
+      const order = { interface_id: ids.reseller, server_spec: { cpu_cores: 1 } };
+      await client.call('IntegrationService', 'CreateUpstreamInstance', order, app.tokens.user, { 'idempotency-key': 'rb-order-42' });
+      expect(orders()[0].headers['idempotency-key']).toBe('order-rb-order-42');
+      const bad = await client.call('IntegrationService', 'CreateUpstreamInstance', order, app.tokens.user, { 'idempotency-key': 'has space' });
+      expectError(bad, grpc.status.INVALID_ARGUMENT, 'common.validation_failed', /idempotency-key/);
+      expect(orders()).toHaveLength(1);
+    });
+
+    it('bad spec values name the field; errors are clean statuses', async () => {
+      const bad = await call('CreateUpstreamInstance', { interface_id: ids.reseller, server_spec: { extra_specs: { disk_gb: 'lots' } } });
+      expectError(bad, grpc.status.INVALID_ARGUMENT, 'common.validation_failed', /server_spec\.extra_specs\.disk_gb/);
+      expectError(await call('CreateUpstreamInstance', { interface_id: 'x', server_spec: {} }), grpc.status.INVALID_ARGUMENT, 'common.validation_failed', /interface_id/);
+      expectError(await call('CreateUpstreamInstance', { interface_id: ids.gateway, server_spec: {} }), grpc.status.FAILED_PRECONDITION, 'integration.not_a_provider');
+      expectError(await call('CreateUpstreamInstance', { interface_id: ids.down, server_spec: { cpu_cores: 1 } }), grpc.status.UNAVAILABLE, 'integration.provider_unavailable');
+      target.on('POST', '/v1/instances', { status: 402, body: { error: { code: 'insufficient_funds', message: 'top up' } } });
+      expectError(await call('CreateUpstreamInstance', { interface_id: ids.reseller, server_spec: { cpu_cores: 1 } }), grpc.status.FAILED_PRECONDITION, 'integration.provider_refused', /top up/);
+      expect(orders()).toHaveLength(1);
+    });
+  });
+
+  describe('SyncUpstreamInstances and ImportUpstreamInstance', () => {
+    it('lists the upstream instances across pages', async () => {
+      target.on('GET', '/v1/instances', (r: RecordedRequest) =>
+        r.path.endsWith('page=1')
+          ? { body: { instances: [{ id: 'a', status: 'running', ip_address: '203.0.113.1', created_at: '2026-01-01T00:00:00Z' }], next_page: 2 } }
+          : { body: { instances: [{ id: 'b', status: 'STOPPED' }] } },
+      );
+      expect(await ok('SyncUpstreamInstances', { interface_id: ids.reseller })).toEqual({
+        instances: [
+          { instance_id: 'a', status: 'running', ip_address: '203.0.113.1', created_at: '2026-01-01T00:00:00Z' },
+          { instance_id: 'b', status: 'stopped', ip_address: '', created_at: '' },
+        ],
+      });
+    });
+
+    it('importing twice answers the same local instance, with the fresh status', async () => {
+      target.on('GET', '/v1/instances/imp-1', { body: { id: 'imp-1', status: 'running', ip_address: '203.0.113.5' } });
+      const first = await ok('ImportUpstreamInstance', { interface_id: ids.reseller, instance_id: 'imp-1' });
+      expect(first).toEqual({ instance_id: expect.stringMatching(/^[0-9a-f-]{36}$/), status: 'running', ip_address: '203.0.113.5' });
+      target.on('GET', '/v1/instances/imp-1', { body: { id: 'imp-1', status: 'stopped' } });
+      const second = await ok('ImportUpstreamInstance', { interface_id: ids.reseller, instance_id: 'imp-1' });
+      expect(second).toEqual({ instance_id: first.instance_id, status: 'stopped', ip_address: '' });
+    });
+
+    it('an instance ordered here and then imported is the same local instance', async () => {
+      target.on('POST', '/v1/instances', { status: 201, body: { id: 'ord-1', status: 'running' } });
+      target.on('GET', '/v1/instances/ord-1', { body: { id: 'ord-1', status: 'running' } });
+      await ok('CreateUpstreamInstance', { interface_id: ids.reseller, server_spec: { cpu_cores: 7 } });
+      const repo = app.running.app.get((await import('../../src/modules/integration/instance.repository.js')).InstanceRepository);
+      const before = await repo.count(ids.reseller);
+      await ok('ImportUpstreamInstance', { interface_id: ids.reseller, instance_id: 'ord-1' });
+      expect(await repo.count(ids.reseller)).toBe(before);
+    });
+
+    it('errors: unknown upstream instance, first-party, users, bad input, target down', async () => {
+      target.on('GET', '/v1/instances/gone', { status: 404, body: { error: { code: 'not_found', message: 'no' } } });
+      expectError(await call('ImportUpstreamInstance', { interface_id: ids.reseller, instance_id: 'gone' }), grpc.status.NOT_FOUND, 'integration.instance_not_found');
+      expectError(await call('ImportUpstreamInstance', { interface_id: ids.reseller, instance_id: '' }), grpc.status.INVALID_ARGUMENT, 'common.validation_failed', /instance_id/);
+      expectError(await call('ImportUpstreamInstance', { interface_id: ids.incus, instance_id: 'x' }), grpc.status.FAILED_PRECONDITION, 'integration.not_upstream');
+      expectError(await call('SyncUpstreamInstances', { interface_id: ids.incus }), grpc.status.FAILED_PRECONDITION, 'integration.not_upstream');
+      expectError(await call('SyncUpstreamInstances', { interface_id: ids.disabled }), grpc.status.FAILED_PRECONDITION, 'integration.interface_disabled');
+      expectError(await call('SyncUpstreamInstances', { interface_id: ids.down }), grpc.status.UNAVAILABLE, 'integration.provider_unavailable');
+      expectError(await call('SyncUpstreamInstances', { interface_id: 'zzz' }), grpc.status.INVALID_ARGUMENT, 'common.validation_failed');
+      expect((await call('SyncUpstreamInstances', { interface_id: ids.reseller }, app.tokens.user)).error?.code).toBe(grpc.status.PERMISSION_DENIED);
+      expect((await call('ImportUpstreamInstance', { interface_id: ids.reseller, instance_id: 'a' }, app.tokens.user)).error?.code).toBe(grpc.status.PERMISSION_DENIED);
+    });
+  });
 });

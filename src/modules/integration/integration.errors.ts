@@ -10,6 +10,7 @@ export const INTEGRATION_ERROR_CODES = [
   'integration.display_name_taken',
   'integration.no_admin_page',
   'integration.action_not_found',
+  'integration.instance_not_found',
   'integration.not_a_provider',
   'integration.interface_disabled',
   'integration.not_upstream',
@@ -28,6 +29,7 @@ export const INTEGRATION_ERRORS = defineErrorTable(INTEGRATION_ERROR_CODES, (cod
   switch (code) {
     case 'integration.interface_not_found':
     case 'integration.action_not_found':
+    case 'integration.instance_not_found':
       return errorTransport('NOT_FOUND', 'NOT_FOUND', 404);
     case 'integration.display_name_taken':
       return errorTransport('ALREADY_EXISTS', 'CONFLICT', 409);

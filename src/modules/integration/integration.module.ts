@@ -12,6 +12,8 @@ import { InterfaceService } from './interface.service.js';
 import { PluginAdminService } from './plugin-admin.service.js';
 import { PluginInterfaceEntity } from './plugin-interface.entity.js';
 import { PluginInterfaceRepository } from './plugin-interface.repository.js';
+import { InstanceEntity } from './instance.entity.js';
+import { InstanceRepository } from './instance.repository.js';
 import { ProductEntity } from './product.entity.js';
 import { ProductRepository } from './product.repository.js';
 import { ProviderService } from './provider.service.js';
@@ -23,7 +25,7 @@ import { SpecTemplateCache } from './spec-template.cache.js';
  * module's runtime; never reads the plugins table itself.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([PluginInterfaceEntity, HealthSweepEntity, ProductEntity]), PluginsModule],
+  imports: [TypeOrmModule.forFeature([PluginInterfaceEntity, HealthSweepEntity, ProductEntity, InstanceEntity]), PluginsModule],
   controllers: [IntegrationGrpcController],
   providers: [
     PluginInterfaceRepository,
@@ -32,6 +34,7 @@ import { SpecTemplateCache } from './spec-template.cache.js';
     InterfaceDirectoryService,
     PluginAdminService,
     ProductRepository,
+    InstanceRepository,
     ProviderService,
     SpecTemplateCache,
     HealthSweepRepository,

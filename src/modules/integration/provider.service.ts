@@ -1,8 +1,17 @@
+import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { AppError } from '../../common/errors/app-error.js';
 import { IdGenerator } from '../../common/id-generator.js';
 import { PluginRuntime } from '../plugins/plugin-runtime.service.js';
-import type { InstanceStatusResult, QueryPriceResult, SyncedProductResult, UpstreamBalanceResult } from '../plugins/plugin-results.js';
+import type {
+  CreateInstanceResult,
+  InstanceStatusResult,
+  QueryPriceResult,
+  SyncedProductResult,
+  UpstreamBalanceResult,
+  UpstreamInstanceResult,
+} from '../plugins/plugin-results.js';
+import { InstanceRepository } from './instance.repository.js';
 import { InterfaceService, isProvider } from './interface.service.js';
 import type { StoredInterface } from './plugin-interface.repository.js';
 import { ProductRepository, type ProductUpsert, type UpsertedProduct } from './product.repository.js';
@@ -52,8 +61,49 @@ export class ProviderService {
     private readonly interfaces: InterfaceService,
     private readonly runtime: PluginRuntime,
     private readonly products: ProductRepository,
+    private readonly instances: InstanceRepository,
     private readonly ids: IdGenerator,
   ) {}
+
+  /**
+   * Orders a server. The plugin gets a stable idempotency key as `order_id` (the built-in
+   * providers send it upstream as Idempotency-Key / the instance name), so a retried call does not
+   * buy a second server: the caller's key when given, else one derived from the interface, the
+   * caller and the resolved spec. The ordered instance is recorded in `instances`.
+   */
+  async createInstance(input: { interfaceId: unknown; spec: SpecInput | null | undefined; callerSub: string; idempotencyKey?: unknown }): Promise<CreateInstanceResult> {
+    const spec = resolveSpec(input.spec ?? {}, 'server_spec.');
+    const row = await this.provider(input.interfaceId);
+    const key = idempotencyKey(input.idempotencyKey) ?? derivedKey(row.id, input.callerSub, spec);
+    const result = await this.call<CreateInstanceResult>(row, 'create_instance', { server_spec: spec, order_id: key });
+    await this.instances.record({
+      id: this.ids.uuid(),
+      interfaceId: row.id,
+      providerInstanceId: result.provider_instance_id,
+      status: result.status,
+      ipAddress: result.ip_address ?? null,
+      origin: 'ordered',
+    });
+    return result;
+  }
+
+  async syncUpstreamInstances(interfaceId: unknown): Promise<UpstreamInstanceResult[]> {
+    const row = await this.provider(interfaceId, { upstreamOnly: true });
+    return (await this.call<{ instances: UpstreamInstanceResult[] }>(row, 'sync_upstream_instances', {})).instances;
+  }
+
+  /** Records an upstream instance locally; the same one imported again answers the same local id. */
+  async importUpstreamInstance(input: { interfaceId: unknown; instanceId: unknown }): Promise<{ id: string; status: string; ipAddress: string | null }> {
+    const providerInstanceId = requireText(input.instanceId, 'instance_id');
+    const row = await this.provider(input.interfaceId, { upstreamOnly: true });
+    const status = await this.call<InstanceStatusResult>(row, 'get_instance_status', { instance_id: providerInstanceId });
+    if (status.status === 'not_found') {
+      throw new AppError('integration.instance_not_found', `The provider has no instance ${providerInstanceId.slice(0, 200)}`, { interfaceId: row.id });
+    }
+    const ipAddress = status.ip_address ?? null;
+    const id = await this.instances.record({ id: this.ids.uuid(), interfaceId: row.id, providerInstanceId, status: status.status, ipAddress, origin: 'imported' });
+    return { id, status: status.status, ipAddress };
+  }
 
   async queryPrice(input: { interfaceId: unknown; spec: SpecInput; prefix?: string }): Promise<QueryPriceResult> {
     const spec = resolveSpec(input.spec, input.prefix ?? '');
@@ -138,6 +188,29 @@ function providerError(err: unknown, row: StoredInterface, fn: string): unknown 
     default:
       return err;
   }
+}
+
+const KEY_PATTERN = /^[A-Za-z0-9._:-]{1,100}$/;
+
+/** A caller-chosen idempotency key (gRPC metadata idempotency-key), when given. */
+function idempotencyKey(value: unknown): string | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value !== 'string' || !KEY_PATTERN.test(value)) throw AppError.invalidField('idempotency-key', 'must be 1 to 100 of A-Z a-z 0-9 . _ : -');
+  return value;
+}
+
+/**
+ * The same interface, caller and resolved spec always give the same key, whichever form the spec
+ * came in (extra_specs entries that stood in for typed fields are not counted twice).
+ */
+function derivedKey(interfaceId: string, callerSub: string, spec: ResolvedSpec): string {
+  const typed = new Set<string>([...NUMERIC_SPECS, ...TEXT_SPECS]);
+  const extra = Object.keys(spec.extra_specs)
+    .filter((k) => !typed.has(k))
+    .sort()
+    .map((k) => [k, spec.extra_specs[k]]);
+  const canonical = JSON.stringify([interfaceId, callerSub, NUMERIC_SPECS.map((k) => spec[k]), spec.region, spec.os, extra]);
+  return createHash('sha256').update(canonical).digest('hex').slice(0, 32);
 }
 
 function requireText(value: unknown, field: string): string {

@@ -1,7 +1,8 @@
 import { Controller, Inject } from '@nestjs/common';
+import type { Metadata } from '@grpc/grpc-js';
 import { GrpcMethod } from '@nestjs/microservices';
 import { AdminOnly, Authenticated } from '../../../common/auth/access.decorator.js';
-import { AppError } from '../../../common/errors/app-error.js';
+import { currentContext } from '../../../common/logging/request-context.js';
 import { RestartService } from '../../../common/system/restart.service.js';
 import { InterfaceDirectoryService } from '../interface-directory.service.js';
 import { InterfaceService } from '../interface.service.js';
@@ -16,17 +17,17 @@ import {
   toProviderInfo,
   toQueryPriceResponse,
   toSyncProductsResponse,
+  toUpstreamInstanceItem,
+  toUpstreamOrderResponse,
   type QueryPriceRequestMessage,
+  type UpstreamInstanceItemMessage,
+  type UpstreamOrderRequestMessage,
   type SyncProductsResponseMessage,
   type PluginInterfaceInfoMessage,
   type ProviderInfoMessage,
 } from './integration.grpc-mapper.js';
 
 const SERVICE = 'IntegrationService';
-
-function notYet(rpc: string): never {
-  throw AppError.notImplemented(`rustbill.integration.IntegrationService/${rpc}`, 'arrives with the IntegrationService issue');
-}
 
 /**
  * rustbill.integration.IntegrationService, seed 001. Access per the seed's table: admin for all
@@ -148,8 +149,15 @@ export class IntegrationGrpcController {
 
   @Authenticated()
   @GrpcMethod(SERVICE, 'CreateUpstreamInstance')
-  createUpstreamInstance(): never {
-    notYet('CreateUpstreamInstance');
+  async createUpstreamInstance(request: UpstreamOrderRequestMessage, metadata: Metadata): Promise<{ provider_instance_id: string; status: string; ip_address: string }> {
+    return toUpstreamOrderResponse(
+      await this.providers.createInstance({
+        interfaceId: request.interface_id,
+        spec: request.server_spec,
+        callerSub: currentContext()?.caller?.sub ?? '',
+        idempotencyKey: metadata.get('idempotency-key')[0],
+      }),
+    );
   }
 
   @AdminOnly()
@@ -161,14 +169,15 @@ export class IntegrationGrpcController {
 
   @AdminOnly()
   @GrpcMethod(SERVICE, 'SyncUpstreamInstances')
-  syncUpstreamInstances(): never {
-    notYet('SyncUpstreamInstances');
+  async syncUpstreamInstances(request: { interface_id: string }): Promise<{ instances: UpstreamInstanceItemMessage[] }> {
+    return { instances: (await this.providers.syncUpstreamInstances(request.interface_id)).map(toUpstreamInstanceItem) };
   }
 
   @AdminOnly()
   @GrpcMethod(SERVICE, 'ImportUpstreamInstance')
-  importUpstreamInstance(): never {
-    notYet('ImportUpstreamInstance');
+  async importUpstreamInstance(request: { interface_id: string; instance_id: string }): Promise<{ instance_id: string; status: string; ip_address: string }> {
+    const imported = await this.providers.importUpstreamInstance({ interfaceId: request.interface_id, instanceId: request.instance_id });
+    return { instance_id: imported.id, status: imported.status, ip_address: imported.ipAddress ?? '' };
   }
 
   @AdminOnly()

@@ -1,4 +1,4 @@
-import type { QueryPriceResult, SpecTemplateResult } from '../../plugins/plugin-results.js';
+import type { CreateInstanceResult, QueryPriceResult, SpecTemplateResult, UpstreamInstanceResult } from '../../plugins/plugin-results.js';
 import type { AdminPage, ChannelSummary, HealthReport, PluginInterface, ProviderSummary } from '../integration.types.js';
 import type { SyncProductsOutcome } from '../provider.service.js';
 
@@ -131,4 +131,24 @@ export function toSyncProductsResponse(s: SyncProductsOutcome): SyncProductsResp
 
 export function toQueryPriceResponse(q: QueryPriceResult): { amount: string; currency: string; billing_cycle: string } {
   return { amount: q.amount, currency: q.currency, billing_cycle: q.billing_cycle };
+}
+
+export interface UpstreamOrderRequestMessage {
+  interface_id: string;
+  server_spec?: Omit<QueryPriceRequestMessage, 'interface_id'> | null;
+}
+
+export function toUpstreamOrderResponse(r: CreateInstanceResult): { provider_instance_id: string; status: string; ip_address: string } {
+  return { provider_instance_id: r.provider_instance_id, status: r.status, ip_address: r.ip_address ?? '' };
+}
+
+export interface UpstreamInstanceItemMessage {
+  instance_id: string;
+  status: string;
+  ip_address: string;
+  created_at: string;
+}
+
+export function toUpstreamInstanceItem(i: UpstreamInstanceResult): UpstreamInstanceItemMessage {
+  return { instance_id: i.instance_id, status: i.status, ip_address: i.ip_address ?? '', created_at: i.created_at ?? '' };
 }
