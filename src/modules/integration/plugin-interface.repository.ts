@@ -3,31 +3,18 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { QueryFailedError, Repository, type FindOptionsWhere } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity.js';
 import { AppError } from '../../common/errors/app-error.js';
-import type { PluginType } from '../plugins/plugin-contract.js';
 import type { SpecTemplateResult } from '../plugins/plugin-results.js';
+import type { PluginType } from '../plugins/plugin-contract.js';
+import type { PluginInterface } from './integration.types.js';
 import { PluginInterfaceEntity } from './plugin-interface.entity.js';
 
 const UNIQUE_NAME = 'plugin_interfaces_def_name_unique';
 
-/** An interface as stored, secrets included: never leaves the integration module's services. */
-export interface StoredInterface {
-  id: string;
-  pluginDefId: string;
-  pluginType: PluginType;
-  pluginId: string;
-  displayName: string;
-  enabled: boolean;
-  config: Record<string, unknown>;
-  configSchema: Record<string, unknown>;
-  pluginVersion: string;
-  hasAdminPage: boolean;
-  isHealthy: boolean;
-  healthError: string | null;
-  lastCheckAt: Date | null;
-  specTemplate: SpecTemplateResult | null;
-  createdAt: Date;
-  updatedAt: Date;
-}
+/**
+ * An interface as stored: the same fields as PluginInterface, but `config` holds the real secrets,
+ * plus the cached spec template. Never leaves the integration module's services.
+ */
+export type StoredInterface = PluginInterface & { specTemplate: SpecTemplateResult | null };
 
 export type NewInterface = Omit<StoredInterface, 'isHealthy' | 'healthError' | 'lastCheckAt' | 'specTemplate' | 'createdAt' | 'updatedAt'>;
 
