@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,28 +11,37 @@ import { PROTO_FILES, PROTO_LOADER_OPTIONS } from '../src/common/grpc/switchboar
 import { DIST_ROOT } from '../src/config/paths.js';
 
 /**
- * One gRPC RPC under 32 concurrent callers, served by the real entry point (dist/src/main.js) on a
- * scratch PostgreSQL database, and in the same run by a bare @grpc/grpc-js server (same proto, no
- * Nest, no auth, no logging, no database) answering the same response: requests/s, p50, p99 of
- * each, and their ratio (issue 8's target: Switchboard ≥ 0.7× the bare server).
+ * ListPluginInterfaces (100 interfaces) under 32 concurrent callers, served by the real entry point
+ * (dist/src/main.js) on a scratch PostgreSQL database with auth on (a real admin JWT), and in the
+ * same run by a bare @grpc/grpc-js server (same proto, no Nest, no auth, no logging, no database)
+ * answering the same response bytes: requests/s, p50, p99 of each, their ratio, and the server CPU
+ * per call (issue 8's target: Switchboard ≥ 0.7× the bare server's throughput).
  *
  *   npm run bench:grpc                       # both servers, figures only
  *   npm run bench:grpc -- --cpu-prof         # also writes Switchboard's V8 CPU profile (path printed)
- *   BENCH_SECONDS=8 BENCH_CALLERS=32 BENCH_DATABASE_URL=postgres://… npm run bench:grpc
+ *   BENCH_SECONDS=8 BENCH_CALLERS=32 BENCH_INTERFACES=100 BENCH_DATABASE_URL=postgres://… npm run bench:grpc
  *
- * The RPC and its request are the one constant RPC below (switch it to ListPluginInterfaces, with
- * its 100 interfaces created first, when that RPC lands). Each server runs in its own process (the
- * bare one is bench/grpc-bare-server.ts) and the callers in this one, so both servers are measured the same way; the callers skip decoding
- * the answer (they count its bytes) to leave the CPU to the server. Prints figures; asserts
- * nothing; never part of `npm test`.
+ * Setup goes through the real API: ListPlugins finds the built-in notifier/webhook definition and
+ * CreatePluginInterface creates BENCH_INTERFACES interfaces of it, each with a valid config and a
+ * signing secret (so every row is masked on the way out). The bench waits until each one's
+ * background health check has been recorded (they fail at once: the endpoint is a loopback address
+ * the plugin HTTP guard refuses), then captures Switchboard's answer once. The bare server
+ * (bench/grpc-bare-server.ts) sends exactly those bytes on every call, without encoding; the run
+ * checks that both servers' last answers are byte-identical to the capture. The health cron is set
+ * to a yearly schedule so no sweep rewrites the rows mid-run.
+ *
+ * Each server runs in its own process and the callers in this one, so both servers are measured the
+ * same way; the callers skip decoding the answer (they count its bytes) to leave the CPU to the
+ * server. Prints figures; asserts nothing; never part of `npm test`. Findings: docs/performance.md.
  */
 const RPC = {
   service: 'rustbill.integration.IntegrationService',
-  method: 'ListPlugins',
+  method: 'ListPluginInterfaces',
   request: {},
-  /** The caller's role; ListPlugins is admin-only. */
+  /** The caller's role; ListPluginInterfaces is admin-only. */
   role: 'admin' as const,
 };
+const INTERFACES = Number(process.env.BENCH_INTERFACES ?? 100);
 
 const CALLERS = Number(process.env.BENCH_CALLERS ?? 32);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 6);
@@ -48,7 +58,8 @@ interface Figures {
   seconds: number;
   p50: number;
   p99: number;
-  responseBytes: number;
+  /** The last answer received in the run (compared with the captured one). */
+  lastAnswer: Buffer | null;
   /** CPU time (user + system) the server process spent per answered call in the measured window. */
   cpuMsPerCall: number;
 }
@@ -67,8 +78,10 @@ async function main(): Promise<void> {
   try {
     const app = await startSwitchboard(work, db.url);
     try {
+      await createInterfaces(app.address, token);
       response = await callOnce(app.address, token);
       switchboard = await load(app.address, token, app.pid);
+      assertSameAnswer('switchboard', switchboard.lastAnswer, response);
     } finally {
       await app.stop();
     }
@@ -81,12 +94,13 @@ async function main(): Promise<void> {
   let bareFigures: Figures;
   try {
     bareFigures = await load(bare.address, token, bare.pid);
+    assertSameAnswer('bare grpc-js', bareFigures.lastAnswer, response);
   } finally {
     await bare.stop();
   }
   rmSync(work, { recursive: true, force: true });
 
-  console.log(`${RPC.method} (${RPC.role} token), response ${response.length} bytes, ${CALLERS} concurrent callers, ${SECONDS} s each after ${WARMUP_SECONDS} s warm-up`);
+  console.log(`${RPC.method} of ${INTERFACES} interfaces (${RPC.role} token), response ${response.length} bytes, ${CALLERS} concurrent callers, ${SECONDS} s each after ${WARMUP_SECONDS} s warm-up`);
   print('switchboard', switchboard);
   print('bare grpc-js', bareFigures);
   const ratio = switchboard.requests / switchboard.seconds / (bareFigures.requests / bareFigures.seconds);
@@ -117,6 +131,8 @@ async function startSwitchboard(work: string, databaseUrl: string): Promise<{ ad
       HOST: '127.0.0.1',
       JWT_SECRET: SECRET,
       LOG_LEVEL: 'info',
+      // No health sweep during the run: it would change the rows (last_check_at) mid-measurement.
+      HEALTH_CHECK_CRON: '0 0 1 1 *',
       NODE_ENV: 'production',
       SWITCHBOARD_SUPERVISED: '0',
     },
@@ -183,6 +199,57 @@ function unary(client: grpc.Client, metadata: grpc.Metadata): Promise<Buffer> {
   });
 }
 
+/** The service with full (de)serialisation, for setting up through the real API. */
+const IntegrationClient = (grpc.loadPackageDefinition(definition).rustbill as grpc.GrpcObject).integration as grpc.GrpcObject;
+
+function rpc<T>(client: grpc.Client, method: string, request: object, metadata: grpc.Metadata): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const fn = (client as unknown as Record<string, (req: object, md: grpc.Metadata, cb: (err: grpc.ServiceError | null, value: T) => void) => void>)[method];
+    fn.call(client, request, metadata, (err, value) => (err ? reject(new Error(`${method}: ${err.message}`)) : resolve(value)));
+  });
+}
+
+/**
+ * INTERFACES webhook notifier interfaces, created through CreatePluginInterface, then waits until
+ * every one has its first (background) health check recorded, so the rows no longer change.
+ */
+async function createInterfaces(address: string, token: string): Promise<void> {
+  const Service = IntegrationClient.IntegrationService as grpc.ServiceClientConstructor;
+  const client = new Service(address, grpc.credentials.createInsecure());
+  const metadata = new grpc.Metadata();
+  metadata.set('authorization', `Bearer ${token}`);
+  try {
+    const { plugins } = await rpc<{ plugins: { id: string; plugin_type: string; plugin_id: string }[] }>(client, 'ListPlugins', {}, metadata);
+    const webhook = plugins.find((p) => p.plugin_type === 'notifier' && p.plugin_id === 'webhook');
+    if (!webhook) throw new Error('the built-in notifier/webhook plugin is not loaded');
+    for (let i = 0; i < INTERFACES; i += 1) {
+      const n = String(i + 1).padStart(3, '0');
+      const config = {
+        // Loopback: the plugin HTTP guard refuses it, so each health check fails at once, offline.
+        url: `https://127.0.0.1:9/hooks/bench-${n}`,
+        secret: `whsec_${randomBytes(24).toString('base64')}`,
+        timeout_ms: 5000,
+        events: ['order_paid', 'ticket_replied'],
+      };
+      await rpc(client, 'CreatePluginInterface', { plugin_def_id: webhook.id, display_name: `bench webhook ${n}`, config_json: JSON.stringify(config) }, metadata);
+    }
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const { interfaces } = await rpc<{ interfaces: { last_check_at?: string }[] }>(client, 'ListPluginInterfaces', {}, metadata);
+      const checked = interfaces.filter((i) => i.last_check_at !== undefined).length;
+      if (interfaces.length === INTERFACES && checked === INTERFACES) return;
+      if (Date.now() > deadline) throw new Error(`${checked} of ${interfaces.length} interfaces health-checked after 30 s`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  } finally {
+    client.close();
+  }
+}
+
+function assertSameAnswer(label: string, answer: Buffer | null, captured: Buffer): void {
+  if (answer === null || !answer.equals(captured)) throw new Error(`${label} answered other bytes than the captured response during the run`);
+}
+
 async function callOnce(address: string, token: string): Promise<Buffer> {
   const client = newClient(address);
   try {
@@ -201,7 +268,7 @@ async function load(address: string, token: string, serverPid: number): Promise<
   metadata.set('authorization', `Bearer ${token}`);
   const latencies: number[] = [];
   let errors = 0;
-  let responseBytes = 0;
+  let lastAnswer: Buffer | null = null;
   let measuring = false;
   let running = true;
   const caller = async () => {
@@ -209,7 +276,7 @@ async function load(address: string, token: string, serverPid: number): Promise<
       const started = performance.now();
       try {
         const bytes = await unary(client, metadata);
-        responseBytes = bytes.length;
+        lastAnswer = bytes;
         if (measuring) latencies.push(performance.now() - started);
       } catch {
         if (measuring) errors += 1;
@@ -230,7 +297,7 @@ async function load(address: string, token: string, serverPid: number): Promise<
   client.close();
   latencies.sort((a, b) => a - b);
   const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
-  return { requests: latencies.length, errors, seconds, p50: at(0.5), p99: at(0.99), responseBytes, cpuMsPerCall: cpu / latencies.length };
+  return { requests: latencies.length, errors, seconds, p50: at(0.5), p99: at(0.99), lastAnswer, cpuMsPerCall: cpu / latencies.length };
 }
 
 /**
