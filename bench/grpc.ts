@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
+import pg from 'pg';
 import { TokenService } from '../src/common/auth/token.service.js';
 import { createScratchDatabase, serverAnswers } from '../src/common/database/scratch-database.js';
 import { PROTO_FILES, PROTO_LOADER_OPTIONS } from '../src/common/grpc/switchboard-grpc-server.js';
@@ -62,6 +63,10 @@ interface Figures {
   lastAnswer: Buffer | null;
   /** CPU time (user + system) the server process spent per answered call in the measured window. */
   cpuMsPerCall: number;
+  /** The same for Switchboard's PostgreSQL backends (same machine, same cores); null for the bare server. */
+  databaseCpuMsPerCall: number | null;
+  /** The same for this process, the callers. */
+  clientCpuMsPerCall: number;
 }
 
 const definition = protoLoader.loadSync(PROTO_FILES, PROTO_LOADER_OPTIONS);
@@ -80,7 +85,7 @@ async function main(): Promise<void> {
     try {
       await createInterfaces(app.address, token);
       response = await callOnce(app.address, token);
-      switchboard = await load(app.address, token, app.pid);
+      switchboard = await load(app.address, token, app.pid, () => databaseBackends(db.url));
       assertSameAnswer('switchboard', switchboard.lastAnswer, response);
     } finally {
       await app.stop();
@@ -93,7 +98,7 @@ async function main(): Promise<void> {
   const bare = await startBareServer(responseFile);
   let bareFigures: Figures;
   try {
-    bareFigures = await load(bare.address, token, bare.pid);
+    bareFigures = await load(bare.address, token, bare.pid, () => Promise.resolve([]));
     assertSameAnswer('bare grpc-js', bareFigures.lastAnswer, response);
   } finally {
     await bare.stop();
@@ -108,10 +113,14 @@ async function main(): Promise<void> {
   if (PROF_DIR) console.log(`CPU profile of the Switchboard process: ${PROF_DIR}`);
 }
 
+function us(ms: number): string {
+  return (ms * 1000).toFixed(0).padStart(5);
+}
+
 function print(label: string, f: Figures): void {
   const rps = f.requests / f.seconds;
   console.log(
-    `${label.padEnd(13)} ${rps.toFixed(0).padStart(7)} req/s   p50 ${f.p50.toFixed(1).padStart(6)} ms   p99 ${f.p99.toFixed(1).padStart(6)} ms   server CPU ${(f.cpuMsPerCall * 1000).toFixed(0).padStart(5)} µs/call   errors ${f.errors}`,
+    `${label.padEnd(13)} ${rps.toFixed(0).padStart(7)} req/s   p50 ${f.p50.toFixed(1).padStart(6)} ms   p99 ${f.p99.toFixed(1).padStart(6)} ms   server CPU ${us(f.cpuMsPerCall)} µs/call (PostgreSQL ${f.databaseCpuMsPerCall === null ? '    -' : us(f.databaseCpuMsPerCall)}, callers ${us(f.clientCpuMsPerCall)})   errors ${f.errors}`,
   );
 }
 
@@ -262,7 +271,20 @@ async function callOnce(address: string, token: string): Promise<Buffer> {
 }
 
 /** CALLERS loops, each issuing the next call when the last one answered, on one channel. */
-async function load(address: string, token: string, serverPid: number): Promise<Figures> {
+/** The pids of the PostgreSQL backends serving Switchboard's pool (application_name "switchboard"). */
+async function databaseBackends(url: string): Promise<number[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'switchboard'");
+    return rows.map((r) => r.pid);
+  } finally {
+    await client.end();
+  }
+}
+
+/** `backends`: the PostgreSQL pids whose CPU counts, read once the warm-up has opened the pool's connections. */
+async function load(address: string, token: string, serverPid: number, backends: () => Promise<number[]>): Promise<Figures> {
   const client = newClient(address);
   const metadata = new grpc.Metadata();
   metadata.set('authorization', `Bearer ${token}`);
@@ -285,19 +307,34 @@ async function load(address: string, token: string, serverPid: number): Promise<
   };
   const callers = Array.from({ length: CALLERS }, caller);
   await new Promise((r) => setTimeout(r, WARMUP_SECONDS * 1000));
+  const databasePids = await backends();
   measuring = true;
   const started = performance.now();
   const cpuBefore = cpuMs(serverPid);
+  const databaseBefore = databasePids.map(cpuMs);
+  const clientBefore = process.cpuUsage();
   await new Promise((r) => setTimeout(r, SECONDS * 1000));
   measuring = false;
   const cpu = cpuMs(serverPid) - cpuBefore;
+  const databaseCpu = databasePids.reduce((sum, pid, i) => sum + cpuMs(pid) - databaseBefore[i], 0);
+  const clientUsage = process.cpuUsage(clientBefore);
   const seconds = (performance.now() - started) / 1000;
   running = false;
   await Promise.all(callers);
   client.close();
   latencies.sort((a, b) => a - b);
   const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
-  return { requests: latencies.length, errors, seconds, p50: at(0.5), p99: at(0.99), lastAnswer, cpuMsPerCall: cpu / latencies.length };
+  return {
+    requests: latencies.length,
+    errors,
+    seconds,
+    p50: at(0.5),
+    p99: at(0.99),
+    lastAnswer,
+    cpuMsPerCall: cpu / latencies.length,
+    databaseCpuMsPerCall: databasePids.length > 0 ? databaseCpu / latencies.length : null,
+    clientCpuMsPerCall: (clientUsage.user + clientUsage.system) / 1000 / latencies.length,
+  };
 }
 
 /**
