@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { QueryFailedError, Repository, type FindOptionsWhere } from 'typeorm';
+import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import { DataSource, QueryFailedError, Repository } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity.js';
+import { preparedQuery } from '../../common/database/prepared-query.js';
+import { RowVersionCache } from '../../common/database/row-version-cache.js';
 import { AppError } from '../../common/errors/app-error.js';
 import type { SpecTemplateResult } from '../plugins/plugin-results.js';
 import type { PluginType } from '../plugins/plugin-contract.js';
@@ -18,10 +20,55 @@ export type StoredInterface = PluginInterface & { specTemplate: SpecTemplateResu
 
 export type NewInterface = Omit<StoredInterface, 'isHealthy' | 'healthError' | 'lastCheckAt' | 'specTemplate' | 'createdAt' | 'updatedAt'>;
 
+/** Rows kept by the list cache: far more interfaces than an installation has. */
+const CACHED_ROWS = 4096;
+
+const LIST_WHERE = 'WHERE ($1::text[] IS NULL OR plugin_type = ANY($1::text[])) AND (NOT $2::boolean OR enabled)';
+
+/** One row, one text: "id xmin" per matching row, comma-separated, unordered (no sort, little to decode). */
+const LIST_VERSIONS = {
+  name: 'plugin_interfaces_list_versions',
+  text: `SELECT coalesce(string_agg(id::text || ' ' || xmin::text, ','), '') AS versions FROM plugin_interfaces ${LIST_WHERE}`,
+};
+
+const LIST_ROWS = {
+  name: 'plugin_interfaces_list_rows',
+  text: `SELECT xmin::text AS version, id, plugin_def_id, plugin_type, plugin_id, display_name, enabled, config, config_schema,
+  plugin_version, has_admin_page, is_healthy, health_error, last_check_at, spec_template, created_at, updated_at
+  FROM plugin_interfaces ${LIST_WHERE}
+  ORDER BY plugin_type ASC, display_name ASC, id ASC`,
+};
+
+/** A plugin_interfaces row as pg decodes it (LIST_ROWS). */
+interface InterfaceRow {
+  version: string;
+  id: string;
+  plugin_def_id: string;
+  plugin_type: string;
+  plugin_id: string;
+  display_name: string;
+  enabled: boolean;
+  config: Record<string, unknown>;
+  config_schema: Record<string, unknown>;
+  plugin_version: string;
+  has_admin_page: boolean;
+  is_healthy: boolean;
+  health_error: string | null;
+  last_check_at: Date | null;
+  spec_template: Record<string, unknown> | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
 /** The only place that queries plugin_interfaces. */
 @Injectable()
 export class PluginInterfaceRepository {
-  constructor(@InjectRepository(PluginInterfaceEntity) private readonly interfaces: Repository<PluginInterfaceEntity>) {}
+  private readonly rows = new RowVersionCache<StoredInterface>(CACHED_ROWS);
+
+  constructor(
+    @InjectRepository(PluginInterfaceEntity) private readonly interfaces: Repository<PluginInterfaceEntity>,
+    @InjectDataSource() private readonly dataSource: DataSource,
+  ) {}
 
   /** Inserts; a display name already used under the plugin (also by a concurrent insert) is integration.display_name_taken. */
   async insert(row: NewInterface): Promise<StoredInterface> {
@@ -34,11 +81,20 @@ export class PluginInterfaceRepository {
     return row ? toStored(row) : null;
   }
 
-  async list(filter: { pluginTypes?: readonly PluginType[]; enabledOnly?: boolean } = {}): Promise<StoredInterface[]> {
-    const base: FindOptionsWhere<PluginInterfaceEntity> = filter.enabledOnly ? { enabled: true } : {};
-    const where = filter.pluginTypes ? filter.pluginTypes.map((pluginType) => ({ ...base, pluginType })) : base;
-    const rows = await this.interfaces.find({ where, order: { pluginType: 'ASC', displayName: 'ASC', id: 'ASC' } });
-    return rows.map(toStored);
+  /**
+   * The matching interfaces, ordered by type, name and id, deep-frozen and shared between callers
+   * (see RowVersionCache). Every call reads the matching rows' versions, in one unordered
+   * statement; when they are exactly those of the cached listing, that is the answer. Otherwise a
+   * second statement reads all matching rows afresh, in order, and they are cached.
+   */
+  async list(filter: { pluginTypes?: readonly PluginType[]; enabledOnly?: boolean } = {}): Promise<readonly StoredInterface[]> {
+    const values = [filter.pluginTypes ?? null, filter.enabledOnly ?? false];
+    const key = `${filter.pluginTypes?.join('|') ?? '*'}:${String(filter.enabledOnly ?? false)}`;
+    const [{ versions }] = await preparedQuery<{ versions: string }>(this.dataSource, { ...LIST_VERSIONS, values });
+    const cached = this.rows.listing(key, versions);
+    if (cached !== undefined) return cached;
+    const rows = await preparedQuery<InterfaceRow>(this.dataSource, { ...LIST_ROWS, values });
+    return this.rows.remember(key, rows.map((row) => ({ id: row.id, version: row.version, row: fromRow(row) })));
   }
 
   /** Updates the given columns; null when the row is gone. */
@@ -72,6 +128,7 @@ export class PluginInterfaceRepository {
 
   /** True when a row was deleted. */
   async delete(id: string): Promise<boolean> {
+    this.rows.delete(id);
     const result = await this.interfaces.delete({ id });
     return (result.affected ?? 0) > 0;
   }
@@ -100,6 +157,27 @@ function isUniqueViolation(err: unknown, constraint: string): boolean {
   if (!(err instanceof QueryFailedError)) return false;
   const driver = err.driverError as { code?: string; constraint?: string };
   return driver.code === '23505' && driver.constraint === constraint;
+}
+
+function fromRow(row: InterfaceRow): StoredInterface {
+  return {
+    id: row.id,
+    pluginDefId: row.plugin_def_id,
+    pluginType: row.plugin_type as PluginType,
+    pluginId: row.plugin_id,
+    displayName: row.display_name,
+    enabled: row.enabled,
+    config: row.config,
+    configSchema: row.config_schema,
+    pluginVersion: row.plugin_version,
+    hasAdminPage: row.has_admin_page,
+    isHealthy: row.is_healthy,
+    healthError: row.health_error,
+    lastCheckAt: row.last_check_at,
+    specTemplate: row.spec_template as SpecTemplateResult | null,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
 }
 
 function toStored(row: PluginInterfaceEntity): StoredInterface {

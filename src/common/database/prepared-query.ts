@@ -1,0 +1,25 @@
+import type { DataSource } from 'typeorm';
+
+/** A named statement: PostgreSQL parses and plans it once per connection, then only binds. */
+export interface PreparedStatement {
+  /** Unique per statement text across the process (pg keys prepared statements by name). */
+  name: string;
+  text: string;
+  values: unknown[];
+}
+
+interface QueryablePool {
+  query<R>(statement: PreparedStatement): Promise<{ rows: R[] }>;
+}
+
+/**
+ * Runs a named statement on the data source's own pg pool (TypeORM's query() sends every
+ * statement unnamed, so PostgreSQL parses and plans it on every call). For hot, fixed reads only:
+ * rows come back as pg decodes them (snake_case columns, jsonb parsed, timestamptz as Date), and
+ * errors are pg's, not TypeORM's QueryFailedError.
+ */
+export async function preparedQuery<R>(dataSource: DataSource, statement: PreparedStatement): Promise<R[]> {
+  const pool = (dataSource.driver as unknown as { master?: QueryablePool }).master;
+  if (pool === undefined) throw new Error('the data source is not connected');
+  return (await pool.query<R>(statement)).rows;
+}
