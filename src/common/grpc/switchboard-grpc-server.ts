@@ -7,6 +7,7 @@ import type { AppConfig } from '../../config/app-config.js';
 import { PROTO_DIR } from '../../config/paths.js';
 import { acceptOrCreateTraceId, runWithContext } from '../logging/request-context.js';
 import { BoundPortServerGrpc } from './bound-port-server-grpc.js';
+import { memoizeRepeatedResponseFields } from './memoized-response-serializer.js';
 import { markUndecodableRequests } from './undecodable-request.interceptor.js';
 
 /** The services this process implements (besides reflection and health). */
@@ -51,6 +52,7 @@ export class SwitchboardGrpcServer {
       onLoadPackageDefinition: (pkg: object, server: Server) => {
         this.server = server;
         markUndecodableRequests(pkg as Record<string, unknown>, GRPC_SERVICES);
+        memoizeRepeatedResponseFields(pkg as Record<string, unknown>, GRPC_SERVICES);
         new ReflectionService(pkg as ConstructorParameters<typeof ReflectionService>[0]).addToServer(server);
         this.health.addToServer(server);
       },

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
+import { deepFreeze } from '../../common/deep-freeze.js';
 import { AppError } from '../../common/errors/app-error.js';
 import { IdGenerator } from '../../common/id-generator.js';
 import { LOGGER } from '../../common/tokens.js';
@@ -28,6 +29,10 @@ export const MAX_DISPLAY_NAME_CHARS = 200;
  */
 @Injectable()
 export class InterfaceService {
+  /** Masked views of frozen rows and listings; they go with their row or listing. */
+  private readonly presented = new WeakMap<StoredInterface, PluginInterface>();
+  private readonly presentedLists = new WeakMap<readonly StoredInterface[], readonly PluginInterface[]>();
+
   constructor(
     private readonly repository: PluginInterfaceRepository,
     private readonly definitions: PluginDefinitionsService,
@@ -70,10 +75,16 @@ export class InterfaceService {
     return this.present(await this.find(interfaceId));
   }
 
-  async list(input: { pluginType?: unknown }): Promise<PluginInterface[]> {
+  /** Frozen, and the same array while the rows are unchanged (see PluginInterfaceRepository.list). */
+  async list(input: { pluginType?: unknown }): Promise<readonly PluginInterface[]> {
     const pluginType = optionalOneOf(input.pluginType, PLUGIN_TYPES, 'plugin_type');
     const rows = await this.repository.list(pluginType ? { pluginTypes: [pluginType] } : {});
-    return rows.map((row) => this.present(row));
+    let views = this.presentedLists.get(rows);
+    if (views === undefined) {
+      views = Object.freeze(rows.map((row) => this.present(row)));
+      if (Object.isFrozen(rows)) this.presentedLists.set(rows, views);
+    }
+    return views;
   }
 
   async update(input: UpdateInterfaceInput): Promise<PluginInterface> {
@@ -120,8 +131,21 @@ export class InterfaceService {
     return row;
   }
 
-  /** The caller's view: secrets masked. */
+  /**
+   * The caller's view: secrets masked. A frozen row (the list cache's, one object per row version)
+   * is masked once: its view is remembered with it and frozen too.
+   */
   present(row: StoredInterface): PluginInterface {
+    if (!Object.isFrozen(row)) return this.mask(row);
+    let view = this.presented.get(row);
+    if (view === undefined) {
+      view = deepFreeze(this.mask(row));
+      this.presented.set(row, view);
+    }
+    return view;
+  }
+
+  private mask(row: StoredInterface): PluginInterface {
     const { specTemplate: _cached, config, ...rest } = row;
     return { ...rest, config: this.configs.mask(row.configSchema, config as never) as Record<string, unknown> };
   }

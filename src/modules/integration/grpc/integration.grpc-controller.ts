@@ -13,6 +13,7 @@ import {
   toGatewayInfo,
   toHealthResponse,
   toInterfaceInfo,
+  toInterfaceInfos,
   toNotifierInfo,
   toProviderInfo,
   toQueryPriceResponse,
@@ -62,8 +63,8 @@ export class IntegrationGrpcController {
 
   @AdminOnly()
   @GrpcMethod(SERVICE, 'ListPluginInterfaces')
-  async listPluginInterfaces(request: { plugin_type?: string }): Promise<{ interfaces: PluginInterfaceInfoMessage[] }> {
-    return { interfaces: (await this.interfaces.list({ pluginType: request.plugin_type })).map(toInterfaceInfo) };
+  async listPluginInterfaces(request: { plugin_type?: string }): Promise<{ interfaces: readonly PluginInterfaceInfoMessage[] }> {
+    return { interfaces: toInterfaceInfos(await this.interfaces.list({ pluginType: request.plugin_type })) };
   }
 
   @AdminOnly()

@@ -1,3 +1,4 @@
+import { deepFreeze } from '../../../common/deep-freeze.js';
 import type { CreateInstanceResult, QueryPriceResult, SpecTemplateResult, UpstreamInstanceResult } from '../../plugins/plugin-results.js';
 import type { AdminPage, ChannelSummary, HealthReport, PluginInterface, ProviderSummary } from '../integration.types.js';
 import type { SyncProductsOutcome } from '../provider.service.js';
@@ -41,7 +42,35 @@ export interface ProviderInfoMessage {
   spec_template: { fields: SpecFieldMessage[] };
 }
 
+/** Messages of frozen interfaces and lists (the list cache's, one per row version); they go with their source. */
+const interfaceInfos = new WeakMap<PluginInterface, PluginInterfaceInfoMessage>();
+const interfaceInfoLists = new WeakMap<readonly PluginInterface[], readonly PluginInterfaceInfoMessage[]>();
+
+/** A frozen list is mapped once, into a frozen list (see toInterfaceInfo). */
+export function toInterfaceInfos(list: readonly PluginInterface[]): readonly PluginInterfaceInfoMessage[] {
+  let messages = interfaceInfoLists.get(list);
+  if (messages === undefined) {
+    messages = Object.freeze(list.map(toInterfaceInfo));
+    if (Object.isFrozen(list)) interfaceInfoLists.set(list, messages);
+  }
+  return messages;
+}
+
+/**
+ * A frozen interface is mapped once and its message frozen too, so that the gRPC layer can also
+ * encode it once (see memoizeRepeatedField); others are mapped afresh.
+ */
 export function toInterfaceInfo(i: PluginInterface): PluginInterfaceInfoMessage {
+  if (!Object.isFrozen(i)) return interfaceInfo(i);
+  let message = interfaceInfos.get(i);
+  if (message === undefined) {
+    message = deepFreeze(interfaceInfo(i));
+    interfaceInfos.set(i, message);
+  }
+  return message;
+}
+
+function interfaceInfo(i: PluginInterface): PluginInterfaceInfoMessage {
   return {
     id: i.id,
     plugin_def_id: i.pluginDefId,
