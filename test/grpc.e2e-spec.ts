@@ -143,6 +143,15 @@ describe('gRPC transport', () => {
     expect(error?.code).toBe(grpc.status.INVALID_ARGUMENT);
     expect(errorCodeOf(error ?? undefined)).toBe('common.validation_failed');
     expect(error?.details).toMatch(/request: not a valid GetPlugin request message/);
+    // Authentication comes first: without a token the same body is Unauthenticated.
+    const anonymous = new grpc.Client(app.grpcAddress, grpc.credentials.createInsecure());
+    const unauthenticated = await new Promise<grpc.ServiceError | null>((resolve) =>
+      anonymous.makeUnaryRequest('/rustbill.integration.IntegrationService/GetPlugin', (b: Buffer) => b, (b: Buffer) => b, body, new grpc.Metadata(), (err) =>
+        resolve(err),
+      ),
+    );
+    anonymous.close();
+    expect(unauthenticated?.code).toBe(grpc.status.UNAUTHENTICATED);
   });
 
   it('refuses a message above the configured size with RESOURCE_EXHAUSTED before decoding it', async () => {

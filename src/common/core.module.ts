@@ -7,7 +7,7 @@ import { JWT_SECRET, TokenService } from './auth/token.service.js';
 import { Clock } from './clock.js';
 import { IdGenerator } from './id-generator.js';
 import { AllExceptionsFilter } from './errors/all-exceptions.filter.js';
-import { UndecodableRequestInterceptor } from './grpc/undecodable-request.interceptor.js';
+import { UndecodableRequestGuard } from './grpc/undecodable-request.guard.js';
 import { CallLoggingInterceptor } from './logging/call-logging.interceptor.js';
 import { RestartService } from './system/restart.service.js';
 import { APP_CONFIG, LOGGER } from './tokens.js';
@@ -21,7 +21,7 @@ export interface CoreOptions {
 /**
  * Cross-cutting services every module may inject: configuration, logger, clock, ids, tokens,
  * the restart request (RestartServer);
- * and the global guard, filter and interceptor that give all three transports one auth and
+ * and the global guards, filter and interceptor that give all three transports one auth and
  * one error model.
  */
 @Global()
@@ -38,10 +38,11 @@ export class CoreModule {
         Clock,
         IdGenerator,
         RestartService,
+        // Guards run in this order: authentication first.
         { provide: APP_GUARD, useClass: AuthGuard },
+        { provide: APP_GUARD, useClass: UndecodableRequestGuard },
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
         { provide: APP_INTERCEPTOR, useClass: CallLoggingInterceptor },
-        { provide: APP_INTERCEPTOR, useClass: UndecodableRequestInterceptor },
       ],
       exports: [APP_CONFIG, LOGGER, TokenService, Clock, IdGenerator, RestartService],
     };

@@ -8,7 +8,7 @@ import { PROTO_DIR } from '../../config/paths.js';
 import { acceptOrCreateTraceId, runWithContext } from '../logging/request-context.js';
 import { BoundPortServerGrpc } from './bound-port-server-grpc.js';
 import { memoizeRepeatedResponseFields } from './memoized-response-serializer.js';
-import { markUndecodableRequests } from './undecodable-request.interceptor.js';
+import { markUndecodableRequests } from './undecodable-request.guard.js';
 
 /** The services this process implements (besides reflection and health). */
 export const GRPC_SERVICES = ['rustbill.integration.IntegrationService', 'rustbill.notification.NotificationService'] as const;

@@ -1,5 +1,4 @@
-import { Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
-import type { Observable } from 'rxjs';
+import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { AppError } from '../errors/app-error.js';
 
 const UNDECODABLE = Symbol('undecodable gRPC request');
@@ -16,7 +15,7 @@ interface MethodDefinition {
 /**
  * grpc-js answers a request body that does not decode as its message with INTERNAL, which would
  * blame the server for a client's mistake. The request deserializers are wrapped so that such a
- * body reaches the pipeline as a marker, and UndecodableRequestInterceptor turns it into
+ * body reaches the pipeline as a marker, and UndecodableRequestGuard turns it into
  * common.validation_failed (InvalidArgument) after authentication.
  */
 export function markUndecodableRequests(packageDefinition: Record<string, unknown>, services: readonly string[]): void {
@@ -36,15 +35,20 @@ export function markUndecodableRequests(packageDefinition: Record<string, unknow
   }
 }
 
+/**
+ * Registered after AuthGuard, so a caller without a valid token learns nothing about the body.
+ * A guard rather than an interceptor: Nest runs guards as plain calls, while each interceptor adds
+ * a layer of observables and async-scope binding to every call.
+ */
 @Injectable()
-export class UndecodableRequestInterceptor implements NestInterceptor {
-  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+export class UndecodableRequestGuard implements CanActivate {
+  canActivate(context: ExecutionContext): boolean {
     if (context.getType() === 'rpc') {
       const data = context.switchToRpc().getData<unknown>();
       if (typeof data === 'object' && data !== null && UNDECODABLE in data) {
         throw AppError.invalidField('request', (data as Undecodable)[UNDECODABLE]);
       }
     }
-    return next.handle();
+    return true;
   }
 }
