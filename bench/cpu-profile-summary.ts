@@ -16,6 +16,7 @@ interface CallFrame {
 interface ProfileNode {
   id: number;
   callFrame: CallFrame;
+  children?: number[];
 }
 interface Profile {
   nodes: ProfileNode[];
@@ -45,6 +46,8 @@ const file = statSync(target).isDirectory()
   : target;
 const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+const parentOf = new Map<number, ProfileNode>();
+for (const node of profile.nodes) for (const child of node.children ?? []) parentOf.set(child, node);
 
 // Sample i is taken at startTime + sum(timeDeltas[0..i]); its weight is the gap to the next one.
 const times: number[] = [];
@@ -54,6 +57,7 @@ const from = profile.endTime - lastSeconds * 1e6;
 
 const byFunction = new Map<string, number>();
 const byPlace = new Map<string, number>();
+const byGroup = new Map<string, number>();
 let total = 0;
 for (let i = 0; i < profile.samples.length; i += 1) {
   if (times[i] < from) continue;
@@ -64,12 +68,14 @@ for (let i = 0; i < profile.samples.length; i += 1) {
   const place = placeOf(url);
   add(byFunction, `${functionName || '(anonymous)'}  ${place}${url ? `:${lineNumber + 1}` : ''}`, weight);
   add(byPlace, place, weight);
+  add(byGroup, groupOf(node), weight);
   total += weight;
 }
 
 console.log(`${file}: ${(total / 1000).toFixed(0)} ms of samples${Number.isFinite(lastSeconds) ? ` in the last ${lastSeconds} s` : ''}`);
 print('self time by function', byFunction);
 print('self time by package / file', byPlace);
+print('self time by part (a native frame counts for the nearest JavaScript caller)', byGroup);
 
 function add(map: Map<string, number>, key: string, weight: number): void {
   map.set(key, (map.get(key) ?? 0) + weight);
@@ -80,6 +86,29 @@ function print(title: string, map: Map<string, number>): void {
   for (const [key, us] of [...map].sort((a, b) => b[1] - a[1]).slice(0, top)) {
     console.log(`${((100 * us) / total).toFixed(1).padStart(5)}%  ${(us / 1000).toFixed(0).padStart(6)} ms  ${key}`);
   }
+}
+
+/** What a sample's time is spent on, by the nearest frame with a script, for the big picture. */
+function groupOf(node: ProfileNode): string {
+  const name = node.callFrame.functionName;
+  if (name === '(idle)' || name === '(garbage collector)' || name === '(program)') return name;
+  for (let at: ProfileNode | undefined = node; at; at = parentOf.get(at.id)) {
+    const url = at.callFrame.url;
+    if (url === '') continue;
+    const place = placeOf(url);
+    if (/^node:internal\/(http2|streams|stream_base|net|js_stream)|^node:(net|stream|http2)/.test(place)) return 'node http2 / net / streams';
+    if (place.startsWith('node:internal/async_hooks') || place.startsWith('node:async_hooks')) return 'async_hooks (AsyncLocalStorage, promise hooks)';
+    if (place.startsWith('node:')) return 'node (other)';
+    if (place.startsWith('@grpc/grpc-js/')) return '@grpc/grpc-js';
+    if (/^(protobufjs|@protobufjs|@grpc\/proto-loader)\//.test(place)) return 'protobuf (proto-loader, protobufjs)';
+    if (/^(@nestjs|rxjs|iterare)\//.test(place)) return 'Nest pipeline (@nestjs, rxjs)';
+    if (/^(pg|pg-[a-z]+|postgres-[a-z]+)\//.test(place)) return 'pg client';
+    if (place.startsWith('typeorm/')) return 'TypeORM';
+    if (/^(pino|sonic-boom|@pinojs|thread-stream)\//.test(place)) return 'pino (logging)';
+    if (place.startsWith('src/')) return `switchboard ${place.split('/').slice(0, 3).join('/')}`;
+    return place.split('/')[0];
+  }
+  return '(native, no JavaScript caller)';
 }
 
 /** node_modules/<package>, a file under dist/, node:internal, or a V8 pseudo-frame such as (garbage collector). */
