@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Server as HttpServer } from 'node:http';
-import type { DynamicModule, Type } from '@nestjs/common';
+import type { CanActivate, DynamicModule, ExceptionFilter, INestMicroservice, Type } from '@nestjs/common';
+import type { NestMicroservice } from '@nestjs/microservices';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import express, { type NextFunction, type Request, type Response } from 'express';
@@ -9,6 +10,7 @@ import { AppModule } from './app.module.js';
 import { runsApi, type AppConfig } from './config/app-config.js';
 import { SERVER_VERSION } from './config/version.js';
 import { resolveJwtSecret } from './common/auth/jwt-secret.js';
+import { GRPC_ENHANCERS } from './common/core.module.js';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './common/database/embedded-postgres.js';
 import { normalizeError } from './common/errors/normalize-error.js';
 import { renderHttpError } from './common/errors/error-renderers.js';
@@ -73,8 +75,8 @@ export async function startSwitchboard(config: AppConfig, logger: Logger, option
 
   let grpc: SwitchboardGrpcServer | null = null;
   if (runsApi(config)) {
-    grpc = new SwitchboardGrpcServer(config);
-    app.connectMicroservice({ strategy: grpc.strategy }, { inheritAppConfig: true });
+    grpc = new SwitchboardGrpcServer(config, logger);
+    connectGrpc(app, grpc);
   }
 
   try {
@@ -124,6 +126,21 @@ export async function startSwitchboard(config: AppConfig, logger: Logger, option
       return closing;
     },
   };
+}
+
+/**
+ * The gRPC transport with its own list of global enhancers: the app's guards and filter (the same
+ * instances, in the same order), and not the app's interceptor, because Nest wraps every call of
+ * every interceptor in observables and async-scope bindings; gRPC writes its access line from
+ * grpc-js instead (grpcAccessLog). Listeners are registered only once the list is complete, and
+ * the app's init hooks have run already: they are not run a second time for the microservice.
+ */
+function connectGrpc(app: NestExpressApplication, grpc: SwitchboardGrpcServer): void {
+  const microservice = app.connectMicroservice({ strategy: grpc.strategy }, { inheritAppConfig: false, deferInitialization: true }) as INestMicroservice &
+    Pick<NestMicroservice, 'setIsInitHookCalled'>;
+  microservice.useGlobalGuards(...GRPC_ENHANCERS.guards.map((guard) => app.get<CanActivate>(guard)));
+  microservice.useGlobalFilters(...GRPC_ENHANCERS.filters.map((filter) => app.get<ExceptionFilter>(filter)));
+  microservice.setIsInitHookCalled(true);
 }
 
 /**

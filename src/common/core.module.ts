@@ -22,8 +22,12 @@ export interface CoreOptions {
  * Cross-cutting services every module may inject: configuration, logger, clock, ids, tokens,
  * the restart request (RestartServer);
  * and the global guards, filter and interceptor that give all three transports one auth and
- * one error model.
+ * one error model. gRPC has its own enhancer list with the same guards and filter (see
+ * GRPC_ENHANCERS) and no interceptor: its access line is written by grpc-js (grpcAccessLog).
  */
+/** What the gRPC transport runs around each handler, in order: the guards, then the filter. */
+export const GRPC_ENHANCERS = { guards: [AuthGuard, UndecodableRequestGuard], filters: [AllExceptionsFilter] } as const;
+
 @Global()
 @Module({})
 export class CoreModule {
@@ -38,13 +42,17 @@ export class CoreModule {
         Clock,
         IdGenerator,
         RestartService,
-        // Guards run in this order: authentication first.
-        { provide: APP_GUARD, useClass: AuthGuard },
-        { provide: APP_GUARD, useClass: UndecodableRequestGuard },
-        { provide: APP_FILTER, useClass: AllExceptionsFilter },
+        AuthGuard,
+        UndecodableRequestGuard,
+        AllExceptionsFilter,
+        // HTTP and GraphQL. Guards run in this order: authentication first. The gRPC transport
+        // gets the same guard and filter instances in the same order (GRPC_ENHANCERS, bootstrap.ts).
+        { provide: APP_GUARD, useExisting: AuthGuard },
+        { provide: APP_GUARD, useExisting: UndecodableRequestGuard },
+        { provide: APP_FILTER, useExisting: AllExceptionsFilter },
         { provide: APP_INTERCEPTOR, useClass: CallLoggingInterceptor },
       ],
-      exports: [APP_CONFIG, LOGGER, TokenService, Clock, IdGenerator, RestartService],
+      exports: [APP_CONFIG, LOGGER, TokenService, Clock, IdGenerator, RestartService, AuthGuard, UndecodableRequestGuard, AllExceptionsFilter],
     };
   }
 }

@@ -232,6 +232,26 @@ describe('IntegrationService: plugin interfaces over gRPC and GraphQL', () => {
       expectError(await admin('ListPluginInterfaces', { plugin_type: 'printer' }), grpc.status.INVALID_ARGUMENT, 'common.validation_failed', /plugin_type/);
     });
 
+    it('writes one access line per gRPC call, with its trace id, operation and caller; a failed call only its failure line', async () => {
+      const listed = await client.call('IntegrationService', 'ListPluginInterfaces', {}, app.tokens.admin, { 'x-trace-id': 'grpc-access-line-1' });
+      expect(listed.error).toBeUndefined();
+      const failed = await client.call('IntegrationService', 'ListPluginInterfaces', { plugin_type: 'printer' }, app.tokens.admin, { 'x-trace-id': 'grpc-access-line-2' });
+      expect(failed.error?.code).toBe(grpc.status.INVALID_ARGUMENT);
+      // Lines are written as the status goes out, before the client has it.
+      expect(logs.withTraceId('grpc-access-line-1')).toEqual([
+        expect.objectContaining({
+          level: 'info',
+          msg: 'call completed',
+          transport: 'grpc',
+          operation: '/rustbill.integration.IntegrationService/ListPluginInterfaces',
+          caller: expect.any(String),
+          duration_ms: expect.any(Number),
+        }),
+      ]);
+      expect(logs.withTraceId('grpc-access-line-2')).toEqual([expect.objectContaining({ level: 'info', code: 'common.validation_failed', transport: 'grpc' })]);
+      expect(logs.withTraceId('grpc-access-line-2')[0].msg).toMatch(/^call failed: /);
+    });
+
     it('updates config (a masked secret sent back keeps the stored one) and display_name, and evicts the cached instance', async () => {
       expect(JSON.parse((await ok('CallPluginAction', { interface_id: id, function: 'admin_count', args_json: '{}' })).result_json)).toBe(1);
       expect(JSON.parse((await ok('CallPluginAction', { interface_id: id, function: 'admin_count', args_json: '{}' })).result_json)).toBe(2);

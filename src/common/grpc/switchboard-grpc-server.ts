@@ -1,12 +1,14 @@
 import { join } from 'node:path';
 import type { Server } from '@grpc/grpc-js';
 import type { GrpcOptions } from '@nestjs/microservices';
+import type { Logger } from 'pino';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
 import type { AppConfig } from '../../config/app-config.js';
 import { PROTO_DIR } from '../../config/paths.js';
 import { acceptOrCreateTraceId, runWithContext } from '../logging/request-context.js';
 import { BoundPortServerGrpc } from './bound-port-server-grpc.js';
+import { grpcAccessLog } from './grpc-access-log.js';
 import { memoizeRepeatedResponseFields } from './memoized-response-serializer.js';
 import { markUndecodableRequests } from './undecodable-request.guard.js';
 
@@ -32,14 +34,15 @@ export const PROTO_LOADER_OPTIONS = {
 /**
  * The gRPC transport of the hybrid app: Nest routes the rustbill.* services to controllers; the
  * same grpc-js server also carries server reflection (so grpcurl needs no .proto files) and the
- * standard grpc.health.v1.Health service. Each call runs inside a RequestContext with its trace id.
+ * standard grpc.health.v1.Health service. Each call runs inside a RequestContext with its trace id,
+ * and each call that ends OK writes its access line from the grpc-js layer (grpcAccessLog).
  */
 export class SwitchboardGrpcServer {
   readonly health = new HealthImplementation({ '': 'NOT_SERVING', ...Object.fromEntries(GRPC_SERVICES.map((s) => [s, 'NOT_SERVING'])) });
   private server: Server | null = null;
   readonly strategy: BoundPortServerGrpc;
 
-  constructor(config: AppConfig) {
+  constructor(config: AppConfig, logger: Logger) {
     const options: GrpcOptions['options'] = {
       package: ['rustbill.integration', 'rustbill.notification'],
       // health.proto is loaded too (not routed by Nest) so that reflection lists grpc.health.v1.Health.
@@ -57,7 +60,7 @@ export class SwitchboardGrpcServer {
         this.health.addToServer(server);
       },
     };
-    this.strategy = new BoundPortServerGrpc(options);
+    this.strategy = new BoundPortServerGrpc(options, [grpcAccessLog(logger, GRPC_SERVICES)]);
     this.strategy.setOnProcessingStartHook((_transport, context, done) => {
       const call = context as { metadata?: { get(key: string): unknown[] }; operationId?: string; path?: string };
       const incoming = call.metadata?.get('x-trace-id')[0] ?? call.metadata?.get('x-request-id')[0];
