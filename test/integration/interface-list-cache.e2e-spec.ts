@@ -32,7 +32,7 @@ interface Info {
 }
 
 /**
- * The list read path caches rows and whole listings per row version (PluginInterfaceRepository,
+ * The list read path caches listings per table version (PluginInterfaceRepository,
  * RowVersionCache). What it must never do is answer from the cache after a write it did not see:
  * another replica's update, toggle, health check, delete or create, or a write made straight in
  * the database, shows in this replica's very next ListPluginInterfaces. Two replicas on one
@@ -177,5 +177,12 @@ await describeOnServer('ListPluginInterfaces across replicas: the list cache is 
     expect((await ok<{ interfaces: Info[] }>(clientA, a, 'ListPluginInterfaces', { plugin_type: 'notifier' })).interfaces).toEqual([]);
     const bad = await clientA.call('IntegrationService', 'ListPluginInterfaces', { plugin_type: 'nope' }, a.tokens.admin);
     expect(bad.error?.details).toMatch(/plugin_type/);
+  });
+
+  it('sees a TRUNCATE too (the last test: it empties the table)', async () => {
+    expect(await listOnA()).toHaveLength(3);
+    await sql('TRUNCATE plugin_interfaces', []);
+    expect(await listOnA()).toEqual([]);
+    expect((await ok<{ interfaces: Info[] }>(clientA, a, 'ListPluginInterfaces', { plugin_type: 'gateway' })).interfaces).toEqual([]);
   });
 });

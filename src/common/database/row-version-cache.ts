@@ -5,12 +5,9 @@ interface Entry<T> {
   row: T;
 }
 
-/** One filter's last ordered listing, and the exact row versions it was built from. */
+/** One filter's last ordered listing and the table version it was read at. */
 interface Listing<T> {
-  /** "id version" of every row in it. */
-  pairs: Set<string>;
-  /** The version list text last seen to match it (the database's own order of the pairs). */
-  versions: string | null;
+  tableVersion: string;
   rows: readonly T[];
 }
 
@@ -18,18 +15,19 @@ interface Listing<T> {
 const LISTINGS = 64;
 
 /**
- * Rows of one table as last read, each under its id and the PostgreSQL row version it was read at
- * (`xmin`: the transaction that wrote that version of the row), and the ordered listings they make
- * per filter. Every write to a row, by this process, another replica or anyone with SQL, gives it
- * a new xmin; an insert or a delete changes the set of rows. So a list query reads, on every call
- * and in the database, the (id, xmin) pair of each row it matches, and a cached listing is served
- * only when that set is exactly the one it was built from: same rows, same versions, hence the same
- * contents and the same order. Nothing is served on time alone. (The one theoretical false hit: a
- * row rewritten 2^32 transactions later by a transaction whose id happens to equal the cached one,
- * while the entry stayed in this process all along.) Used by PluginInterfaceRepository.list.
+ * Listings of one table as last read, per filter, under the table version they were read at; and
+ * the rows in them, under their id and PostgreSQL row version (`xmin`).
+ *
+ * The table version is a counter in the database that every statement writing the table raises
+ * in its own transaction (a trigger: any replica, any SQL client), read in the same statement as
+ * the rows. A listing is served only when the database answers exactly the version it was read
+ * at: then no write has been committed since, and the rows, their contents and their order are
+ * what a fresh read would give. Nothing is served on time alone, and there is no invalidation to
+ * forget. The row versions only keep an unchanged row's object across re-reads, so that the memos
+ * that hang on it (masking, gRPC mapping and encoding) survive a write to another row.
  *
  * Rows and listings are deep-frozen when they go in: the same objects are handed to every later
- * caller, and the read side's per-object memos (masking, gRPC mapping and encoding) hang on them.
+ * caller, so nothing may change them in place. Used by PluginInterfaceRepository.list.
  */
 export class RowVersionCache<T extends object> {
   private readonly entries = new Map<string, Entry<T>>();
@@ -37,33 +35,25 @@ export class RowVersionCache<T extends object> {
 
   constructor(private readonly capacity: number) {}
 
-  /**
-   * The listing cached under `filter` when `versions` (the "id version" pairs the database matched,
-   * comma-separated, in any order) is exactly the set it was built from; otherwise undefined.
-   */
-  listing(filter: string, versions: string): readonly T[] | undefined {
+  /** The listing cached under `filter` if it was read at exactly this table version. */
+  listing(filter: string, tableVersion: string): readonly T[] | undefined {
     const listing = this.listings.get(filter);
-    if (listing === undefined) return undefined;
-    if (listing.versions === versions) return listing.rows;
-    const pairs = versions === '' ? [] : versions.split(',');
-    if (pairs.length !== listing.pairs.size || !pairs.every((pair) => listing.pairs.has(pair))) return undefined;
-    listing.versions = versions;
-    return listing.rows;
+    return listing !== undefined && listing.tableVersion === tableVersion ? listing.rows : undefined;
   }
 
   /**
-   * Caches rows just read (in their listing order) and the listing they make under `filter`. A row
-   * already cached at the same version keeps its cached object (and so its memos).
+   * Caches rows just read at `tableVersion` (in their listing order) as the listing of `filter`.
+   * A row already cached at the same row version keeps its cached object.
    */
-  remember(filter: string, read: readonly { id: string; version: string; row: T }[]): readonly T[] {
+  remember(filter: string, tableVersion: string, read: readonly { id: string; version: string; row: T }[]): readonly T[] {
     const rows = Object.freeze(read.map(({ id, version, row }) => this.keep(id, version, row)));
     this.listings.delete(filter);
     if (this.listings.size >= LISTINGS) this.listings.delete(this.listings.keys().next().value as string);
-    this.listings.set(filter, { pairs: new Set(read.map(({ id, version }) => `${id} ${version}`)), versions: null, rows });
+    this.listings.set(filter, { tableVersion, rows });
     return rows;
   }
 
-  /** Forgets a row (deleted here; another replica's delete shows in the version list anyway). */
+  /** Forgets a row (deleted here; the table version tells every replica anyway). */
   delete(id: string): void {
     this.entries.delete(id);
   }

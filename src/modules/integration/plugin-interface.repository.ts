@@ -23,24 +23,30 @@ export type NewInterface = Omit<StoredInterface, 'isHealthy' | 'healthError' | '
 /** Rows kept by the list cache: far more interfaces than an installation has. */
 const CACHED_ROWS = 4096;
 
-const LIST_WHERE = 'WHERE ($1::text[] IS NULL OR plugin_type = ANY($1::text[])) AND (NOT $2::boolean OR enabled)';
-
-/** One row, one text: "id xmin" per matching row, comma-separated, unordered (no sort, little to decode). */
-const LIST_VERSIONS = {
-  name: 'plugin_interfaces_list_versions',
-  text: `SELECT coalesce(string_agg(id::text || ' ' || xmin::text, ','), '') AS versions FROM plugin_interfaces ${LIST_WHERE}`,
+/** The table version (see PluginInterfacesVersionEntity): one primary-key lookup per listing. */
+const TABLE_VERSION = {
+  name: 'plugin_interfaces_table_version',
+  text: 'SELECT version FROM plugin_interfaces_version WHERE id = 1',
 };
 
+/**
+ * The matching rows, in order, with the table version in the same statement (same snapshot). The
+ * left join gives one row of nulls, still carrying the version, when nothing matches.
+ */
 const LIST_ROWS = {
   name: 'plugin_interfaces_list_rows',
-  text: `SELECT xmin::text AS version, id, plugin_def_id, plugin_type, plugin_id, display_name, enabled, config, config_schema,
-  plugin_version, has_admin_page, is_healthy, health_error, last_check_at, spec_template, created_at, updated_at
-  FROM plugin_interfaces ${LIST_WHERE}
-  ORDER BY plugin_type ASC, display_name ASC, id ASC`,
+  text: `SELECT v.version AS table_version, i.xmin::text AS version, i.id, i.plugin_def_id, i.plugin_type, i.plugin_id, i.display_name,
+  i.enabled, i.config, i.config_schema, i.plugin_version, i.has_admin_page, i.is_healthy, i.health_error, i.last_check_at, i.spec_template,
+  i.created_at, i.updated_at
+  FROM plugin_interfaces_version v
+  LEFT JOIN plugin_interfaces i ON ($1::text[] IS NULL OR i.plugin_type = ANY($1::text[])) AND (NOT $2::boolean OR i.enabled)
+  WHERE v.id = 1
+  ORDER BY i.plugin_type ASC, i.display_name ASC, i.id ASC`,
 };
 
-/** A plugin_interfaces row as pg decodes it (LIST_ROWS). */
+/** A plugin_interfaces row as pg decodes it (LIST_ROWS); id is null in the row of a listing with no match. */
 interface InterfaceRow {
+  table_version: string;
   version: string;
   id: string;
   plugin_def_id: string;
@@ -82,19 +88,19 @@ export class PluginInterfaceRepository {
   }
 
   /**
-   * The matching interfaces, ordered by type, name and id, deep-frozen and shared between callers
-   * (see RowVersionCache). Every call reads the matching rows' versions, in one unordered
-   * statement; when they are exactly those of the cached listing, that is the answer. Otherwise a
-   * second statement reads all matching rows afresh, in order, and they are cached.
+   * The matching interfaces, ordered by type, name and id, deep-frozen and shared between callers.
+   * Every call asks the database for the table version; when it is the one the cached listing was
+   * read at, no write has been committed since and that listing is the answer (see
+   * RowVersionCache). Otherwise one statement reads the matching rows and the version afresh.
    */
   async list(filter: { pluginTypes?: readonly PluginType[]; enabledOnly?: boolean } = {}): Promise<readonly StoredInterface[]> {
-    const values = [filter.pluginTypes ?? null, filter.enabledOnly ?? false];
     const key = `${filter.pluginTypes?.join('|') ?? '*'}:${String(filter.enabledOnly ?? false)}`;
-    const [{ versions }] = await preparedQuery<{ versions: string }>(this.dataSource, { ...LIST_VERSIONS, values });
-    const cached = this.rows.listing(key, versions);
+    const [{ version }] = await preparedQuery<{ version: string }>(this.dataSource, { ...TABLE_VERSION, values: [] });
+    const cached = this.rows.listing(key, version);
     if (cached !== undefined) return cached;
-    const rows = await preparedQuery<InterfaceRow>(this.dataSource, { ...LIST_ROWS, values });
-    return this.rows.remember(key, rows.map((row) => ({ id: row.id, version: row.version, row: fromRow(row) })));
+    const rows = await preparedQuery<InterfaceRow>(this.dataSource, { ...LIST_ROWS, values: [filter.pluginTypes ?? null, filter.enabledOnly ?? false] });
+    const matched = rows.filter((row) => row.id !== null);
+    return this.rows.remember(key, rows[0].table_version, matched.map((row) => ({ id: row.id, version: row.version, row: fromRow(row) })));
   }
 
   /** Updates the given columns; null when the row is gone. */
