@@ -72,7 +72,11 @@ for (let i = 0; i < profile.samples.length; i += 1) {
   total += weight;
 }
 
-console.log(`${file}: ${(total / 1000).toFixed(0)} ms of samples${Number.isFinite(lastSeconds) ? ` in the last ${lastSeconds} s` : ''}`);
+const idle = byFunction.get('(idle)  (native)') ?? 0;
+console.log(
+  `${file}: ${(total / 1000).toFixed(0)} ms of samples${Number.isFinite(lastSeconds) ? ` in the last ${lastSeconds} s` : ''}, ` +
+    `${((total - idle) / 1000).toFixed(0)} ms of them busy (the second column below is the share of busy time)`,
+);
 print('self time by function', byFunction);
 print('self time by package / file', byPlace);
 print('self time by part (a native frame counts for the nearest JavaScript caller)', byGroup);
@@ -84,7 +88,8 @@ function add(map: Map<string, number>, key: string, weight: number): void {
 function print(title: string, map: Map<string, number>): void {
   console.log(`\n${title}`);
   for (const [key, us] of [...map].sort((a, b) => b[1] - a[1]).slice(0, top)) {
-    console.log(`${((100 * us) / total).toFixed(1).padStart(5)}%  ${(us / 1000).toFixed(0).padStart(6)} ms  ${key}`);
+    const busyShare = key.startsWith('(idle)') ? '' : `${((100 * us) / (total - idle)).toFixed(1)}%`;
+    console.log(`${((100 * us) / total).toFixed(1).padStart(5)}%  ${busyShare.padStart(6)}  ${(us / 1000).toFixed(0).padStart(6)} ms  ${key}`);
   }
 }
 
