@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, QueryFailedError, Repository } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity.js';
+import { CoalescedRead } from '../../common/database/coalesced-read.js';
 import { preparedQuery } from '../../common/database/prepared-query.js';
 import { RowVersionCache } from '../../common/database/row-version-cache.js';
 import { AppError } from '../../common/errors/app-error.js';
@@ -70,6 +71,11 @@ interface InterfaceRow {
 @Injectable()
 export class PluginInterfaceRepository {
   private readonly rows = new RowVersionCache<StoredInterface>(CACHED_ROWS);
+  /** Concurrent listings share one version read, each from a read that started after it asked. */
+  private readonly tableVersion = new CoalescedRead(async () => {
+    const [{ version }] = await preparedQuery<{ version: string }>(this.dataSource, { ...TABLE_VERSION, values: [] });
+    return version;
+  });
 
   constructor(
     @InjectRepository(PluginInterfaceEntity) private readonly interfaces: Repository<PluginInterfaceEntity>,
@@ -89,13 +95,14 @@ export class PluginInterfaceRepository {
 
   /**
    * The matching interfaces, ordered by type, name and id, deep-frozen and shared between callers.
-   * Every call asks the database for the table version; when it is the one the cached listing was
-   * read at, no write has been committed since and that listing is the answer (see
-   * RowVersionCache). Otherwise one statement reads the matching rows and the version afresh.
+   * Every call gets the table version from the database, read after the call began (concurrent
+   * calls share one read: CoalescedRead); when it is the one the cached listing was read at, no
+   * write has been committed since and that listing is the answer (see RowVersionCache).
+   * Otherwise one statement reads the matching rows and the version afresh.
    */
   async list(filter: { pluginTypes?: readonly PluginType[]; enabledOnly?: boolean } = {}): Promise<readonly StoredInterface[]> {
     const key = `${filter.pluginTypes?.join('|') ?? '*'}:${String(filter.enabledOnly ?? false)}`;
-    const [{ version }] = await preparedQuery<{ version: string }>(this.dataSource, { ...TABLE_VERSION, values: [] });
+    const version = await this.tableVersion.get();
     const cached = this.rows.listing(key, version);
     if (cached !== undefined) return cached;
     const rows = await preparedQuery<InterfaceRow>(this.dataSource, { ...LIST_ROWS, values: [filter.pluginTypes ?? null, filter.enabledOnly ?? false] });
