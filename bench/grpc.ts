@@ -374,12 +374,12 @@ async function load(address: string, token: string, serverPid: number, backends:
   measuring = true;
   const started = performance.now();
   const cpuBefore = cpuMs(serverPid);
-  const databaseBefore = databasePids.map(cpuMs);
+  const databaseBefore = databasePids.map((pid) => cpuMs(pid));
   const clientBefore = process.cpuUsage();
   await new Promise((r) => setTimeout(r, (SECONDS / ROUNDS) * 1000));
   measuring = false;
   const serverCpuMs = cpuMs(serverPid) - cpuBefore;
-  const databaseCpuMs = databasePids.reduce((sum, pid, i) => sum + cpuMs(pid) - databaseBefore[i], 0);
+  const databaseCpuMs = databasePids.reduce((sum, pid, i) => sum + cpuMs(pid, databaseBefore[i]) - databaseBefore[i], 0);
   const clientUsage = process.cpuUsage(clientBefore);
   const seconds = (performance.now() - started) / 1000;
   running = false;
@@ -398,10 +398,17 @@ async function load(address: string, token: string, serverPid: number, backends:
 
 /**
  * utime + stime of a process, in ms (/proc/<pid>/stat, clock ticks of 10 ms): on a machine shared
- * with other work, CPU per call is steadier than requests/s.
+ * with other work, CPU per call is steadier than requests/s. A process that has exited (a pooled
+ * PostgreSQL connection closed while idle) reads as `ifGone`, so it adds nothing after it went.
  */
-function cpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+function cpuMs(pid: number, ifGone = 0): number {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return ifGone;
+  }
+  const fields = stat.split(') ')[1].split(' ');
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
