@@ -39,6 +39,10 @@ describe('RowVersionCache', () => {
     expect(b.id).toBe('b');
     const [a2] = cache.remember('gateway', '3', read(['a', '2']));
     expect(a2).not.toBe(a1);
+    // the same row version with other contents (an xmin come round again) is a new object too
+    const [a3] = cache.remember('*', '4', [{ id: 'a', version: '2', row: { ...row('a'), config: { key: 'other' } } }]);
+    expect(a3).not.toBe(a2);
+    expect(a3.config).toEqual({ key: 'other' });
   });
 
   it('holds at most its capacity of rows', () => {

@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { deepFreeze } from '../deep-freeze.js';
 
 interface Entry<T> {
@@ -23,8 +24,9 @@ const LISTINGS = 64;
  * the rows. A listing is served only when the database answers exactly the version it was read
  * at: then no write has been committed since, and the rows, their contents and their order are
  * what a fresh read would give. Nothing is served on time alone, and there is no invalidation to
- * forget. The row versions only keep an unchanged row's object across re-reads, so that the memos
- * that hang on it (masking, gRPC mapping and encoding) survive a write to another row.
+ * forget. The row versions (with a comparison of contents) only keep an unchanged row's object
+ * across re-reads, so that the memos that hang on it (masking, gRPC mapping and encoding) survive
+ * a write to another row.
  *
  * Rows and listings are deep-frozen when they go in: the same objects are handed to every later
  * caller, so nothing may change them in place. Used by PluginInterfaceRepository.list.
@@ -64,7 +66,9 @@ export class RowVersionCache<T extends object> {
 
   private keep(id: string, version: string, row: T): T {
     const current = this.entries.get(id);
-    if (current !== undefined && current.version === version) return current.row;
+    // Same row version and, to be sure (an xmin can come round again after 2^32 transactions), the
+    // same contents: only then the cached object, with its memos, stands for the row read now.
+    if (current !== undefined && current.version === version && isDeepStrictEqual(current.row, row)) return current.row;
     this.entries.delete(id);
     if (this.entries.size >= this.capacity) this.entries.delete(this.entries.keys().next().value as string);
     const frozen = deepFreeze(row);
