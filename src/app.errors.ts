@@ -1,5 +1,6 @@
 import { AUTH_ERRORS, COMMON_ERRORS } from './common/errors/error-codes.js';
 import { installErrorTables, type ErrorTables } from './common/errors/error-registry.js';
+import { EVENTS_ERRORS } from './modules/events/events.errors.js';
 import { INTEGRATION_ERRORS } from './modules/integration/integration.errors.js';
 import { PLUGINS_ERRORS } from './modules/plugins/plugins.errors.js';
 
@@ -18,6 +19,7 @@ export const APP_ERROR_TABLES = {
   auth: AUTH_ERRORS,
   plugins: PLUGINS_ERRORS,
   integration: INTEGRATION_ERRORS,
+  events: EVENTS_ERRORS,
 } satisfies ErrorTables;
 
 installErrorTables(APP_ERROR_TABLES);

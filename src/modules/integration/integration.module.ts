@@ -9,6 +9,7 @@ import { IntegrationGrpcController } from './grpc/integration.grpc-controller.js
 import { InterfaceDirectoryService } from './interface-directory.service.js';
 import { InterfaceHealthService } from './interface-health.service.js';
 import { InterfaceService } from './interface.service.js';
+import { NotifierDirectory } from './notifier-directory.service.js';
 import { PluginAdminService } from './plugin-admin.service.js';
 import { PluginInterfaceEntity } from './plugin-interface.entity.js';
 import { PluginInterfaceRepository } from './plugin-interface.repository.js';
@@ -40,6 +41,8 @@ import { SpecTemplateCache } from './spec-template.cache.js';
     HealthSweepRepository,
     HealthSweeper,
     IntegrationResolver,
+    NotifierDirectory,
   ],
+  exports: [NotifierDirectory],
 })
 export class IntegrationModule {}

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { QueryFailedError, Repository, type FindOptionsWhere } from 'typeorm';
+import { In, QueryFailedError, Repository, type FindOptionsWhere } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity.js';
 import { AppError } from '../../common/errors/app-error.js';
 import type { SpecTemplateResult } from '../plugins/plugin-results.js';
@@ -32,6 +32,11 @@ export class PluginInterfaceRepository {
   async findById(id: string): Promise<StoredInterface | null> {
     const row = await this.interfaces.findOneBy({ id });
     return row ? toStored(row) : null;
+  }
+
+  async findByIds(ids: readonly string[]): Promise<StoredInterface[]> {
+    if (ids.length === 0) return [];
+    return (await this.interfaces.findBy({ id: In([...ids]) })).map(toStored);
   }
 
   async list(filter: { pluginTypes?: readonly PluginType[]; enabledOnly?: boolean } = {}): Promise<StoredInterface[]> {

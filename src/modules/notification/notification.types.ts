@@ -1,0 +1,79 @@
+/** Seed 003's record states. */
+export const RECORD_STATUSES = ['queued', 'sending', 'sent', 'failed', 'dead', 'skipped'] as const;
+export type RecordStatus = (typeof RECORD_STATUSES)[number];
+
+/** States a record can be replayed from (retryNotification). */
+export const REPLAYABLE_STATUSES: readonly RecordStatus[] = ['failed', 'dead'];
+
+/** Who an event is for, as stored with its records (webhook and chat channels get the list). */
+export interface RecordRecipient {
+  role: string;
+  email?: string;
+  phone?: string;
+  userId?: string;
+}
+
+/** A notification record as callers see it (GraphQL delivery log, REST status). */
+export interface NotificationRecord {
+  id: string;
+  eventId: string;
+  eventType: string;
+  interfaceId: string;
+  channelType: string;
+  pluginId: string;
+  channelName: string;
+  recipient: string | null;
+  recipients: RecordRecipient[];
+  title: string;
+  body: string;
+  data: Record<string, unknown>;
+  metadata: Record<string, string>;
+  language: string | null;
+  templateId: string | null;
+  templateVersion: number | null;
+  status: RecordStatus;
+  attemptCount: number;
+  maxAttempts: number;
+  nextAttemptAt: Date;
+  lastErrorCode: string | null;
+  lastErrorMessage: string | null;
+  providerMessageId: string | null;
+  occurredAt: Date;
+  traceId: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+  sentAt: Date | null;
+}
+
+export interface NotificationAttempt {
+  id: string;
+  recordId: string;
+  attemptNo: number;
+  workerId: string;
+  startedAt: Date;
+  finishedAt: Date;
+  durationMs: number;
+  outcome: string;
+  errorCode: string | null;
+  errorMessage: string | null;
+  retryAfterSeconds: number | null;
+  requestPayload: unknown;
+  responsePayload: unknown;
+}
+
+/** Delivery-log filter (every field optional; all given ones must match). */
+export interface RecordFilter {
+  statuses?: RecordStatus[];
+  channelTypes?: string[];
+  interfaceId?: string;
+  eventTypes?: string[];
+  eventId?: string;
+  createdAfter?: Date;
+  createdBefore?: Date;
+}
+
+export interface RecordPage {
+  records: NotificationRecord[];
+  /** Pass as `after` for the next page; null on the last page. */
+  nextCursor: string | null;
+}
