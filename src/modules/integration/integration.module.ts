@@ -5,6 +5,7 @@ import { HealthSweepEntity } from './health-sweep.entity.js';
 import { HealthSweepRepository } from './health-sweep.repository.js';
 import { HealthSweeper } from './health-sweeper.service.js';
 import { IntegrationResolver } from './graphql/integration.resolver.js';
+import { ProviderResolver } from './graphql/provider.resolver.js';
 import { IntegrationGrpcController } from './grpc/integration.grpc-controller.js';
 import { InterfaceDirectoryService } from './interface-directory.service.js';
 import { InterfaceHealthService } from './interface-health.service.js';
@@ -41,6 +42,7 @@ import { SpecTemplateCache } from './spec-template.cache.js';
     HealthSweepRepository,
     HealthSweeper,
     IntegrationResolver,
+    ProviderResolver,
     NotifierDirectory,
   ],
   exports: [NotifierDirectory],
