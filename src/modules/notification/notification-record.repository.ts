@@ -175,16 +175,18 @@ export class NotificationRecordRepository {
     const rows = await this.dataSource.query<{ record_id: string }[]>(
       `WITH upd AS (
          UPDATE notification_records
-            SET status = $3, next_attempt_at = CASE WHEN $4::int IS NULL THEN next_attempt_at ELSE now() + ($4::int * interval '1 millisecond') END,
-                lease_expires_at = NULL, claimed_by = NULL, last_error_code = $5, last_error_message = $6,
-                provider_message_id = COALESCE($7, provider_message_id), sent_at = CASE WHEN $3 = 'sent' THEN now() ELSE sent_at END,
+            SET status = $3::varchar, next_attempt_at = CASE WHEN $4::int IS NULL THEN next_attempt_at ELSE now() + ($4::int * interval '1 millisecond') END,
+                lease_expires_at = NULL, claimed_by = NULL, last_error_code = $5::varchar, last_error_message = $6::text,
+                provider_message_id = COALESCE($7::varchar, provider_message_id), sent_at = CASE WHEN $3::varchar = 'sent' THEN now() ELSE sent_at END,
                 updated_at = now()
-          WHERE id = $1 AND claimed_by = $2 AND status = 'sending' AND attempt_count = $8
+          WHERE id = $1::uuid AND claimed_by = $2::varchar AND status = 'sending' AND attempt_count = $8::int
           RETURNING id
        )
        INSERT INTO notification_attempts (id, record_id, attempt_no, worker_id, started_at, finished_at, duration_ms, outcome, error_code,
          error_message, retry_after_seconds, request_payload, response_payload)
-       SELECT $9, id, $8, $2, $10, $11, $12, $13, $5, $6, $14, $15::jsonb, $16::jsonb FROM upd
+       SELECT $9::uuid, id, $8::int, $2::varchar, $10::timestamptz, $11::timestamptz, $12::int, $13::varchar, $5::varchar, $6::text, $14::int,
+              $15::jsonb, $16::jsonb
+         FROM upd
        RETURNING record_id`,
       [
         attempt.recordId,
