@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { Webhook } from 'standardwebhooks';
 import { EventBus } from '../../src/modules/events/event-bus.service.js';
+import { OutboxRelay } from '../../src/modules/events/outbox-relay.service.js';
 import { HttpTarget } from '../support/fake-servers/http-target.js';
 import { SmtpSink } from '../support/fake-servers/smtp-sink.js';
 import { GrpcTestClient } from '../support/grpc-client.js';
@@ -220,6 +221,33 @@ describe('events → notifications (webhook + email)', () => {
       return rows.filter((r) => r.status === 'sent').length === 3 && rows;
     });
     expect(records.filter((r) => r.channel_type === 'email').map((r) => r.recipient)).toEqual(['kim@example.test', 'lee@example.test']);
+  });
+
+  it('announces a health change as plugin.health_changed to a notifier that subscribes to it', async () => {
+    target.on('POST', '/ops', { status: 200 });
+    target.on('GET', '/down', { status: 503 });
+    const opsId = await createInterface('notifier/webhook', 'Ops health', { url: target.url('/ops'), secret: SECRET, events: ['plugin.health_changed'] });
+    const watchedId = await createInterface('notifier/webhook', 'Watched', { url: target.url('/down'), secret: SECRET, events: ['user.created'] });
+    const hook = await waitFor(async () =>
+      target.requests.find((r) => r.path === '/ops' && (r.json as { data?: { event?: { interface_id?: string } } })?.data?.event?.interface_id === watchedId),
+    );
+    const body = hook.json as { type: string; data: { event: Record<string, unknown>; title: string } };
+    expect(body.type).toBe('plugin.health_changed');
+    expect(body.data.event).toMatchObject({ interface_id: watchedId, plugin_type: 'notifier', plugin_id: 'webhook', is_healthy: false, error: 'endpoint answered HTTP 503' });
+    expect(body.data.title).toBe('Plugin interface notifier/webhook is unhealthy');
+    for (const id of [opsId, watchedId]) await client.call('IntegrationService', 'DeletePluginInterface', { interface_id: id }, app.tokens.admin);
+  });
+
+  it('prunes processed outbox rows past OUTBOX_RETENTION_DAYS and keeps dead ones', async () => {
+    await db.query(
+      `INSERT INTO outbox_events (id, event_id, event_type, event_version, occurred_at, data, status, processed_at)
+       VALUES ('0192a123-0000-7000-8000-0000000000a1', 'evt-old-processed', 'order_paid', '1', now(), '{}', 'processed', now() - interval '8 days'),
+              ('0192a123-0000-7000-8000-0000000000a2', 'evt-old-dead', 'order_paid', '9', now(), '{}', 'dead', now() - interval '30 days'),
+              ('0192a123-0000-7000-8000-0000000000a3', 'evt-new-processed', 'order_paid', '1', now(), '{}', 'processed', now() - interval '6 days')`,
+    );
+    expect(await app.running.app.get(OutboxRelay).prune()).toBe(1);
+    const { rows } = await db.query<{ event_id: string }>(`SELECT event_id FROM outbox_events WHERE event_id IN ('evt-old-processed', 'evt-old-dead', 'evt-new-processed') ORDER BY event_id`);
+    expect(rows.map((r) => r.event_id)).toEqual(['evt-new-processed', 'evt-old-dead']);
   });
 
   it('leaves the interfaces created above in place (the history of deleted ones stays readable)', async () => {

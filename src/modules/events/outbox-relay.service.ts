@@ -58,7 +58,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     await this.listener.listen(OUTBOX_CHANNEL, () => this.wake());
     this.pollTimer = setInterval(() => this.wake(), this.config.events.pollMs);
     this.pollTimer.unref();
-    this.pruneTimer = setInterval(() => void this.prune(), PRUNE_EVERY_MS);
+    this.pruneTimer = setInterval(() => void this.prune().catch(() => undefined), PRUNE_EVERY_MS);
     this.pruneTimer.unref();
     this.wake();
   }
@@ -170,12 +170,15 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     }
   }
 
-  private async prune(): Promise<void> {
+  /** Deletes processed rows older than OUTBOX_RETENTION_DAYS (hourly on workers); dead rows stay. Returns how many went. */
+  async prune(): Promise<number> {
     try {
       const removed = await this.outbox.pruneProcessed(this.config.events.retentionDays);
       if (removed > 0) this.logger.info({ removed }, 'pruned processed outbox events');
+      return removed;
     } catch (err) {
       this.logger.warn({ err: (err as Error).message }, 'outbox prune failed; will try again');
+      throw err;
     }
   }
 }

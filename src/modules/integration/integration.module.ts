@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { EventsModule } from '../events/events.module.js';
 import { PluginsModule } from '../plugins/plugins.module.js';
 import { HealthSweepEntity } from './health-sweep.entity.js';
 import { HealthSweepRepository } from './health-sweep.repository.js';
@@ -27,7 +28,7 @@ import { SpecTemplateCache } from './spec-template.cache.js';
  * module's runtime; never reads the plugins table itself.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([PluginInterfaceEntity, HealthSweepEntity, ProductEntity, InstanceEntity]), PluginsModule],
+  imports: [TypeOrmModule.forFeature([PluginInterfaceEntity, HealthSweepEntity, ProductEntity, InstanceEntity]), PluginsModule, EventsModule],
   controllers: [IntegrationGrpcController],
   providers: [
     PluginInterfaceRepository,

@@ -3,6 +3,7 @@ import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { Logger } from 'pino';
 import { Clock } from '../../common/clock.js';
 import { LOGGER } from '../../common/tokens.js';
+import { EventBus } from '../events/event-bus.service.js';
 import { PluginRuntime } from '../plugins/plugin-runtime.service.js';
 import { PLUGIN_HEALTH_CHANGED, type PluginHealthChangedEvent } from './integration.events.js';
 import type { HealthReport } from './integration.types.js';
@@ -22,6 +23,7 @@ export class InterfaceHealthService {
     private readonly repository: PluginInterfaceRepository,
     private readonly runtime: PluginRuntime,
     private readonly events: EventEmitter2,
+    private readonly bus: EventBus,
     private readonly clock: Clock,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
@@ -57,9 +59,41 @@ export class InterfaceHealthService {
       };
       this.logger.info({ interfaceId: row.id, isHealthy, error }, 'plugin interface health changed');
       this.events.emit(PLUGIN_HEALTH_CHANGED, event);
+      await this.announce(event);
     }
     return { isHealthy, error, checkedAt };
   }
+
+  /**
+   * Publishes the change as `plugin.health_changed` for notifiers that subscribe to it. A health
+   * check must still answer when the outbox cannot be written (the database is away): that is
+   * logged, and the next check that sees a change announces it.
+   */
+  private async announce(event: PluginHealthChangedEvent): Promise<void> {
+    try {
+      await this.bus.publish({
+        eventId: healthChangeEventId(event),
+        eventType: 'plugin.health_changed',
+        source: 'switchboard.integration',
+        occurredAt: event.checkedAt,
+        data: {
+          interface_id: event.interfaceId,
+          plugin_type: event.pluginType,
+          plugin_id: event.pluginId,
+          is_healthy: event.isHealthy,
+          error: event.error === null ? null : event.error.slice(0, 2_000),
+          display_name: event.displayName,
+        },
+      });
+    } catch (err) {
+      this.logger.warn({ interfaceId: event.interfaceId, err: (err as Error).message }, 'plugin.health_changed could not be published');
+    }
+  }
+}
+
+/** The event id of one change: one check's change is announced once, however often it is retried. */
+export function healthChangeEventId(event: PluginHealthChangedEvent): string {
+  return `plugin.health_changed:${event.interfaceId}:${event.checkedAt.toISOString()}`;
 }
 
 function withBackstop<T>(promise: Promise<T>, ms: number): Promise<T> {
