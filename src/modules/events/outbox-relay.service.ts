@@ -91,13 +91,6 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     });
   }
 
-  /** Plans everything due now; resolves when the outbox has nothing due (tests, shutdown). */
-  async drainNow(): Promise<void> {
-    while (this.draining) await this.draining;
-    this.wake();
-    await this.draining;
-  }
-
   private async drain(): Promise<void> {
     try {
       while (!this.stopped) {
