@@ -249,22 +249,23 @@ export class NotificationRecordRepository {
     }));
   }
 
-  /** Newest first; `after` is the previous page's nextCursor. */
-  async list(filter: RecordFilter, limit: number, after: { createdAt: Date; id: string } | null): Promise<RecordPage> {
+  /** Newest first; `after` is the previous page's nextCursor (decodeCursor). */
+  async list(filter: RecordFilter, limit: number, after: RecordCursor | null): Promise<RecordPage> {
     const { where, params } = whereOf(filter);
     if (after) {
-      params.push(after.createdAt, after.id);
-      where.push(`(created_at, id) < ($${params.length - 1}, $${params.length}::uuid)`);
+      params.push(after.createdAtUs, after.id);
+      where.push(`(created_at, id) < (timestamptz 'epoch' + $${params.length - 1}::bigint * interval '1 microsecond', $${params.length}::uuid)`);
     }
     params.push(limit + 1);
     const rows = await this.dataSource.query<Record<string, unknown>[]>(
-      `SELECT ${COLUMNS} FROM notification_records ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+      `SELECT ${COLUMNS}, (extract(epoch FROM created_at) * 1000000)::bigint::text AS created_us
+         FROM notification_records ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
         ORDER BY created_at DESC, id DESC LIMIT $${params.length}`,
       params,
     );
-    const records = rows.slice(0, limit).map(toRecord);
-    const last = records[records.length - 1];
-    return { records, nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return { records: page.map(toRecord), nextCursor: rows.length > limit && last ? encodeCursor({ createdAtUs: last.created_us as string, id: last.id as string }) : null };
   }
 
   /**
@@ -309,16 +310,25 @@ export class NotificationRecordRepository {
   }
 }
 
-export function encodeCursor(record: { createdAt: Date; id: string }): string {
-  return Buffer.from(`${record.createdAt.toISOString()}|${record.id}`).toString('base64url');
+/**
+ * Where a page ended: the last record's created_at in microseconds since the epoch (the column's
+ * own precision; a JS Date would round it to milliseconds, and records created later in the same
+ * millisecond would fall between two pages) and its id.
+ */
+export interface RecordCursor {
+  createdAtUs: string;
+  id: string;
+}
+
+export function encodeCursor(cursor: RecordCursor): string {
+  return Buffer.from(`${cursor.createdAtUs}|${cursor.id}`).toString('base64url');
 }
 
 /** null when the text is not a cursor this repository made. */
-export function decodeCursor(cursor: string): { createdAt: Date; id: string } | null {
-  const [at, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  const createdAt = new Date(at ?? '');
-  if (!id || Number.isNaN(createdAt.getTime()) || !/^[0-9a-f-]{36}$/i.test(id)) return null;
-  return { createdAt, id };
+export function decodeCursor(cursor: string): RecordCursor | null {
+  const [us, id, ...rest] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+  if (rest.length > 0 || !us || !/^\d{1,17}$/.test(us) || !id || !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) return null;
+  return { createdAtUs: us, id: id.toLowerCase() };
 }
 
 function whereOf(filter: RecordFilter): { where: string[]; params: unknown[] } {
