@@ -2,6 +2,7 @@ import { AUTH_ERRORS, COMMON_ERRORS } from './common/errors/error-codes.js';
 import { installErrorTables, type ErrorTables } from './common/errors/error-registry.js';
 import { EVENTS_ERRORS } from './modules/events/events.errors.js';
 import { INTEGRATION_ERRORS } from './modules/integration/integration.errors.js';
+import { NOTIFICATION_ERRORS } from './modules/notification/notification.errors.js';
 import { PLUGINS_ERRORS } from './modules/plugins/plugins.errors.js';
 
 /**
@@ -20,6 +21,7 @@ export const APP_ERROR_TABLES = {
   plugins: PLUGINS_ERRORS,
   integration: INTEGRATION_ERRORS,
   events: EVENTS_ERRORS,
+  notification: NOTIFICATION_ERRORS,
 } satisfies ErrorTables;
 
 installErrorTables(APP_ERROR_TABLES);
