@@ -77,3 +77,28 @@ export interface RecordPage {
   /** Pass as `after` for the next page; null on the last page. */
   nextCursor: string | null;
 }
+
+/** A record with every attempt made to send it, oldest first (the delivery log's detail view). */
+export interface NotificationRecordDetail extends NotificationRecord {
+  attempts: NotificationAttempt[];
+}
+
+/**
+ * A delivery-log filter as a transport hands it over, unchecked: DeliveryLogService validates
+ * each field and names the offending one (`filter.statuses`). Times are Dates or RFC 3339 text.
+ */
+export interface RecordFilterInput {
+  statuses?: unknown;
+  channelTypes?: unknown;
+  eventTypes?: unknown;
+  interfaceId?: unknown;
+  eventId?: unknown;
+  createdAfter?: unknown;
+  createdBefore?: unknown;
+}
+
+/** What one retryNotifications call put back in the queue. */
+export interface RetriedRecords {
+  count: number;
+  ids: string[];
+}
