@@ -2,7 +2,9 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { EventsModule } from '../events/events.module.js';
 import { IntegrationModule } from '../integration/integration.module.js';
+import { DeliveryLogService } from './delivery-log.service.js';
 import { Dispatcher } from './dispatcher.service.js';
+import { DeliveryLogResolver } from './graphql/delivery-log.resolver.js';
 import { NotificationGrpcController } from './grpc/notification.grpc-controller.js';
 import { MessageComposer } from './message-composer.js';
 import { NotificationAttemptEntity } from './notification-attempt.entity.js';
@@ -12,14 +14,15 @@ import { NotificationRecordRepository } from './notification-record.repository.j
 
 /**
  * Notification: templates, notification records and their delivery state machine (seeds 002-004),
- * the NotificationService RPCs, the seed-002 REST contract and the dispatcher (worker role).
+ * the NotificationService RPCs, the seed-002 REST contract, the dispatcher (worker role) and the
+ * GraphQL delivery log (records, attempts, replay of failed and dead ones).
  * Sends only through notifier plugins (the integration module's NotifierDirectory); learns about
  * domain events only from the events module's relay.
  */
 @Module({
   imports: [TypeOrmModule.forFeature([NotificationRecordEntity, NotificationAttemptEntity]), EventsModule, IntegrationModule],
   controllers: [NotificationGrpcController],
-  providers: [NotificationRecordRepository, MessageComposer, NotificationPlanner, Dispatcher],
+  providers: [NotificationRecordRepository, MessageComposer, NotificationPlanner, Dispatcher, DeliveryLogService, DeliveryLogResolver],
   exports: [Dispatcher, NotificationRecordRepository],
 })
 export class NotificationModule {}
