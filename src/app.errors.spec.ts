@@ -51,8 +51,8 @@ const EXPECTED = {
   'events.unknown_version': { grpc: status.INVALID_ARGUMENT, graphql: 'BAD_USER_INPUT', http: 422 },
   'events.invalid_payload': { grpc: status.INVALID_ARGUMENT, graphql: 'BAD_USER_INPUT', http: 422 },
   'events.payload_too_large': { grpc: status.RESOURCE_EXHAUSTED, graphql: 'BAD_USER_INPUT', http: 413 },
-  'notification.record_not_found': { grpc: status.NOT_FOUND, graphql: 'NOT_FOUND', http: 404 },
-  'notification.record_not_replayable': { grpc: status.FAILED_PRECONDITION, graphql: 'FAILED_PRECONDITION', http: 409 },
+  'notif.record_not_found': { grpc: status.NOT_FOUND, graphql: 'NOT_FOUND', http: 404 },
+  'notif.record_not_replayable': { grpc: status.FAILED_PRECONDITION, graphql: 'FAILED_PRECONDITION', http: 409 },
 } satisfies Record<ErrorCode, Expected>;
 
 const ROWS = Object.entries(EXPECTED) as [ErrorCode, Expected][];

@@ -21,7 +21,7 @@ export const APP_ERROR_TABLES = {
   plugins: PLUGINS_ERRORS,
   integration: INTEGRATION_ERRORS,
   events: EVENTS_ERRORS,
-  notification: NOTIFICATION_ERRORS,
+  notif: NOTIFICATION_ERRORS,
 } satisfies ErrorTables;
 
 installErrorTables(APP_ERROR_TABLES);

@@ -291,8 +291,8 @@ describe('delivery log over GraphQL: notificationRecords, notificationRecord, re
       expect(res.body.data.notificationRecords.records.map((r: any) => r.attempts)).toEqual(Array(3).fill([{ attemptNo: 1, outcome: 'permanent_fail' }]));
     });
 
-    it('an unknown id is NOT_FOUND / notification.record_not_found; a malformed one names the field', async () => {
-      expect(errorOf(await gql(GET, { id: NONE }))).toMatchObject({ code: 'NOT_FOUND', errorCode: 'notification.record_not_found' });
+    it('an unknown id is NOT_FOUND / notif.record_not_found; a malformed one names the field', async () => {
+      expect(errorOf(await gql(GET, { id: NONE }))).toMatchObject({ code: 'NOT_FOUND', errorCode: 'notif.record_not_found' });
       expect(errorOf(await gql(GET, { id: 'nope' }))).toMatchObject({ code: 'BAD_USER_INPUT', errorCode: 'common.validation_failed', fields: ['id'] });
     });
   });
@@ -342,20 +342,20 @@ describe('delivery log over GraphQL: notificationRecords, notificationRecord, re
       expect(deliveries[1].json).toEqual(deliveries[0].json);
     });
 
-    it('a sent record is FAILED_PRECONDITION / notification.record_not_replayable, and is left alone', async () => {
+    it('a sent record is FAILED_PRECONDITION / notif.record_not_replayable, and is left alone', async () => {
       const [sent] = await all({ statuses: ['sent'], interfaceId: ids.ok, eventId: 'dl-order-2' });
       const deliveries = () => target.requests.filter((r) => r.headers['webhook-id'] === sent.id).length;
       expect(deliveries()).toBe(1);
       const error = errorOf(await gql(RETRY, { id: sent.id }));
-      expect(error).toMatchObject({ code: 'FAILED_PRECONDITION', errorCode: 'notification.record_not_replayable' });
+      expect(error).toMatchObject({ code: 'FAILED_PRECONDITION', errorCode: 'notif.record_not_replayable' });
       expect(error.message).toMatch(/is sent/);
       expect((await get(sent.id)).attemptCount).toBe(1);
       await new Promise((r) => setTimeout(r, 300));
       expect(deliveries()).toBe(1);
     });
 
-    it('an unknown id is NOT_FOUND / notification.record_not_found', async () => {
-      expect(errorOf(await gql(RETRY, { id: NONE }))).toMatchObject({ code: 'NOT_FOUND', errorCode: 'notification.record_not_found' });
+    it('an unknown id is NOT_FOUND / notif.record_not_found', async () => {
+      expect(errorOf(await gql(RETRY, { id: NONE }))).toMatchObject({ code: 'NOT_FOUND', errorCode: 'notif.record_not_found' });
     });
   });
 

@@ -109,11 +109,11 @@ describe('DeliveryLogService', () => {
       expect(woken).toEqual([RECORDS_QUEUED]);
     });
 
-    it.each(['queued', 'sending', 'sent', 'skipped'] as const)('a %s record is notification.record_not_replayable and nothing is requeued', async (status) => {
+    it.each(['queued', 'sending', 'sent', 'skipped'] as const)('a %s record is notif.record_not_replayable and nothing is requeued', async (status) => {
       const { records, service, woken } = setup();
       records.states = [record(status)];
       const error = await failure(service.retry(ID));
-      expect(error.code).toBe('notification.record_not_replayable');
+      expect(error.code).toBe('notif.record_not_replayable');
       expect(error.details).toEqual({ id: ID, status });
       expect(records.calls).toEqual([]);
       expect(woken).toEqual([]);
@@ -124,15 +124,15 @@ describe('DeliveryLogService', () => {
       records.states = [record('failed'), record('sending', 2)];
       records.requeued = [];
       const error = await failure(service.retry(ID));
-      expect(error.code).toBe('notification.record_not_replayable');
+      expect(error.code).toBe('notif.record_not_replayable');
       expect(error.details).toEqual({ id: ID, status: 'sending' });
       expect(woken).toEqual([]);
     });
 
-    it('an unknown id is notification.record_not_found; a malformed one names id', async () => {
+    it('an unknown id is notif.record_not_found; a malformed one names id', async () => {
       const { service } = setup();
-      expect((await failure(service.retry(ID))).code).toBe('notification.record_not_found');
-      expect((await failure(service.get(ID))).code).toBe('notification.record_not_found');
+      expect((await failure(service.retry(ID))).code).toBe('notif.record_not_found');
+      expect((await failure(service.get(ID))).code).toBe('notif.record_not_found');
       expect((await failure(service.retry('nope'))).details).toEqual({ violations: [{ field: 'id', message: 'must be a UUID, got "nope"' }] });
     });
   });

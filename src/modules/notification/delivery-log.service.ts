@@ -72,7 +72,7 @@ export class DeliveryLogService {
     return this.records.attemptsOf(recordId);
   }
 
-  /** Replays one failed or dead record; anything else is notification.record_not_replayable. */
+  /** Replays one failed or dead record; anything else is notif.record_not_replayable. */
   async retry(id: unknown): Promise<NotificationRecord> {
     const recordId = requireUuid(id, 'id');
     const before = await this.find(recordId);
@@ -112,14 +112,14 @@ export class DeliveryLogService {
 
   private async find(id: string): Promise<NotificationRecord> {
     const record = await this.records.findById(id);
-    if (!record) throw new AppError('notification.record_not_found', `No notification record with id ${id}`, { id });
+    if (!record) throw new AppError('notif.record_not_found', `No notification record with id ${id}`, { id });
     return record;
   }
 }
 
 function notReplayable(record: NotificationRecord): AppError {
   return new AppError(
-    'notification.record_not_replayable',
+    'notif.record_not_replayable',
     `Notification record ${record.id} is ${record.status}: only ${REPLAYABLE_STATUSES.join(' and ')} records can be retried`,
     { id: record.id, status: record.status },
   );
