@@ -10,9 +10,17 @@ import { BoundPortServerGrpc } from './bound-port-server-grpc.js';
 import { markUndecodableRequests } from './undecodable-request.interceptor.js';
 
 /** The services this process implements (besides reflection and health). */
-export const GRPC_SERVICES = ['rustbill.integration.IntegrationService', 'rustbill.notification.NotificationService'] as const;
+export const GRPC_SERVICES = ['rustbill.integration.IntegrationService', 'rustbill.notification.NotificationService', 'switchboard.events.v1.EventService'] as const;
 
-export const PROTO_FILES = [join(PROTO_DIR, 'rustbill', 'integration.proto'), join(PROTO_DIR, 'rustbill', 'notification.proto')];
+/** The packages of GRPC_SERVICES, which Nest routes @GrpcMethod handlers of. */
+const GRPC_PACKAGES = ['rustbill.integration', 'rustbill.notification', 'switchboard.events.v1'];
+
+/** RustBill's wire contract, then Switchboard's own additions (proto/switchboard/...). */
+export const PROTO_FILES = [
+  join(PROTO_DIR, 'rustbill', 'integration.proto'),
+  join(PROTO_DIR, 'rustbill', 'notification.proto'),
+  join(PROTO_DIR, 'switchboard', 'events', 'v1', 'events.proto'),
+];
 
 /**
  * proto-loader options shared by the server and by clients built from proto/ (tests, CLI):
@@ -29,7 +37,7 @@ export const PROTO_LOADER_OPTIONS = {
 };
 
 /**
- * The gRPC transport of the hybrid app: Nest routes the rustbill.* services to controllers; the
+ * The gRPC transport of the hybrid app: Nest routes the rustbill.* and switchboard.* services to controllers; the
  * same grpc-js server also carries server reflection (so grpcurl needs no .proto files) and the
  * standard grpc.health.v1.Health service. Each call runs inside a RequestContext with its trace id.
  */
@@ -40,7 +48,7 @@ export class SwitchboardGrpcServer {
 
   constructor(config: AppConfig) {
     const options: GrpcOptions['options'] = {
-      package: ['rustbill.integration', 'rustbill.notification'],
+      package: GRPC_PACKAGES,
       // health.proto is loaded too (not routed by Nest) so that reflection lists grpc.health.v1.Health.
       protoPath: [...PROTO_FILES, healthProtoPath],
       url: `${config.host}:${config.grpc.port}`,

@@ -8,7 +8,8 @@ import { OutboxRepository } from './outbox.repository.js';
 
 /**
  * Events: the typed event catalog, EventBus.publish (an outbox row in the caller's transaction),
- * the outbox relay (worker role) and event ingress. Knows nothing of notifiers or templates: the
+ * the outbox relay (worker role). Its transports (event ingress for other services) are
+ * EventsIngressModule's, mounted in the api role. Knows nothing of notifiers or templates: the
  * notification module subscribes to the relay.
  */
 @Module({

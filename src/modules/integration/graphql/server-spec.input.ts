@@ -1,6 +1,6 @@
 import { Field, InputType } from '@nestjs/graphql';
 import type { SpecInput } from '../provider.service.js';
-import { JsonScalar } from './json.scalar.js';
+import { JsonScalar } from '../../../common/graphql/json.scalar.js';
 import { UInt32Scalar } from './uint32.scalar.js';
 
 /**
