@@ -1,5 +1,5 @@
 import { Field, ID, Int, ObjectType } from '@nestjs/graphql';
-import { JsonScalar } from '../../integration/graphql/json.scalar.js';
+import { JsonScalar } from '../../../common/graphql/json.scalar.js';
 import type { NotificationAttempt } from '../notification.types.js';
 
 @ObjectType('NotificationAttempt', { description: "One call of the notifier's send() for a record, kept for audit." })

@@ -1,5 +1,5 @@
 import { Field, ID, Int, ObjectType } from '@nestjs/graphql';
-import { JsonScalar } from '../../integration/graphql/json.scalar.js';
+import { JsonScalar } from '../../../common/graphql/json.scalar.js';
 import type { NotificationAttempt, NotificationRecord } from '../notification.types.js';
 import { NotificationAttemptModel } from './notification-attempt.model.js';
 import { NotificationRecipientModel } from './notification-recipient.model.js';
