@@ -9,6 +9,7 @@ import { IdGenerator } from './id-generator.js';
 import { AllExceptionsFilter } from './errors/all-exceptions.filter.js';
 import { UndecodableRequestInterceptor } from './grpc/undecodable-request.interceptor.js';
 import { CallLoggingInterceptor } from './logging/call-logging.interceptor.js';
+import { MetricsModule } from './metrics/metrics.module.js';
 import { RestartService } from './system/restart.service.js';
 import { APP_CONFIG, LOGGER } from './tokens.js';
 
@@ -20,7 +21,7 @@ export interface CoreOptions {
 
 /**
  * Cross-cutting services every module may inject: configuration, logger, clock, ids, tokens,
- * the restart request (RestartServer);
+ * the restart request (RestartServer), metrics (MetricsModule);
  * and the global guard, filter and interceptor that give all three transports one auth and
  * one error model.
  */
@@ -30,6 +31,7 @@ export class CoreModule {
   static forRoot(options: CoreOptions): DynamicModule {
     return {
       module: CoreModule,
+      imports: [MetricsModule],
       providers: [
         { provide: APP_CONFIG, useValue: options.config },
         { provide: LOGGER, useValue: options.logger },

@@ -76,6 +76,13 @@ describe('loadConfig', () => {
     expect(problems.map((p) => p.split(':')[0])).toEqual(['HEALTH_CHECK_CRON', 'HEALTH_CHECK_CONCURRENCY']);
   });
 
+  it('reads METRICS_TOKEN: unset means public metrics; a set one must be 16+ printable characters', () => {
+    expect(loadConfig({}).metrics).toEqual({ token: null });
+    expect(loadConfig({ METRICS_TOKEN: 'scrape-token-0123456789' }).metrics).toEqual({ token: 'scrape-token-0123456789' });
+    expect(() => loadConfig({ METRICS_TOKEN: 'short' })).toThrow(/METRICS_TOKEN: must be at least 16/);
+    expect(() => loadConfig({ METRICS_TOKEN: 'has a space in it, sadly' })).toThrow(/METRICS_TOKEN/);
+  });
+
   it('requires JWT_SECRET in production', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/JWT_SECRET: required when NODE_ENV=production/);
   });

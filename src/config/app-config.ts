@@ -86,6 +86,8 @@ export interface AppConfig {
     leaseMs: number;
     pollMs: number;
   };
+  /** GET /metrics: public when token is null, else it requires `authorization: Bearer <token>`. */
+  metrics: { token: string | null };
   smtp: {
     url: string | null;
     from: string;
@@ -202,6 +204,11 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
     r.check('SMTP_URL', /^smtps?:\/\/[^\s]+$/.test(smtpUrl), 'must be an smtp:// or smtps:// URL');
   }
 
+  const metricsToken = r.optional('METRICS_TOKEN');
+  if (metricsToken !== null) {
+    r.check('METRICS_TOKEN', metricsToken.length >= 16 && /^[\x21-\x7e]+$/.test(metricsToken), 'must be at least 16 printable ASCII characters without spaces (it travels in a header)');
+  }
+
   const healthCron = r.string('HEALTH_CHECK_CRON', '*/5 * * * *');
   const cronCheck = validateCronExpression(healthCron);
   r.check('HEALTH_CHECK_CRON', cronCheck.valid, `must be a cron expression, got "${healthCron}"${cronCheck.error ? ` (${cronCheck.error.message})` : ''}`);
@@ -263,6 +270,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
       leaseMs: r.int('DELIVERY_LEASE_MS', 60_000, 1_000, 3_600_000),
       pollMs: r.int('DELIVERY_POLL_MS', 1_000, 10, 600_000),
     },
+    metrics: { token: metricsToken },
     smtp: {
       url: smtpUrl,
       from: r.string('SMTP_FROM', 'Switchboard <switchboard@localhost>'),

@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { EventBus } from './event-bus.service.js';
 import { EventValidator } from './event-validator.js';
 import { OutboxEventEntity } from './outbox-event.entity.js';
+import { OutboxMetrics } from './outbox-metrics.js';
 import { OutboxRelay } from './outbox-relay.service.js';
 import { OutboxRepository } from './outbox.repository.js';
 
@@ -14,7 +15,7 @@ import { OutboxRepository } from './outbox.repository.js';
  */
 @Module({
   imports: [TypeOrmModule.forFeature([OutboxEventEntity])],
-  providers: [EventValidator, OutboxRepository, EventBus, OutboxRelay],
+  providers: [EventValidator, OutboxRepository, EventBus, OutboxRelay, OutboxMetrics],
   exports: [EventBus, OutboxRelay],
 })
 export class EventsModule {}

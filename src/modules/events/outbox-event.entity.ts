@@ -10,6 +10,8 @@ import { Column, CreateDateColumn, Entity, Index, PrimaryColumn } from 'typeorm'
 @Index('outbox_events_event_id_unique', ['eventId'], { unique: true })
 @Index('outbox_events_due_idx', ['nextAttemptAt'], { where: `"status" = 'pending'` })
 @Index('outbox_events_processed_idx', ['processedAt'], { where: `"status" = 'processed'` })
+// Dead rows are kept and few: counted at every metrics scrape without reading the processed ones.
+@Index('outbox_events_dead_idx', ['createdAt'], { where: `"status" = 'dead'` })
 export class OutboxEventEntity {
   /** UUID v7: the row's own id (event_id is the publisher's). */
   @PrimaryColumn('uuid')

@@ -116,14 +116,18 @@ export class OutboxRepository {
     return result[1] ?? 0;
   }
 
+  /**
+   * The metrics gauges, read at every scrape: each count goes through its partial index (pending:
+   * outbox_events_due_idx, dead: outbox_events_dead_idx), so the processed rows kept for
+   * OUTBOX_RETENTION_DAYS are never read.
+   */
   async stats(): Promise<OutboxStats> {
     const [row] = await this.dataSource.query<{ pending: string; dead: string; lag: number | null }[]>(
-      `SELECT count(*) FILTER (WHERE status = 'pending') AS pending,
-              count(*) FILTER (WHERE status = 'dead') AS dead,
-              EXTRACT(EPOCH FROM now() - min(created_at) FILTER (WHERE status = 'pending'))::float8 AS lag
-         FROM outbox_events WHERE status <> 'processed'`,
+      `SELECT (SELECT count(*) FROM outbox_events WHERE status = 'pending') AS pending,
+              (SELECT count(*) FROM outbox_events WHERE status = 'dead') AS dead,
+              (SELECT EXTRACT(EPOCH FROM now() - min(created_at))::float8 FROM outbox_events WHERE status = 'pending') AS lag`,
     );
-    return { pending: Number(row.pending), dead: Number(row.dead), lagSeconds: row.lag ?? 0 };
+    return { pending: Number(row.pending), dead: Number(row.dead), lagSeconds: Math.max(0, row.lag ?? 0) };
   }
 
   /** A row by the publisher's id (status, attempts, last error): for tests and the admin. */

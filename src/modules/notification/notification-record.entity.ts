@@ -47,7 +47,7 @@ export class NotificationRecordEntity {
   recipient!: string | null;
 
   /** Everyone the event is for (roles and addresses): what webhook and chat channels get in their data. */
-  @Column('jsonb', { default: () => `'[]'::jsonb` })
+  @Column('jsonb')
   recipients!: unknown[];
 
   @Column('text')
@@ -59,7 +59,7 @@ export class NotificationRecordEntity {
   @Column('jsonb')
   data!: Record<string, unknown>;
 
-  @Column('jsonb', { default: () => `'{}'::jsonb` })
+  @Column('jsonb')
   metadata!: Record<string, string>;
 
   @Column('varchar', { length: 20, nullable: true })

@@ -293,10 +293,28 @@ export class NotificationRecordRepository {
     return rows.map((r) => r.id);
   }
 
-  /** Records by status and channel type: the metrics gauge. */
+  /**
+   * Records by status and channel type, every status: reads the whole table (final records are
+   * never deleted), so the metrics read it at most every 30 s and take the unfinished states from
+   * countActiveByStatus().
+   */
   async countByStatus(): Promise<{ status: RecordStatus; channelType: string; count: number }[]> {
     const rows = await this.dataSource.query<{ status: RecordStatus; channel_type: string; n: number }[]>(
       `SELECT status, channel_type, count(*)::int AS n FROM notification_records GROUP BY status, channel_type`,
+    );
+    return rows.map((r) => ({ status: r.status, channelType: r.channel_type, count: r.n }));
+  }
+
+  /**
+   * Records not finished yet (queued, failed, sending) by status and channel type, read through
+   * the partial indexes that cover exactly those states (due_idx, lease_idx): cheap whatever the
+   * number of sent records, so the metrics read it at every scrape.
+   */
+  async countActiveByStatus(): Promise<{ status: RecordStatus; channelType: string; count: number }[]> {
+    const rows = await this.dataSource.query<{ status: RecordStatus; channel_type: string; n: number }[]>(
+      `SELECT status, channel_type, count(*)::int AS n FROM notification_records WHERE status IN ('queued', 'failed') GROUP BY status, channel_type
+       UNION ALL
+       SELECT status, channel_type, count(*)::int AS n FROM notification_records WHERE status = 'sending' GROUP BY status, channel_type`,
     );
     return rows.map((r) => ({ status: r.status, channelType: r.channel_type, count: r.n }));
   }

@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { EventsModule } from '../events/events.module.js';
 import { IntegrationModule } from '../integration/integration.module.js';
 import { DeliveryLogService } from './delivery-log.service.js';
+import { DeliveryMetrics } from './delivery-metrics.js';
 import { Dispatcher } from './dispatcher.service.js';
 import { DeliveryLogResolver } from './graphql/delivery-log.resolver.js';
 import { NotificationGrpcController } from './grpc/notification.grpc-controller.js';
@@ -22,7 +23,7 @@ import { NotificationRecordRepository } from './notification-record.repository.j
 @Module({
   imports: [TypeOrmModule.forFeature([NotificationRecordEntity, NotificationAttemptEntity]), EventsModule, IntegrationModule],
   controllers: [NotificationGrpcController],
-  providers: [NotificationRecordRepository, MessageComposer, NotificationPlanner, Dispatcher, DeliveryLogService, DeliveryLogResolver],
+  providers: [NotificationRecordRepository, MessageComposer, NotificationPlanner, Dispatcher, DeliveryLogService, DeliveryLogResolver, DeliveryMetrics],
   exports: [Dispatcher, NotificationRecordRepository],
 })
 export class NotificationModule {}

@@ -7,6 +7,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { PluginsGrpcController } from './grpc/plugins.grpc-controller.js';
 import { PluginsResolver } from './graphql/plugins.resolver.js';
 import { JsonSchemaValidator } from './json-schema-validator.js';
+import { PluginCallMetrics } from './plugin-call-metrics.js';
 import { PluginCallPipeline } from './plugin-call-pipeline.js';
 import { PluginConfigService } from './plugin-config.service.js';
 import { pluginLogSink } from './plugin-log-sink.js';
@@ -47,6 +48,7 @@ import { SecretScrubber } from './secret-scrubber.js';
       useFactory: (pool: SandboxPool, schemas: JsonSchemaValidator, configs: PluginConfigService, scrubber: SecretScrubber) =>
         new PluginCallPipeline(pool, schemas, configs, scrubber),
     },
+    PluginCallMetrics,
     PluginRuntime,
     PluginScanner,
     PluginsResolver,
