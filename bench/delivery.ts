@@ -35,6 +35,8 @@ const RATE_SECONDS = Number(process.env.BENCH_RATE_SECONDS ?? 5);
 const BARE_CONCURRENCY = 64;
 const SERVER = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const JWT = 'bench-secret-bench-secret-bench-secret-0123';
+/** --cpu-prof: keep a V8 CPU profile of the Switchboard process (directory printed). */
+const PROF_DIR = process.argv.includes('--cpu-prof') ? mkdtempSync(join(tmpdir(), 'sb-bench-delivery-prof-')) : null;
 const WEBHOOK_SECRET = `whsec_${randomBytes(24).toString('base64')}`;
 
 interface SinkReport {
@@ -131,6 +133,7 @@ async function main(): Promise<void> {
     `steady rate: ${(rate.events / rate.seconds).toFixed(0)} events/s for ${rate.seconds.toFixed(1)} s (${rate.report.deliveries} deliveries): ` +
       `event→delivered p50 ${pct(rateLatencies, 0.5)} ms, p99 ${pct(rateLatencies, 0.99)} ms, max ${rateLatencies[rateLatencies.length - 1] ?? 0} ms (target p99 < 500 ms at 1,000 events/s)`,
   );
+  if (PROF_DIR) console.log(`CPU profile of the Switchboard process: ${PROF_DIR}`);
 }
 
 function line(label: string, deliveries: number, seconds: number, report: SinkReport): void {
@@ -233,7 +236,8 @@ function startSink(): Promise<Sink> {
 async function startSwitchboard(work: string, databaseUrl: string, sinkPort: number): Promise<{ address: string; stop(): Promise<void> }> {
   const logPath = join(work, 'switchboard.log');
   const log = openSync(logPath, 'w');
-  const child: ChildProcess = spawn(process.execPath, [join(DIST_ROOT, 'src', 'main.js')], {
+  const nodeArgs = PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROF_DIR}`] : [];
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, join(DIST_ROOT, 'src', 'main.js')], {
     env: {
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? '',
@@ -248,6 +252,8 @@ async function startSwitchboard(work: string, databaseUrl: string, sinkPort: num
       SWITCHBOARD_SUPERVISED: '0',
       PLUGIN_HTTP_ALLOW: `127.0.0.1:${sinkPort}`,
       HEALTH_CHECK_CRON: '0 0 1 1 *',
+      // Tuning knobs pass through, so one run can try DELIVERY_CONCURRENCY=128 and the like.
+      ...Object.fromEntries(Object.entries(process.env).filter(([k]) => /^(DELIVERY_|PLUGIN_WORKERS|OUTBOX_|DATABASE_POOL_SIZE|LOG_LEVEL)/.test(k))),
     },
     stdio: ['ignore', log, log],
   });
