@@ -132,12 +132,40 @@ export class Dispatcher implements OnApplicationBootstrap, OnApplicationShutdown
       const claimed = await this.records.claimDue(this.workerId, free, leaseMs, busy, (id) => channelConcurrency - (this.perInterface.get(id) ?? 0));
       if (claimed.length === 0) return;
       const batch = await this.directory.batch(claimed.map((r) => r.interfaceId));
-      for (const record of claimed) this.start(record, batch);
+      for (const record of claimed) void this.start(record, batch);
       if (claimed.length < free) return;
     }
   }
 
-  private start(record: NotificationRecord, batch: NotifierBatch): void {
+  /**
+   * Delivers exactly these records now, in this process, whatever its role (a manual send in the
+   * api role has no dispatcher loop): claims them like claimDue (same lease and fencing), runs
+   * the same deliver() and resolves once each one's first attempt finished, or at the deadline.
+   * A record some worker claimed first is watched (polled every ≤ 50 ms) until that worker
+   * stored its attempt. Answers each record as stored then (still queued or sending when the
+   * deadline passed first); a record that does not exist is left out.
+   */
+  async sendNow(recordIds: readonly string[], timeoutMs: number): Promise<NotificationRecord[]> {
+    const deadline = Date.now() + timeoutMs;
+    const claimed = await this.records.claimIds(this.workerId, recordIds, this.config.delivery.leaseMs);
+    if (claimed.length > 0) {
+      const batch = await this.directory.batch(claimed.map((r) => r.interfaceId));
+      const tasks = claimed.map((record) => this.start(record, batch));
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([Promise.allSettled(tasks), new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, deadline - Date.now()))))]);
+      clearTimeout(timer);
+    }
+    const mine = new Set(claimed.map((r) => r.id));
+    for (;;) {
+      const rows = await this.records.findByIds(recordIds);
+      // Another worker's record is done once it left queued/sending with at least one attempt.
+      const pending = rows.filter((r) => !mine.has(r.id) && (r.status === 'queued' || r.status === 'sending' || r.attemptCount === 0));
+      if (pending.length === 0 || Date.now() >= deadline) return rows;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(50, Math.max(1, deadline - Date.now()))));
+    }
+  }
+
+  private start(record: NotificationRecord, batch: NotifierBatch): Promise<void> {
     this.perInterface.set(record.interfaceId, (this.perInterface.get(record.interfaceId) ?? 0) + 1);
     const task = runWithContext({ traceId: record.traceId ?? newTraceId(), transport: 'internal', operation: `send ${record.eventType} via ${record.channelType}`, startedAt: Date.now() }, () => this.deliver(record, batch))
       .catch((err: unknown) => this.logger.error({ err, recordId: record.id }, 'dispatcher: could not store the outcome of an attempt; its lease will expire and it will be retried'))
@@ -149,6 +177,7 @@ export class Dispatcher implements OnApplicationBootstrap, OnApplicationShutdown
         this.wake();
       });
     this.inFlight.add(task);
+    return task;
   }
 
   private async deliver(record: NotificationRecord, batch: NotifierBatch): Promise<void> {

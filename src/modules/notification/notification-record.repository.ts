@@ -155,6 +155,26 @@ export class NotificationRecordRepository {
   }
 
   /**
+   * claimDue restricted to `ids` (a manual send delivering its own records now): the same
+   * states, lease and fencing, so a record a worker already claimed is skipped here (SKIP LOCKED,
+   * or no longer queued) and a record claimed here is skipped by every worker.
+   */
+  async claimIds(workerId: string, ids: readonly string[], leaseMs: number): Promise<NotificationRecord[]> {
+    if (ids.length === 0) return [];
+    const [rows] = await this.dataSource.query<[Record<string, unknown>[], number]>(
+      `UPDATE notification_records
+          SET status = 'sending', attempt_count = attempt_count + 1, lease_expires_at = now() + ($3::int * interval '1 millisecond'),
+              claimed_by = $2, updated_at = now()
+        WHERE id IN (SELECT id FROM notification_records
+                      WHERE id = ANY($1::uuid[]) AND status IN ('queued', 'failed') AND next_attempt_at <= now()
+                      FOR UPDATE SKIP LOCKED)
+        RETURNING ${COLUMNS}`,
+      [[...ids], workerId, leaseMs],
+    );
+    return rows.map(toRecord);
+  }
+
+  /**
    * Records whose worker was lost (lease expired while `sending`) become due again, or dead when
    * that lost attempt was their last. Returns how many.
    */
@@ -223,6 +243,12 @@ export class NotificationRecordRepository {
   async findById(id: string): Promise<NotificationRecord | null> {
     const rows = await this.dataSource.query<Record<string, unknown>[]>(`SELECT ${COLUMNS} FROM notification_records WHERE id = $1`, [id]);
     return rows[0] ? toRecord(rows[0]) : null;
+  }
+
+  async findByIds(ids: readonly string[]): Promise<NotificationRecord[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.dataSource.query<Record<string, unknown>[]>(`SELECT ${COLUMNS} FROM notification_records WHERE id = ANY($1::uuid[])`, [[...ids]]);
+    return rows.map(toRecord);
   }
 
   async attemptsOf(recordId: string): Promise<NotificationAttempt[]> {

@@ -6,7 +6,9 @@ import { DeliveryLogService } from './delivery-log.service.js';
 import { DeliveryMetrics } from './delivery-metrics.js';
 import { Dispatcher } from './dispatcher.service.js';
 import { DeliveryLogResolver } from './graphql/delivery-log.resolver.js';
+import { ManualSendResolver } from './graphql/manual-send.resolver.js';
 import { NotificationGrpcController } from './grpc/notification.grpc-controller.js';
+import { ManualSendService } from './manual-send.service.js';
 import { MessageComposer } from './message-composer.js';
 import { NotificationAttemptEntity } from './notification-attempt.entity.js';
 import { NotificationPlanner } from './notification-planner.service.js';
@@ -23,7 +25,7 @@ import { NotificationRecordRepository } from './notification-record.repository.j
 @Module({
   imports: [TypeOrmModule.forFeature([NotificationRecordEntity, NotificationAttemptEntity]), EventsModule, IntegrationModule],
   controllers: [NotificationGrpcController],
-  providers: [NotificationRecordRepository, MessageComposer, NotificationPlanner, Dispatcher, DeliveryLogService, DeliveryLogResolver, DeliveryMetrics],
+  providers: [NotificationRecordRepository, MessageComposer, NotificationPlanner, Dispatcher, DeliveryLogService, DeliveryLogResolver, DeliveryMetrics, ManualSendService, ManualSendResolver],
   exports: [Dispatcher, NotificationRecordRepository],
 })
 export class NotificationModule {}
