@@ -32,10 +32,10 @@ export class SendNotificationInput {
   @Field({ description: 'Required, at most 500 characters.' })
   title!: string;
 
-  @Field({ nullable: true, description: 'At most 64 KiB.' })
+  @Field(() => String, { nullable: true, description: 'At most 64 KiB.' })
   body?: string | null;
 
-  @Field({ nullable: true, description: 'At most 320 characters. Absent or empty: the channel\'s default recipient.' })
+  @Field(() => String, { nullable: true, description: 'At most 320 characters. Absent or empty: the channel\'s default recipient.' })
   recipient?: string | null;
 
   @Field(() => JsonScalar, { nullable: true, description: 'An object of strings, at most 50 entries.' })
