@@ -71,6 +71,8 @@ const IMPLEMENTED = new Set([
   ...['QueryPrice', 'SyncProducts', 'GetInstanceStatus', 'GetUpstreamBalance', 'CreateUpstreamInstance', 'SyncUpstreamInstances', 'ImportUpstreamInstance'].map((m) => `IntegrationService/${m}`),
   'EventService/PublishEvent',
   'EventService/PublishEvents',
+  'NotificationService/ListNotifiers',
+  'NotificationService/SendNotification',
 ]);
 
 describe('gRPC transport', () => {
@@ -116,6 +118,8 @@ describe('gRPC transport', () => {
         expect(result.error?.code).not.toBe(grpc.status.UNIMPLEMENTED);
         // The matrix sends EventService a valid event: an allowed caller gets it accepted.
         if (op.service === 'EventService') expect(result.error).toBeUndefined();
+        // And NotificationService a valid request (no notifier is enabled here: no results).
+        if (op.service === 'NotificationService') expect(result.error).toBeUndefined();
         return;
       }
       expect(result.error?.code).toBe(grpc.status.UNIMPLEMENTED);
@@ -201,17 +205,17 @@ describe('gRPC transport', () => {
       ]),
     );
     const descriptor = await reflection.getDescriptorBySymbol('rustbill.notification.NotificationService');
-    // (SendNotification is still UNIMPLEMENTED: the call proves the reflected client reaches the server.)
+    // (An empty title: the INVALID_ARGUMENT answer proves the reflected client reaches the server.)
     const pkg = descriptor.getPackageObject({ keepCase: true, defaults: true }) as any;
     const Notification = pkg.rustbill.notification.NotificationService as grpc.ServiceClientConstructor;
     const reflected = new Notification(app.grpcAddress, grpc.credentials.createInsecure()) as any;
     const metadata = new grpc.Metadata();
     metadata.set('authorization', `Bearer ${app.tokens.admin}`);
     const error = await new Promise<grpc.ServiceError | null>((resolve) =>
-      reflected.SendNotification({ event_type: 'test', title: 't' }, metadata, (err: grpc.ServiceError | null) => resolve(err)),
+      reflected.SendNotification({ event_type: 'test', title: '' }, metadata, (err: grpc.ServiceError | null) => resolve(err)),
     );
     reflected.close();
-    expect(error?.code).toBe(grpc.status.UNIMPLEMENTED);
-    expect(errorCodeOf(error ?? undefined)).toBe('common.not_implemented');
+    expect(error?.code).toBe(grpc.status.INVALID_ARGUMENT);
+    expect(errorCodeOf(error ?? undefined)).toBe('common.validation_failed');
   });
 });
