@@ -25,6 +25,8 @@ export interface PluginCall<F extends string> {
    */
   sha256?: string;
   timeoutMs?: number;
+  /** Never evict another interface's compiled script for this one (the health sweep: see SandboxCallRequest.cacheIfRoom). */
+  cacheIfRoom?: boolean;
 }
 
 interface LoadedDefinition {
@@ -67,6 +69,7 @@ export class PluginRuntime implements OnModuleDestroy {
         interfaceId: request.interfaceId ?? null,
         traceId: currentTraceId(),
         timeoutMs: request.timeoutMs,
+        cacheIfRoom: request.cacheIfRoom,
       });
       this.metrics.record(definition, request.fn, 'ok', (performance.now() - startedAt) / 1000);
       return result;

@@ -28,10 +28,13 @@ interface Entry {
 /**
  * Runs plugin calls on the calling thread: the main thread's fast path, and the engine inside each
  * sandbox worker. Keeps one loaded instance per script key, reloading when the sha256 changes or
- * after the instance retired (limit violation).
+ * after the instance retired (limit violation). A call with ExecRequest.cacheIfRoom that finds
+ * no instance and no room gets an instance of its own, disposed when it ends, outside the cache.
  */
 export class SandboxEngine {
   private readonly entries = new Map<string, Entry>();
+  /** Instances loaded outside the cache for one call, in flight (closed with the engine). */
+  private readonly uncached = new Set<PluginInstance>();
   private readonly maxInstances: number;
   private host: Promise<HostApi> | null = null;
   /** A host may have close() (DefaultHostApi closes its SMTP pool). */
@@ -110,6 +113,8 @@ export class SandboxEngine {
     const loading = [...this.entries.values()].map((entry) => entry.loading).filter((p) => p !== null);
     for (const entry of this.entries.values()) entry.instance?.dispose('sandbox closed');
     this.entries.clear();
+    for (const instance of this.uncached) instance.dispose('sandbox closed');
+    this.uncached.clear();
     await Promise.allSettled(loading);
     const host = this.resolvedHost;
     try {
@@ -148,8 +153,44 @@ export class SandboxEngine {
       this.entries.set(script.key, entry);
       return entry.instance.call(fn, argsJson, deadline, timeoutMs, context);
     }
+    if (request.cacheIfRoom && !this.joinsOrFits(script)) return this.callOnce(request);
     // A call that waited for its instance to load keeps its whole budget for the script.
     return this.instanceFor(script, deadline, timeoutMs).then((instance) => instance.call(fn, argsJson, deadline + instance.setupMs, timeoutMs, context));
+  }
+
+  /** Whether a cacheIfRoom call can use the cache: join a load of this version under way, or take free room. */
+  private joinsOrFits(script: PluginScript): boolean {
+    const entry = this.entries.get(script.key);
+    if (entry?.loading && entry.sha256 === script.sha256) return true;
+    // An entry for this key (stale or retired) is replaced, not added to.
+    return this.entries.size - (entry === undefined ? 0 : 1) < this.maxInstances;
+  }
+
+  /** A call in an instance of its own outside the cache, disposed once the call is over (its module is recycled). */
+  private async callOnce(request: ExecRequest): Promise<string> {
+    const { script, fn, argsJson, deadline, timeoutMs, context } = request;
+    const host = await this.ready();
+    const instance = await PluginInstance.load({
+      label: script.label,
+      source: script.source,
+      limits: this.options.limits,
+      host,
+      deadline,
+      timeoutMs,
+      watch: this.options.watch,
+      now: this.now,
+    });
+    if (this.closed) {
+      instance.dispose('sandbox closed');
+      throw sandboxCrashed(script.label, fn, 'sandbox closed');
+    }
+    this.uncached.add(instance);
+    try {
+      return await instance.call(fn, argsJson, deadline + instance.setupMs, timeoutMs, context);
+    } finally {
+      this.uncached.delete(instance);
+      instance.retire();
+    }
   }
 
   private instanceFor(script: PluginScript, deadline: number, timeoutMs: number): Promise<PluginInstance> {

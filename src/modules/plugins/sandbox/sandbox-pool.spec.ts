@@ -162,15 +162,19 @@ function makePool(overrides: Partial<SandboxPoolOptions> & { logs?: HostLogEntry
 class Engine {
   readonly executor: SandboxEngine;
 
-  constructor(private readonly limits: SandboxLimits, host: () => HostApi) {
-    this.executor = new SandboxEngine({ limits, host });
+  constructor(
+    private readonly limits: SandboxLimits,
+    host: () => HostApi,
+    maxInstances?: number,
+  ) {
+    this.executor = new SandboxEngine({ limits, host, maxInstances });
   }
 
   call(request: SandboxCallRequest): Promise<unknown> {
     const timeoutMs = request.timeoutMs ?? this.limits.timeoutMs;
     const argsJson = JSON.stringify([request.config, request.params]);
     return this.executor
-      .call({ script: request.script, fn: request.fn, argsJson, deadline: Date.now() + timeoutMs, timeoutMs, context: request.context })
+      .call({ script: request.script, fn: request.fn, argsJson, deadline: Date.now() + timeoutMs, timeoutMs, context: request.context, cacheIfRoom: request.cacheIfRoom })
       .then((json) => JSON.parse(json) as unknown);
   }
 
@@ -188,21 +192,29 @@ class Engine {
   }
 }
 
-function makeEngine(overrides: { limits?: SandboxLimits; logs?: HostLogEntry[]; hosts?: FakeHost[]; createHost?: (sink: (entry: HostLogEntry) => void) => HostApi } = {}): Engine {
+function makeEngine(
+  overrides: { limits?: SandboxLimits; logs?: HostLogEntry[]; hosts?: FakeHost[]; maxInstances?: number; createHost?: (sink: (entry: HostLogEntry) => void) => HostApi } = {},
+): Engine {
   const { logs = [], hosts = [], limits = LIMITS } = overrides;
   const sink = (entry: HostLogEntry) => logs.push(entry);
-  return new Engine(limits, () => {
-    if (overrides.createHost) return overrides.createHost(sink);
-    const host = new FakeHost(sink);
-    hosts.push(host);
-    return host;
-  });
+  return new Engine(
+    limits,
+    () => {
+      if (overrides.createHost) return overrides.createHost(sink);
+      const host = new FakeHost(sink);
+      hosts.push(host);
+      return host;
+    },
+    overrides.maxInstances,
+  );
 }
 
 type Caller = { call(request: SandboxCallRequest): Promise<unknown> };
 
 const call = (pool: Caller, target: PluginScript, fn: string, params: unknown = {}, timeoutMs?: number) =>
   pool.call({ script: target, fn, config: { url: 'https://hooks.example.test/x' }, params, context: CONTEXT, ...(timeoutMs ? { timeoutMs } : {}) });
+/** A call that must not evict another key's instance (the health sweep's). */
+const callIfRoom = (pool: Caller, target: PluginScript, fn: string) => pool.call({ script: target, fn, config: {}, params: {}, context: CONTEXT, cacheIfRoom: true });
 
 describe('sandbox engine (what each worker runs)', () => {
   const logs: HostLogEntry[] = [];
@@ -495,6 +507,45 @@ describe('SandboxPool cache and lifecycle', () => {
       await expect(call(pool, { ...target, source: `${source}\n`, sha256: 'other' }, 'count')).resolves.toBe(1);
       expect(logs.filter((entry) => entry.message === 'loaded')).toHaveLength(3);
       expect(logs[0].context.fn).toBe('<load>');
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it.each([
+    ['on this thread', () => makeEngine({ maxInstances: 2 })],
+    ['through a worker', () => makePool({ maxInstances: 2 })],
+  ])('a cacheIfRoom call takes free room in the cache and never evicts another key for it (%s)', async (_where, make) => {
+    const pool = make();
+    try {
+      const source = 'var calls = 0;\nfunction count() { return ++calls; }';
+      const [a, b, c] = ['if-a', 'if-b', 'if-c'].map((key) => script('notifier/room', source, key));
+      // Room: cached like any call, its state carries over.
+      await expect(callIfRoom(pool, a, 'count')).resolves.toBe(1);
+      await expect(callIfRoom(pool, a, 'count')).resolves.toBe(2);
+      await expect(call(pool, b, 'count')).resolves.toBe(1);
+      // Full: c gets an instance of its own each time, and a and b stay loaded.
+      await expect(callIfRoom(pool, c, 'count')).resolves.toBe(1);
+      await expect(callIfRoom(pool, c, 'count')).resolves.toBe(1);
+      await expect(call(pool, a, 'count')).resolves.toBe(3);
+      await expect(callIfRoom(pool, b, 'count')).resolves.toBe(2);
+      // An ordinary call still evicts the least recently used (a) to make room.
+      await expect(call(pool, c, 'count')).resolves.toBe(1);
+      await expect(call(pool, c, 'count')).resolves.toBe(2);
+      await expect(call(pool, b, 'count')).resolves.toBe(3);
+      await expect(call(pool, a, 'count')).resolves.toBe(1);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('posts back only the log levels asked for; the others never leave the worker', async () => {
+    const logs: HostLogEntry[] = [];
+    const pool = makePool({ logs, logLevels: ['info', 'warn', 'error'] });
+    try {
+      const target = script('notifier/levels', 'function talk() { log.debug("chatter"); log.info("news"); log.error("alarm"); return 1; }');
+      await expect(call(pool, target, 'talk')).resolves.toBe(1);
+      expect(logs.map((entry) => entry.message)).toEqual(['news', 'alarm']);
     } finally {
       await pool.close();
     }
