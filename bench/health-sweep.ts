@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -90,16 +90,30 @@ async function startTarget(): Promise<Target> {
 
 interface Timed {
   ms: number;
+  /** CPU of the whole process (every thread), and of its main thread alone (null off Linux). */
   cpuMs: number;
+  mainCpuMs: number | null;
 }
 
 async function timed<T>(run: () => Promise<T>): Promise<Timed & { value: T }> {
   const cpu = process.cpuUsage();
+  const main = mainThreadCpuMs();
   const started = performance.now();
   const value = await run();
   const ms = performance.now() - started;
   const used = process.cpuUsage(cpu);
-  return { value, ms, cpuMs: (used.user + used.system) / 1000 };
+  const mainAfter = mainThreadCpuMs();
+  return { value, ms, cpuMs: (used.user + used.system) / 1000, mainCpuMs: main === null || mainAfter === null ? null : mainAfter - main };
+}
+
+/** utime + stime of this process's main thread (its tid is the pid), from /proc; 10 ms ticks. */
+function mainThreadCpuMs(): number | null {
+  try {
+    const fields = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return null;
+  }
 }
 
 /** COUNT GETs to the target, `concurrency` at a time, each on a fresh connection (as the plugin host does). */
@@ -153,7 +167,8 @@ async function createInterfaces(running: RunningSwitchboard, url: string): Promi
 function line(label: string, t: Timed, checks: number, note = ''): void {
   const rate = checks / (t.ms / 1000);
   console.log(
-    `${label.padEnd(34)} ${(t.ms / 1000).toFixed(2).padStart(6)} s   ${rate.toFixed(0).padStart(5)} checks/s   process CPU ${(t.cpuMs / 1000).toFixed(2).padStart(5)} s${note}`,
+    `${label.padEnd(34)} ${(t.ms / 1000).toFixed(2).padStart(6)} s   ${rate.toFixed(0).padStart(5)} checks/s   CPU ${(t.cpuMs / 1000).toFixed(2).padStart(5)} s` +
+      `${t.mainCpuMs === null ? '' : ` (main thread ${(t.mainCpuMs / 1000).toFixed(2)} s)`}${note}`,
   );
 }
 

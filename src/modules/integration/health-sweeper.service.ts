@@ -96,7 +96,7 @@ export class HealthSweeper implements OnApplicationBootstrap, OnModuleDestroy {
         for (let row = queue.shift(); row; row = queue.shift()) {
           // A sweep touches every interface once a tick: it must not push the compiled scripts that
           // serve real traffic out of the sandbox's cache to make room for its own.
-          results.add({ row, report: await this.health.probe(row, this.config.healthCheck.timeoutMs, { cacheIfRoom: true }) });
+          results.add({ row, report: await this.health.probe(row, this.config.healthCheck.timeoutMs, { transient: true }) });
           checked += 1;
         }
       };

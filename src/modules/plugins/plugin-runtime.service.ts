@@ -25,8 +25,8 @@ export interface PluginCall<F extends string> {
    */
   sha256?: string;
   timeoutMs?: number;
-  /** Never evict another interface's compiled script for this one (the health sweep: see SandboxCallRequest.cacheIfRoom). */
-  cacheIfRoom?: boolean;
+  /** Leave the cache of compiled scripts as it is (the health sweep: see SandboxCallRequest.transient). */
+  transient?: boolean;
 }
 
 interface LoadedDefinition {
@@ -69,7 +69,7 @@ export class PluginRuntime implements OnModuleDestroy {
         interfaceId: request.interfaceId ?? null,
         traceId: currentTraceId(),
         timeoutMs: request.timeoutMs,
-        cacheIfRoom: request.cacheIfRoom,
+        transient: request.transient,
       });
       this.metrics.record(definition, request.fn, 'ok', (performance.now() - startedAt) / 1000);
       return result;

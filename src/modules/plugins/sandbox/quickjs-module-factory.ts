@@ -60,9 +60,11 @@ let counterOffset: Promise<number | null> | undefined;
 
 /**
  * Modules handed back by instances that were disposed cleanly, for the next load on this thread
- * (see QuickJsModuleFactory.recycle). Few: they only have to bridge a sweep's dispose-then-load.
+ * (see QuickJsModuleFactory.recycle). As many as a worker has transient calls in flight in a health
+ * sweep (HEALTH_CHECK_CONCURRENCY spread over the workers), so a sweep creates none after its first
+ * round; each idle one holds the pages its last runtime touched (~0.3-1 MB).
  */
-const MAX_IDLE_MODULES = 8;
+const MAX_IDLE_MODULES = 32;
 const idle: QuickJsModuleHandle[] = [];
 
 /**

@@ -28,8 +28,8 @@ interface Entry {
 /**
  * Runs plugin calls on the calling thread: the main thread's fast path, and the engine inside each
  * sandbox worker. Keeps one loaded instance per script key, reloading when the sha256 changes or
- * after the instance retired (limit violation). A call with ExecRequest.cacheIfRoom that finds
- * no instance and no room gets an instance of its own, disposed when it ends, outside the cache.
+ * after the instance retired (limit violation). A transient call (ExecRequest.transient) for a key
+ * with no usable instance gets an instance of its own, disposed when it ends, outside the cache.
  */
 export class SandboxEngine {
   private readonly entries = new Map<string, Entry>();
@@ -148,22 +148,23 @@ export class SandboxEngine {
       // every later call (a fresh instance that cannot take them either says out_of_memory).
       this.evict(script.key);
     } else if (entry !== undefined && entry.sha256 === script.sha256 && entry.instance !== null && entry.instance.usable) {
-      // Least recently used order: Map iteration order is insertion order.
-      this.entries.delete(script.key);
-      this.entries.set(script.key, entry);
+      // Least recently used order (Map iteration order is insertion order); a transient call does
+      // not count as a use.
+      if (!request.transient) {
+        this.entries.delete(script.key);
+        this.entries.set(script.key, entry);
+      }
       return entry.instance.call(fn, argsJson, deadline, timeoutMs, context);
     }
-    if (request.cacheIfRoom && !this.joinsOrFits(script)) return this.callOnce(request);
+    // A transient call joins a load of this version already under way, else loads its own.
+    if (request.transient && !this.loading(script)) return this.callOnce(request);
     // A call that waited for its instance to load keeps its whole budget for the script.
     return this.instanceFor(script, deadline, timeoutMs).then((instance) => instance.call(fn, argsJson, deadline + instance.setupMs, timeoutMs, context));
   }
 
-  /** Whether a cacheIfRoom call can use the cache: join a load of this version under way, or take free room. */
-  private joinsOrFits(script: PluginScript): boolean {
+  private loading(script: PluginScript): boolean {
     const entry = this.entries.get(script.key);
-    if (entry?.loading && entry.sha256 === script.sha256) return true;
-    // An entry for this key (stale or retired) is replaced, not added to.
-    return this.entries.size - (entry === undefined ? 0 : 1) < this.maxInstances;
+    return entry !== undefined && entry.loading !== null && entry.sha256 === script.sha256;
   }
 
   /** A call in an instance of its own outside the cache, disposed once the call is over (its module is recycled). */

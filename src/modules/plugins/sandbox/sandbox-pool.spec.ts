@@ -174,7 +174,7 @@ class Engine {
     const timeoutMs = request.timeoutMs ?? this.limits.timeoutMs;
     const argsJson = JSON.stringify([request.config, request.params]);
     return this.executor
-      .call({ script: request.script, fn: request.fn, argsJson, deadline: Date.now() + timeoutMs, timeoutMs, context: request.context, cacheIfRoom: request.cacheIfRoom })
+      .call({ script: request.script, fn: request.fn, argsJson, deadline: Date.now() + timeoutMs, timeoutMs, context: request.context, transient: request.transient })
       .then((json) => JSON.parse(json) as unknown);
   }
 
@@ -213,8 +213,8 @@ type Caller = { call(request: SandboxCallRequest): Promise<unknown> };
 
 const call = (pool: Caller, target: PluginScript, fn: string, params: unknown = {}, timeoutMs?: number) =>
   pool.call({ script: target, fn, config: { url: 'https://hooks.example.test/x' }, params, context: CONTEXT, ...(timeoutMs ? { timeoutMs } : {}) });
-/** A call that must not evict another key's instance (the health sweep's). */
-const callIfRoom = (pool: Caller, target: PluginScript, fn: string) => pool.call({ script: target, fn, config: {}, params: {}, context: CONTEXT, cacheIfRoom: true });
+/** A call that leaves the cache as it was (the health sweep's). */
+const callTransient = (pool: Caller, target: PluginScript, fn: string) => pool.call({ script: target, fn, config: {}, params: {}, context: CONTEXT, transient: true });
 
 describe('sandbox engine (what each worker runs)', () => {
   const logs: HostLogEntry[] = [];
@@ -515,23 +515,25 @@ describe('SandboxPool cache and lifecycle', () => {
   it.each([
     ['on this thread', () => makeEngine({ maxInstances: 2 })],
     ['through a worker', () => makePool({ maxInstances: 2 })],
-  ])('a cacheIfRoom call takes free room in the cache and never evicts another key for it (%s)', async (_where, make) => {
+  ])('a transient call uses the loaded instance if there is one, else one of its own, and leaves the cache as it was (%s)', async (_where, make) => {
     const pool = make();
     try {
       const source = 'var calls = 0;\nfunction count() { return ++calls; }';
-      const [a, b, c] = ['if-a', 'if-b', 'if-c'].map((key) => script('notifier/room', source, key));
-      // Room: cached like any call, its state carries over.
-      await expect(callIfRoom(pool, a, 'count')).resolves.toBe(1);
-      await expect(callIfRoom(pool, a, 'count')).resolves.toBe(2);
+      const [a, b, c] = ['if-a', 'if-b', 'if-c'].map((key) => script('notifier/transient', source, key));
+      await expect(call(pool, a, 'count')).resolves.toBe(1);
+      await expect(callTransient(pool, a, 'count')).resolves.toBe(2);
+      // Not loaded: an instance of its own each time, not cached even though there is room.
+      await expect(callTransient(pool, c, 'count')).resolves.toBe(1);
+      await expect(callTransient(pool, c, 'count')).resolves.toBe(1);
       await expect(call(pool, b, 'count')).resolves.toBe(1);
-      // Full: c gets an instance of its own each time, and a and b stay loaded.
-      await expect(callIfRoom(pool, c, 'count')).resolves.toBe(1);
-      await expect(callIfRoom(pool, c, 'count')).resolves.toBe(1);
+      // The cache is full (a, b): a transient call evicts neither.
+      await expect(callTransient(pool, c, 'count')).resolves.toBe(1);
       await expect(call(pool, a, 'count')).resolves.toBe(3);
-      await expect(callIfRoom(pool, b, 'count')).resolves.toBe(2);
-      // An ordinary call still evicts the least recently used (a) to make room.
+      await expect(call(pool, b, 'count')).resolves.toBe(2);
+      // An ordinary call still evicts the least recently used to make room: a, although a transient
+      // call used it since (that is not a use).
+      await expect(callTransient(pool, a, 'count')).resolves.toBe(4);
       await expect(call(pool, c, 'count')).resolves.toBe(1);
-      await expect(call(pool, c, 'count')).resolves.toBe(2);
       await expect(call(pool, b, 'count')).resolves.toBe(3);
       await expect(call(pool, a, 'count')).resolves.toBe(1);
     } finally {

@@ -86,7 +86,7 @@ export class SandboxPool {
     if (this.closed) throw sandboxCrashed(script.label, fn, 'sandbox closed');
     const timeoutMs = request.timeoutMs ?? this.limits.timeoutMs;
     const argsJson = encodeArguments(request);
-    const exec: ExecRequest = { script, fn, argsJson, deadline: this.now() + timeoutMs, timeoutMs, context: request.context, cacheIfRoom: request.cacheIfRoom };
+    const exec: ExecRequest = { script, fn, argsJson, deadline: this.now() + timeoutMs, timeoutMs, context: request.context, transient: request.transient };
     return JSON.parse(await this.workerExecutor().call(exec)) as unknown;
   }
 

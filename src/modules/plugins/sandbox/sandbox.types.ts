@@ -38,14 +38,15 @@ export interface SandboxCallRequest {
   timeoutMs?: number;
   context: SandboxCallContext;
   /**
-   * Never evict another key's instance for this one: the call runs in the key's loaded instance if
-   * there is one; else the instance it loads is cached only if the cache has room, and otherwise
-   * serves this call alone and is disposed after it. For callers that touch every interface once
-   * in a while (the health sweep): with more interfaces than the cache holds, loading each into it
-   * evicts the instances that serve the steady traffic, and each is evicted again before the next
-   * sweep comes back to it.
+   * Leave the cache as it is: the call runs in the key's loaded instance if there is one, else in
+   * an instance loaded for this call alone and disposed after it (its module is recycled). For
+   * callers that touch every interface once in a while (the health sweep): with more interfaces
+   * than the cache holds, loading each into it evicts the instances that serve the steady traffic
+   * and each is evicted again before the next sweep comes back to it; with fewer, it fills the
+   * cache (and memory) with instances nothing else uses, at a cost (a new module per instance,
+   * dearer the more are alive) that a sweep of cold loads on recycled modules does not pay.
    */
-  cacheIfRoom?: boolean;
+  transient?: boolean;
 }
 
 /** An ES module exporting a class constructed as `new Export(settings, sink)` that implements HostApi. */
@@ -89,8 +90,8 @@ export interface ExecRequest {
   deadline: number;
   timeoutMs: number;
   context: SandboxCallContext;
-  /** See SandboxCallRequest.cacheIfRoom. */
-  cacheIfRoom?: boolean;
+  /** See SandboxCallRequest.transient. */
+  transient?: boolean;
 }
 
 /** What inspecting a script found: its functions, and the JSON result or error of each probe call. */

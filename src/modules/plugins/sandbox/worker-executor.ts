@@ -91,7 +91,8 @@ export class WorkerExecutor {
 
   call(request: ExecRequest): Promise<string> {
     const slot = this.pick(request.script.key);
-    slot.keys.add(request.script.key);
+    // A transient call leaves nothing loaded under its key (see SandboxCallRequest.transient).
+    if (!request.transient) slot.keys.add(request.script.key);
     return this.send<string>(slot, { t: 'call', id: 0, sentAt: 0, request: this.wireRequest(slot, request) }, request.script.label, request.fn, request.deadline, request.timeoutMs, request);
   }
 
