@@ -249,8 +249,11 @@ export class WorkerExecutor {
     const now = this.options.now();
     const grace = this.options.graceMs;
     if (runningUnder > 0 && now < runningUnder + grace) {
-      // Busy with a call still inside its own budget: ours is queued behind it, not stuck.
-      pending.timer = setTimeout(() => this.overdue(slot, id), runningUnder + grace - now + 1);
+      // Busy with a call still inside its own budget: ours is queued behind it, not stuck. Infinity
+      // is the sandbox's own start-up code (an instance's bridge): look again after a grace, not
+      // at setTimeout(Infinity), which Node runs after 1 ms, warning each time.
+      const wait = Number.isFinite(runningUnder) ? runningUnder + grace - now + 1 : grace;
+      pending.timer = setTimeout(() => this.overdue(slot, id), wait);
       return;
     }
     this.replace(slot);
