@@ -214,7 +214,8 @@ type Caller = { call(request: SandboxCallRequest): Promise<unknown> };
 const call = (pool: Caller, target: PluginScript, fn: string, params: unknown = {}, timeoutMs?: number) =>
   pool.call({ script: target, fn, config: { url: 'https://hooks.example.test/x' }, params, context: CONTEXT, ...(timeoutMs ? { timeoutMs } : {}) });
 /** A call that leaves the cache as it was (the health sweep's). */
-const callTransient = (pool: Caller, target: PluginScript, fn: string) => pool.call({ script: target, fn, config: {}, params: {}, context: CONTEXT, transient: true });
+const callTransient = (pool: Caller, target: PluginScript, fn: string) =>
+  pool.call({ script: target, fn, config: { url: 'https://hooks.example.test/x' }, params: {}, context: CONTEXT, transient: true });
 
 describe('sandbox engine (what each worker runs)', () => {
   const logs: HostLogEntry[] = [];
@@ -536,6 +537,21 @@ describe('SandboxPool cache and lifecycle', () => {
       await expect(call(pool, c, 'count')).resolves.toBe(1);
       await expect(call(pool, b, 'count')).resolves.toBe(3);
       await expect(call(pool, a, 'count')).resolves.toBe(1);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('transient calls of one key in flight together share one instance; the next ones start afresh', async () => {
+    const logs: HostLogEntry[] = [];
+    const pool = makeEngine({ logs });
+    try {
+      const source = 'log.info("loaded");\nvar calls = 0;\nasync function count(config) { await http.request({ url: config.url }); return ++calls; }';
+      const target = script('notifier/shared', source, 'if-shared');
+      const both = await Promise.all([callTransient(pool, target, 'count'), callTransient(pool, target, 'count')]);
+      expect([...both].sort()).toEqual([1, 2]);
+      await expect(callTransient(pool, target, 'count')).resolves.toBe(1);
+      expect(logs.filter((entry) => entry.message === 'loaded')).toHaveLength(2);
     } finally {
       await pool.close();
     }
