@@ -61,7 +61,7 @@ describe('loadConfig', () => {
   });
 
   it('reads the health cron: every 5 minutes by default; a bad expression or bound is reported', () => {
-    expect(loadConfig({}, '/srv/app').healthCheck).toEqual({ cron: '*/5 * * * *', concurrency: 16, timeoutMs: 5_000 });
+    expect(loadConfig({}, '/srv/app').healthCheck).toEqual({ cron: '*/5 * * * *', concurrency: 32, timeoutMs: 5_000 });
     expect(loadConfig({ HEALTH_CHECK_CRON: '*/2 * * * * *', HEALTH_CHECK_CONCURRENCY: '4', HEALTH_CHECK_TIMEOUT_MS: '750' }, '/srv/app').healthCheck).toEqual({
       cron: '*/2 * * * * *',
       concurrency: 4,

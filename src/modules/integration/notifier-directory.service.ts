@@ -34,15 +34,24 @@ interface Capabilities {
 }
 
 /**
+ * Capability lookups (two plugin calls each) run this many interfaces at a time. The first
+ * planning after boot asks every notifier at once: with a thousand of them (the first health sweep
+ * announces a thousand changes), unbounded it queued two thousand loads in the sandbox ahead of
+ * everything else, and the sweep's own checks timed out behind them.
+ */
+const DISCOVERY_CONCURRENCY = 4;
+
+/**
  * The notifier interfaces as the notification module needs them: the enabled ones with their
  * channel and supported events (for planning and ListNotifiers), and, for the dispatcher, a batch
  * of targets to send through. channel() and supported_events() depend only on the script and the
  * config, so they are cached per interface and edit (updated_at; another replica's edit changes
- * it too) and dropped when plugin scripts change.
+ * it too) and dropped when plugin scripts change; a lookup under way is shared, not repeated. They
+ * are asked with transient calls: the answers are cached here, the compiled script need not be.
  */
 @Injectable()
 export class NotifierDirectory {
-  private readonly capabilities = new Map<string, { key: string; value: Capabilities }>();
+  private readonly capabilities = new Map<string, { key: string; value: Promise<Capabilities> }>();
 
   constructor(
     private readonly repository: PluginInterfaceRepository,
@@ -52,13 +61,11 @@ export class NotifierDirectory {
   /** Enabled notifier interfaces; one whose plugin cannot say its channel or events is left out (it could not send either). */
   async enabled(): Promise<NotifierSummary[]> {
     const rows = await this.repository.list({ pluginTypes: ['notifier'], enabledOnly: true });
-    const summaries = await Promise.all(
-      rows.map(async (row) => {
-        const capabilities = await this.capabilitiesOf(row).catch(() => null);
-        if (!capabilities) return null;
-        return { id: row.id, name: row.displayName, pluginId: row.pluginId, channel: capabilities.channel, supportedEvents: capabilities.supportedEvents, isHealthy: row.isHealthy };
-      }),
-    );
+    const summaries = await mapLimited(rows, DISCOVERY_CONCURRENCY, async (row) => {
+      const capabilities = await this.capabilitiesOf(row).catch(() => null);
+      if (!capabilities) return null;
+      return { id: row.id, name: row.displayName, pluginId: row.pluginId, channel: capabilities.channel, supportedEvents: capabilities.supportedEvents, isHealthy: row.isHealthy };
+    });
     return summaries.filter((s): s is NotifierSummary => s !== null);
   }
 
@@ -92,16 +99,33 @@ export class NotifierDirectory {
     this.capabilities.clear();
   }
 
-  private async capabilitiesOf(row: StoredInterface): Promise<Capabilities> {
+  private capabilitiesOf(row: StoredInterface): Promise<Capabilities> {
     const key = `${row.updatedAt.getTime()}:${row.pluginVersion}`;
     const cached = this.capabilities.get(row.id);
     if (cached && cached.key === key) return cached.value;
-    const [channel, supportedEvents] = await Promise.all([
-      this.runtime.call({ pluginDefId: row.pluginDefId, fn: 'channel', config: row.config, interfaceId: row.id }),
-      this.runtime.call({ pluginDefId: row.pluginDefId, fn: 'supported_events', config: row.config, interfaceId: row.id }),
-    ]);
-    const value: Capabilities = { channel: isNotifierChannel(channel) ? channel : 'webhook', supportedEvents: [...new Set(supportedEvents)] };
-    this.capabilities.set(row.id, { key, value });
+    const call = <F extends 'channel' | 'supported_events'>(fn: F) =>
+      this.runtime.call({ pluginDefId: row.pluginDefId, fn, config: row.config, interfaceId: row.id, transient: true });
+    const value = Promise.all([call('channel'), call('supported_events')]).then(([channel, supportedEvents]) => ({
+      channel: isNotifierChannel(channel) ? channel : 'webhook',
+      supportedEvents: [...new Set(supportedEvents)],
+    }));
+    const entry = { key, value };
+    this.capabilities.set(row.id, entry);
+    // A failed lookup is asked again next time.
+    value.catch(() => {
+      if (this.capabilities.get(row.id) === entry) this.capabilities.delete(row.id);
+    });
     return value;
   }
+}
+
+/** `fn` over `items`, at most `limit` at a time, results in order. */
+async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const lane = async () => {
+    for (let i = next++; i < items.length; i = next++) results[i] = await fn(items[i]);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  return results;
 }

@@ -25,6 +25,8 @@ export interface PluginCall<F extends string> {
    */
   sha256?: string;
   timeoutMs?: number;
+  /** Leave the cache of compiled scripts as it is (the health sweep: see SandboxCallRequest.transient). */
+  transient?: boolean;
 }
 
 interface LoadedDefinition {
@@ -67,6 +69,7 @@ export class PluginRuntime implements OnModuleDestroy {
         interfaceId: request.interfaceId ?? null,
         traceId: currentTraceId(),
         timeoutMs: request.timeoutMs,
+        transient: request.transient,
       });
       this.metrics.record(definition, request.fn, 'ok', (performance.now() - startedAt) / 1000);
       return result;
