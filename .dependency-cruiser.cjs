@@ -18,9 +18,15 @@ const EXPORTED = {
     'plugin-contract', // plugin types, function names, send outcomes: what PluginRuntime callers pass and read
     'plugin-results', // PluginResults: the result type of each contract function
   ],
-  integration: [],
+  integration: [
+    'notifier-directory\\.service', // NotifierDirectory: enabled notifiers, and sending through one
+  ],
   notification: [],
-  events: [],
+  events: [
+    'event-bus\\.service', // EventBus.publish
+    'outbox-relay\\.service', // OutboxRelay.subscribe: how the notification module hears events
+    'event-catalog', // payload types, recipients and default messages per event type
+  ],
 };
 
 const PUBLIC_SURFACE = [

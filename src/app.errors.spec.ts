@@ -47,6 +47,12 @@ const EXPECTED = {
   'integration.not_upstream': { grpc: status.FAILED_PRECONDITION, graphql: 'FAILED_PRECONDITION', http: 409 },
   'integration.provider_refused': { grpc: status.FAILED_PRECONDITION, graphql: 'PLUGIN_FAILED', http: 502 },
   'integration.provider_unavailable': { grpc: status.UNAVAILABLE, graphql: 'PLUGIN_FAILED', http: 503 },
+  'events.unknown_type': { grpc: status.INVALID_ARGUMENT, graphql: 'BAD_USER_INPUT', http: 422 },
+  'events.unknown_version': { grpc: status.INVALID_ARGUMENT, graphql: 'BAD_USER_INPUT', http: 422 },
+  'events.invalid_payload': { grpc: status.INVALID_ARGUMENT, graphql: 'BAD_USER_INPUT', http: 422 },
+  'events.payload_too_large': { grpc: status.RESOURCE_EXHAUSTED, graphql: 'BAD_USER_INPUT', http: 413 },
+  'notif.record_not_found': { grpc: status.NOT_FOUND, graphql: 'NOT_FOUND', http: 404 },
+  'notif.record_not_replayable': { grpc: status.FAILED_PRECONDITION, graphql: 'FAILED_PRECONDITION', http: 409 },
 } satisfies Record<ErrorCode, Expected>;
 
 const ROWS = Object.entries(EXPECTED) as [ErrorCode, Expected][];

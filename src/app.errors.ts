@@ -1,6 +1,8 @@
 import { AUTH_ERRORS, COMMON_ERRORS } from './common/errors/error-codes.js';
 import { installErrorTables, type ErrorTables } from './common/errors/error-registry.js';
+import { EVENTS_ERRORS } from './modules/events/events.errors.js';
 import { INTEGRATION_ERRORS } from './modules/integration/integration.errors.js';
+import { NOTIFICATION_ERRORS } from './modules/notification/notification.errors.js';
 import { PLUGINS_ERRORS } from './modules/plugins/plugins.errors.js';
 
 /**
@@ -18,6 +20,8 @@ export const APP_ERROR_TABLES = {
   auth: AUTH_ERRORS,
   plugins: PLUGINS_ERRORS,
   integration: INTEGRATION_ERRORS,
+  events: EVENTS_ERRORS,
+  notif: NOTIFICATION_ERRORS,
 } satisfies ErrorTables;
 
 installErrorTables(APP_ERROR_TABLES);

@@ -9,6 +9,7 @@ import { CoreModule, type CoreOptions } from './common/core.module.js';
 import { DatabaseModule, type DatabaseOptions } from './common/database/database.module.js';
 import { graphqlOptions } from './common/graphql/graphql-options.js';
 import { SystemModule } from './common/system/system.module.js';
+import { EventsIngressModule } from './modules/events/events-ingress.module.js';
 import { EventsModule } from './modules/events/events.module.js';
 import { IntegrationModule } from './modules/integration/integration.module.js';
 import { NotificationModule } from './modules/notification/notification.module.js';
@@ -21,8 +22,8 @@ export interface AppModuleOptions extends CoreOptions {
 
 /**
  * The modular monolith. The role decides what runs: `api` serves GraphQL (and gRPC, connected in
- * bootstrap.ts); `worker` runs the scheduler (cron, relay, dispatcher); `all` both. Domain modules
- * are the same in every role.
+ * bootstrap.ts) and event ingress; `worker` runs the scheduler (cron, relay, dispatcher); `all`
+ * both. Domain modules are the same in every role.
  */
 @Module({})
 export class AppModule {
@@ -41,6 +42,7 @@ export class AppModule {
         IntegrationModule,
         NotificationModule,
         EventsModule,
+        ...(runsApi(config) ? [EventsIngressModule] : []),
         ...(options.imports ?? []),
       ],
     };

@@ -11,6 +11,7 @@ import { runsApi, type AppConfig } from './config/app-config.js';
 import { SERVER_VERSION } from './config/version.js';
 import { resolveJwtSecret } from './common/auth/jwt-secret.js';
 import { GRPC_ENHANCERS } from './common/core.module.js';
+import { CallMetrics } from './common/metrics/call-metrics.js';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './common/database/embedded-postgres.js';
 import { normalizeError } from './common/errors/normalize-error.js';
 import { renderHttpError } from './common/errors/error-renderers.js';
@@ -75,7 +76,7 @@ export async function startSwitchboard(config: AppConfig, logger: Logger, option
 
   let grpc: SwitchboardGrpcServer | null = null;
   if (runsApi(config)) {
-    grpc = new SwitchboardGrpcServer(config, logger);
+    grpc = new SwitchboardGrpcServer(config, logger, app.get(CallMetrics));
     connectGrpc(app, grpc);
   }
 

@@ -3,18 +3,21 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { service as healthService } from 'grpc-health-check';
 import { GrpcReflection } from 'grpc-js-reflection-client';
-import { describeGrpcAuthMatrix } from './support/auth-matrix.js';
+import { describeAccess, describeGrpcAuthMatrix } from './support/auth-matrix.js';
 import { RUSTBILL_RPCS } from './support/rustbill-rpcs.js';
+import { SWITCHBOARD_RPCS } from './support/switchboard-rpcs.js';
 import { errorCodeOf, GrpcTestClient } from './support/grpc-client.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { PROTO_DIR } from '../src/config/paths.js';
+import { GRPC_SERVICES } from '../src/common/grpc/switchboard-grpc-server.js';
 
 /**
  * The contract, copied from the seeds' RPC tables (not derived from proto/ or from the fixtures
  * under test): seed 001 lists IntegrationService's 22 RPCs, seed 000 NotificationService's 2, each
- * with its access ("已认证" = any authenticated caller).
+ * with its access ("已认证" = any authenticated caller); issue 9 §3 gives Switchboard's own
+ * EventService (admin or the permission events.publish).
  */
-const SEED_RPCS = {
+const CONTRACT_RPCS = {
   IntegrationService: {
     package: 'rustbill.integration',
     proto: 'rustbill/integration.proto',
@@ -48,9 +51,15 @@ const SEED_RPCS = {
     proto: 'rustbill/notification.proto',
     rpcs: { ListNotifiers: 'admin', SendNotification: 'admin' },
   },
+  EventService: {
+    package: 'switchboard.events.v1',
+    proto: 'switchboard/events/v1/events.proto',
+    rpcs: { PublishEvent: 'permission events.publish', PublishEvents: 'permission events.publish' },
+  },
 } as const;
-const SEED_SERVICES = Object.keys(SEED_RPCS) as (keyof typeof SEED_RPCS)[];
-const seedNames = (service: keyof typeof SEED_RPCS) => Object.keys(SEED_RPCS[service].rpcs).sort();
+const CONTRACT_SERVICES = Object.keys(CONTRACT_RPCS) as (keyof typeof CONTRACT_RPCS)[];
+const ALL_RPCS = [...RUSTBILL_RPCS, ...SWITCHBOARD_RPCS];
+const contractNames = (service: keyof typeof CONTRACT_RPCS) => Object.keys(CONTRACT_RPCS[service].rpcs).sort();
 
 /** RPCs whose issue has landed; every other one must still say UNIMPLEMENTED. */
 const IMPLEMENTED = new Set([
@@ -60,6 +69,10 @@ const IMPLEMENTED = new Set([
   ...['ListProviders', 'ListGateways', 'ListNotifiers', 'ListPluginInterfaces', 'GetPluginInterface', 'CreatePluginInterface'].map((m) => `IntegrationService/${m}`),
   ...['UpdatePluginInterface', 'TogglePluginInterface', 'DeletePluginInterface', 'CheckPluginHealth', 'GetPluginAdminPage', 'CallPluginAction'].map((m) => `IntegrationService/${m}`),
   ...['QueryPrice', 'SyncProducts', 'GetInstanceStatus', 'GetUpstreamBalance', 'CreateUpstreamInstance', 'SyncUpstreamInstances', 'ImportUpstreamInstance'].map((m) => `IntegrationService/${m}`),
+  'EventService/PublishEvent',
+  'EventService/PublishEvents',
+  'NotificationService/ListNotifiers',
+  'NotificationService/SendNotification',
 ]);
 
 describe('gRPC transport', () => {
@@ -75,30 +88,38 @@ describe('gRPC transport', () => {
     await app?.close();
   });
 
-  it.each(SEED_SERVICES)('proto/ declares exactly the seed RPCs of %s', (service) => {
-    const { package: pkg, proto } = SEED_RPCS[service];
+  it.each(CONTRACT_SERVICES)('proto/ declares exactly the contract RPCs of %s', (service) => {
+    const { package: pkg, proto } = CONTRACT_RPCS[service];
     const definition = protoLoader.loadSync(join(PROTO_DIR, proto), { includeDirs: [PROTO_DIR] })[`${pkg}.${service}`] as protoLoader.ServiceDefinition;
-    expect(Object.keys(definition).sort()).toEqual(seedNames(service));
+    expect(Object.keys(definition).sort()).toEqual(contractNames(service));
   });
 
-  it.each(SEED_SERVICES)('the running server serves exactly the seed RPCs of %s (read back by reflection)', async (service) => {
-    const symbol = `${SEED_RPCS[service].package}.${service}`;
+  it.each(CONTRACT_SERVICES)('the running server serves exactly the contract RPCs of %s (read back by reflection)', async (service) => {
+    const symbol = `${CONTRACT_RPCS[service].package}.${service}`;
     const reflection = new GrpcReflection(app.grpcAddress, grpc.credentials.createInsecure());
     const descriptor = await reflection.getDescriptorBySymbol(symbol);
     const served = symbol.split('.').reduce<any>((node, part) => node[part], descriptor.getPackageObject({ keepCase: true })) as grpc.ServiceClientConstructor;
-    expect(Object.keys(served.service).sort()).toEqual(seedNames(service));
+    expect(Object.keys(served.service).sort()).toEqual(contractNames(service));
   });
 
-  it('the auth matrix below covers every seed RPC once, with the access the seed gives it', () => {
-    const fixture = RUSTBILL_RPCS.map((r) => `${r.service}/${r.method}: ${r.access}`).sort();
-    const contract = SEED_SERVICES.flatMap((service) => Object.entries(SEED_RPCS[service].rpcs).map(([method, access]) => `${service}/${method}: ${access}`)).sort();
+  it('the services the server implements are exactly the contract\'s', () => {
+    expect([...GRPC_SERVICES].sort()).toEqual(CONTRACT_SERVICES.map((s) => `${CONTRACT_RPCS[s].package}.${s}`).sort());
+  });
+
+  it('the auth matrix below covers every contract RPC once, with the access the contract gives it', () => {
+    const fixture = ALL_RPCS.map((r) => `${r.service}/${r.method}: ${describeAccess(r.access)}`).sort();
+    const contract = CONTRACT_SERVICES.flatMap((service) => Object.entries(CONTRACT_RPCS[service].rpcs).map(([method, access]) => `${service}/${method}: ${access}`)).sort();
     expect(fixture).toEqual(contract);
   });
 
   describe('auth matrix: every RPC × caller (RPCs not built yet answer UNIMPLEMENTED once authorised)', () => {
-    describeGrpcAuthMatrix(RUSTBILL_RPCS, () => ({ app, client }), (op, result) => {
+    describeGrpcAuthMatrix(ALL_RPCS, () => ({ app, client }), (op, result) => {
       if (IMPLEMENTED.has(`${op.service}/${op.method}`)) {
         expect(result.error?.code).not.toBe(grpc.status.UNIMPLEMENTED);
+        // The matrix sends EventService a valid event: an allowed caller gets it accepted.
+        if (op.service === 'EventService') expect(result.error).toBeUndefined();
+        // And NotificationService a valid request (no notifier is enabled here: no results).
+        if (op.service === 'NotificationService') expect(result.error).toBeUndefined();
         return;
       }
       expect(result.error?.code).toBe(grpc.status.UNIMPLEMENTED);
@@ -176,6 +197,7 @@ describe('gRPC transport', () => {
       new Promise<{ status: string }>((resolve, reject) => health.check({ service }, (err, res) => (err ? reject(err) : resolve(res))));
     await expect(check('')).resolves.toEqual({ status: 'SERVING' });
     await expect(check('rustbill.integration.IntegrationService')).resolves.toEqual({ status: 'SERVING' });
+    await expect(check('switchboard.events.v1.EventService')).resolves.toEqual({ status: 'SERVING' });
     await expect(check('no.such.Service')).rejects.toMatchObject({ code: grpc.status.NOT_FOUND });
     health.close();
   });
@@ -187,21 +209,22 @@ describe('gRPC transport', () => {
       expect.arrayContaining([
         'rustbill.integration.IntegrationService',
         'rustbill.notification.NotificationService',
+        'switchboard.events.v1.EventService',
         'grpc.health.v1.Health',
       ]),
     );
     const descriptor = await reflection.getDescriptorBySymbol('rustbill.notification.NotificationService');
-    // (SendNotification is still UNIMPLEMENTED: the call proves the reflected client reaches the server.)
+    // (An empty title: the INVALID_ARGUMENT answer proves the reflected client reaches the server.)
     const pkg = descriptor.getPackageObject({ keepCase: true, defaults: true }) as any;
     const Notification = pkg.rustbill.notification.NotificationService as grpc.ServiceClientConstructor;
     const reflected = new Notification(app.grpcAddress, grpc.credentials.createInsecure()) as any;
     const metadata = new grpc.Metadata();
     metadata.set('authorization', `Bearer ${app.tokens.admin}`);
     const error = await new Promise<grpc.ServiceError | null>((resolve) =>
-      reflected.SendNotification({ event_type: 'test', title: 't' }, metadata, (err: grpc.ServiceError | null) => resolve(err)),
+      reflected.SendNotification({ event_type: 'test', title: '' }, metadata, (err: grpc.ServiceError | null) => resolve(err)),
     );
     reflected.close();
-    expect(error?.code).toBe(grpc.status.UNIMPLEMENTED);
-    expect(errorCodeOf(error ?? undefined)).toBe('common.not_implemented');
+    expect(error?.code).toBe(grpc.status.INVALID_ARGUMENT);
+    expect(errorCodeOf(error ?? undefined)).toBe('common.validation_failed');
   });
 });

@@ -5,12 +5,13 @@ import * as grpc from '@grpc/grpc-js';
 import { TokenService } from '../src/common/auth/token.service.js';
 import { RESTART_EXIT_CODE } from '../src/common/system/restart.service.js';
 import { GrpcTestClient } from './support/grpc-client.js';
-import { http } from './support/http-client.js';
+import { graphql, http } from './support/http-client.js';
 import { spawnApp, waitForOk, waitForReadyLine, type SpawnedApp } from './support/spawn-app.js';
 import { freshTestDatabase } from './support/test-database.js';
 
 const SECRET = 'restart-test-secret-restart-test-secret-0123';
 const admin = () => new TokenService(SECRET).sign({ sub: 'ops', role: 'admin' });
+const userToken = () => new TokenService(SECRET).sign({ sub: 'someone', role: 'user' });
 
 /** Log lines (JSON) the spawned app has written so far, with a given msg. */
 function linesWith(app: SpawnedApp, msg: string): Record<string, unknown>[] {
@@ -67,6 +68,25 @@ describe('RestartServer', () => {
       client?.close();
       if (app.child.exitCode === null) app.child.kill('SIGKILL');
       await app.exited;
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 180_000);
+
+  it(`over GraphQL too: restartServer answers true, then a supervised process exits ${RESTART_EXIT_CODE}`, async () => {
+    const database = await freshTestDatabase();
+    const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-restart-'));
+    const app = spawnApp({ ...BASE_ENV, DATA_DIR: dataDir, DATABASE_URL: database.url, SWITCHBOARD_SUPERVISED: '1' });
+    try {
+      const { httpPort } = await waitForReadyLine(app, 90_000);
+      const user = await graphql(`http://127.0.0.1:${httpPort}`, 'mutation { restartServer }', {}, await userToken());
+      expect(user.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+      const res = await graphql(`http://127.0.0.1:${httpPort}`, 'mutation { restartServer }', {}, await admin());
+      expect(res.body).toEqual({ data: { restartServer: true } });
+      expect(await app.exited).toBe(RESTART_EXIT_CODE);
+    } finally {
+      if (app.child.exitCode === null) app.child.kill('SIGKILL');
+      await app.exited;
+      await database.drop();
       rmSync(dataDir, { recursive: true, force: true });
     }
   }, 180_000);

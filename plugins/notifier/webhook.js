@@ -9,7 +9,7 @@
  *                      the base64-decoded part of the "whsec_..." secret
  *
  * Body: { "type": <event_type>, "timestamp": <occurred_at>, "data": { notification_id, title, body,
- * recipient, event: <event payload>, metadata, trace_id } }; it does not change between retries.
+ * recipient, recipients, event: <event payload>, metadata, trace_id } }; it does not change between retries.
  *
  * Deliberately not done here: retries and backoff (the dispatcher owns them, this script only
  * classifies one attempt), following redirects (a moved endpoint must be reconfigured), fanning out
@@ -103,6 +103,7 @@ async function send(config, params) {
       title: p.title === undefined ? null : p.title,
       body: p.body === undefined ? null : p.body,
       recipient: p.recipient === undefined ? null : p.recipient,
+      recipients: Array.isArray(p.recipients) ? p.recipients : [],
       event: p.data === undefined ? null : p.data,
       metadata: p.metadata || {},
       trace_id: p.trace_id || null,

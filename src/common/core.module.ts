@@ -9,6 +9,7 @@ import { IdGenerator } from './id-generator.js';
 import { AllExceptionsFilter } from './errors/all-exceptions.filter.js';
 import { UndecodableRequestGuard } from './grpc/undecodable-request.guard.js';
 import { CallLoggingInterceptor } from './logging/call-logging.interceptor.js';
+import { MetricsModule } from './metrics/metrics.module.js';
 import { RestartService } from './system/restart.service.js';
 import { APP_CONFIG, LOGGER } from './tokens.js';
 
@@ -20,10 +21,11 @@ export interface CoreOptions {
 
 /**
  * Cross-cutting services every module may inject: configuration, logger, clock, ids, tokens,
- * the restart request (RestartServer);
+ * the restart request (RestartServer), metrics (MetricsModule);
  * and the global guards, filter and interceptor that give all three transports one auth and
  * one error model. gRPC has its own enhancer list with the same guards and filter (see
- * GRPC_ENHANCERS) and no interceptor: its access line is written by grpc-js (grpcAccessLog).
+ * GRPC_ENHANCERS) and no interceptor: its access line and call metrics are written by grpc-js
+ * (grpcAccessLog).
  */
 /** What the gRPC transport runs around each handler, in order: the guards, then the filter. */
 export const GRPC_ENHANCERS = { guards: [AuthGuard, UndecodableRequestGuard], filters: [AllExceptionsFilter] } as const;
@@ -34,6 +36,7 @@ export class CoreModule {
   static forRoot(options: CoreOptions): DynamicModule {
     return {
       module: CoreModule,
+      imports: [MetricsModule],
       providers: [
         { provide: APP_CONFIG, useValue: options.config },
         { provide: LOGGER, useValue: options.logger },

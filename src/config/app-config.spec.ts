@@ -61,7 +61,7 @@ describe('loadConfig', () => {
   });
 
   it('reads the health cron: every 5 minutes by default; a bad expression or bound is reported', () => {
-    expect(loadConfig({}, '/srv/app').healthCheck).toEqual({ cron: '*/5 * * * *', concurrency: 16, timeoutMs: 5_000 });
+    expect(loadConfig({}, '/srv/app').healthCheck).toEqual({ cron: '*/5 * * * *', concurrency: 32, timeoutMs: 5_000 });
     expect(loadConfig({ HEALTH_CHECK_CRON: '*/2 * * * * *', HEALTH_CHECK_CONCURRENCY: '4', HEALTH_CHECK_TIMEOUT_MS: '750' }, '/srv/app').healthCheck).toEqual({
       cron: '*/2 * * * * *',
       concurrency: 4,
@@ -74,6 +74,13 @@ describe('loadConfig', () => {
       problems = (err as ConfigError).problems;
     }
     expect(problems.map((p) => p.split(':')[0])).toEqual(['HEALTH_CHECK_CRON', 'HEALTH_CHECK_CONCURRENCY']);
+  });
+
+  it('reads METRICS_TOKEN: unset means public metrics; a set one must be 16+ printable characters', () => {
+    expect(loadConfig({}).metrics).toEqual({ token: null });
+    expect(loadConfig({ METRICS_TOKEN: 'scrape-token-0123456789' }).metrics).toEqual({ token: 'scrape-token-0123456789' });
+    expect(() => loadConfig({ METRICS_TOKEN: 'short' })).toThrow(/METRICS_TOKEN: must be at least 16/);
+    expect(() => loadConfig({ METRICS_TOKEN: 'has a space in it, sadly' })).toThrow(/METRICS_TOKEN/);
   });
 
   it('requires JWT_SECRET in production', () => {

@@ -62,6 +62,32 @@ export interface AppConfig {
     /** Longest one health_check() may take before it counts as unhealthy. */
     timeoutMs: number;
   };
+  /** Event ingress and the outbox relay (worker role). */
+  events: {
+    /** Largest `data` payload accepted, as JSON bytes. */
+    maxBytes: number;
+    /** Safety-net poll of the outbox (NOTIFY and the in-process wake-up are the fast path). */
+    pollMs: number;
+    batchSize: number;
+    /** Planning attempts of one outbox row before it is marked dead. */
+    maxAttempts: number;
+    retentionDays: number;
+  };
+  /** The dispatcher of notification records (worker role). */
+  delivery: {
+    /** Wait before retry n (1-based), in ms; attempts = schedule length + 1. */
+    retryScheduleMs: number[];
+    /** The shortest wait before any retry, whatever the jitter drew. */
+    minRetryMs: number;
+    /** Sends in flight at once, over all channels / per channel (notifier interface). */
+    concurrency: number;
+    channelConcurrency: number;
+    /** How long a claimed record is this worker's; past it, another worker reclaims it. */
+    leaseMs: number;
+    pollMs: number;
+  };
+  /** GET /metrics: public when token is null, else it requires `authorization: Bearer <token>`. */
+  metrics: { token: string | null };
   smtp: {
     url: string | null;
     from: string;
@@ -119,12 +145,34 @@ class EnvReader {
     return value as T;
   }
 
+  /** A comma-separated list of durations ("5s,30s,2m,1h" or plain milliseconds), each 0 < d ≤ 7 days. */
+  durations(name: string, fallback: string): number[] {
+    const value = this.raw(name) ?? fallback;
+    const parts = value.split(',').map((p) => p.trim());
+    const parsed = parts.map(parseDuration);
+    if (parsed.some((ms) => ms === null || ms <= 0 || ms > 7 * 24 * 3_600_000) || parts.length > 100) {
+      this.problems.push(`${name}: must be a comma-separated list of durations such as "5s,30s,2m,1h" (each above 0 and at most 7d, at most 100), got "${value}"`);
+      return fallback.split(',').map((p) => parseDuration(p)!);
+    }
+    return parsed as number[];
+  }
+
   check(name: string, ok: boolean, message: string): void {
     if (!ok) this.problems.push(`${name}: ${message}`);
   }
 }
 
 const MB = 1024 * 1024;
+
+/** Seed 003's retry rhythm: close to 5 s, 30 s, 2 min, 10 min, 30 min, 1 h, 3 h, 6 h, then dead. */
+const DEFAULT_RETRY_SCHEDULE = '5s,30s,2m,10m,30m,1h,3h,6h';
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+function parseDuration(text: string): number | null {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(text);
+  if (!match) return null;
+  return Math.round(Number(match[1]) * DURATION_UNITS[match[2] ?? 'ms']);
+}
 
 /** SWITCHBOARD_SUPERVISED: `auto` looks for systemd's INVOCATION_ID or Kubernetes' KUBERNETES_SERVICE_HOST. */
 export const SUPERVISED_SETTINGS = ['auto', '1', 'true', '0', 'false'] as const;
@@ -154,6 +202,11 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
   const smtpUrl = r.optional('SMTP_URL');
   if (smtpUrl !== null) {
     r.check('SMTP_URL', /^smtps?:\/\/[^\s]+$/.test(smtpUrl), 'must be an smtp:// or smtps:// URL');
+  }
+
+  const metricsToken = r.optional('METRICS_TOKEN');
+  if (metricsToken !== null) {
+    r.check('METRICS_TOKEN', metricsToken.length >= 16 && /^[\x21-\x7e]+$/.test(metricsToken), 'must be at least 16 printable ASCII characters without spaces (it travels in a header)');
   }
 
   const healthCron = r.string('HEALTH_CHECK_CRON', '*/5 * * * *');
@@ -199,9 +252,27 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
     },
     healthCheck: {
       cron: healthCron,
-      concurrency: r.int('HEALTH_CHECK_CONCURRENCY', 16, 1, 256),
+      // 32: 1,000 checks against 50 ms targets in ~3 s on 2 cores (docs/performance.md); 16 left the
+      // sweep waiting on the network with the CPU half idle.
+      concurrency: r.int('HEALTH_CHECK_CONCURRENCY', 32, 1, 256),
       timeoutMs: r.int('HEALTH_CHECK_TIMEOUT_MS', 5_000, 100, 120_000),
     },
+    events: {
+      maxBytes: r.int('EVENT_MAX_BYTES', 256 * 1024, 1024, 16 * MB),
+      pollMs: r.int('OUTBOX_POLL_MS', 1_000, 10, 600_000),
+      batchSize: r.int('OUTBOX_BATCH_SIZE', 200, 1, 5_000),
+      maxAttempts: r.int('OUTBOX_MAX_ATTEMPTS', 10, 1, 1_000),
+      retentionDays: r.int('OUTBOX_RETENTION_DAYS', 7, 0, 3_650),
+    },
+    delivery: {
+      retryScheduleMs: r.durations('DELIVERY_RETRY_SCHEDULE', DEFAULT_RETRY_SCHEDULE),
+      minRetryMs: r.int('DELIVERY_MIN_RETRY_MS', 1_000, 0, 3_600_000),
+      concurrency: r.int('DELIVERY_CONCURRENCY', 64, 1, 4_096),
+      channelConcurrency: r.int('DELIVERY_CHANNEL_CONCURRENCY', 16, 1, 4_096),
+      leaseMs: r.int('DELIVERY_LEASE_MS', 60_000, 1_000, 3_600_000),
+      pollMs: r.int('DELIVERY_POLL_MS', 1_000, 10, 600_000),
+    },
+    metrics: { token: metricsToken },
     smtp: {
       url: smtpUrl,
       from: r.string('SMTP_FROM', 'Switchboard <switchboard@localhost>'),
@@ -209,6 +280,11 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
     },
   };
 
+  r.check(
+    'DELIVERY_LEASE_MS',
+    config.delivery.leaseMs >= config.plugins.timeoutMs + 1_000,
+    `must be at least PLUGIN_TIMEOUT_MS + 1000 (${config.plugins.timeoutMs + 1_000}): a send still running when its lease ends may be sent again by another worker`,
+  );
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return config;
 }

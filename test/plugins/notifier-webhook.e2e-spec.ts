@@ -88,6 +88,7 @@ describe('notifier/webhook', () => {
         title: 'Order #42 paid ✓',
         body: 'Thanks — we received 12.50 € for order 42.',
         recipient: null,
+        recipients: [],
         event: { order_id: '42', amount: '12.50', customer: { name: 'Zoë' } },
         metadata: { source: 'billing' },
         trace_id: 'trace-1',

@@ -7,16 +7,30 @@ import type { TestApp } from './test-app.js';
  * Table-driven auth checks, reused by every issue that adds operations: each operation × each kind
  * of caller, asserting the outcome the operation's declared access implies. What an allowed call
  * returns is the operation's business; pass `allowed` to assert it too.
+ *
+ * Access `{ permission }` (@RequirePermission): admin, or a user token carrying that permission.
+ * Such an operation gets two more callers: a user holding exactly that permission, who is allowed,
+ * and a user holding only some other permission, who is denied like a plain user.
  */
-export type Access = 'admin' | 'authenticated' | 'public';
-export type CallerKind = 'no token' | 'forged token' | 'user' | 'admin';
+export type Access = 'admin' | 'authenticated' | 'public' | { permission: string };
+export type CallerKind = 'no token' | 'forged token' | 'user' | 'user with another permission' | 'user with the permission' | 'admin';
 const CALLERS: CallerKind[] = ['no token', 'forged token', 'user', 'admin'];
+
+/** The callers an operation is tried with: the four, and for a permission, users holding it or not. */
+function callersOf(access: Access): CallerKind[] {
+  return typeof access === 'object' ? ['no token', 'forged token', 'user', 'user with another permission', 'user with the permission', 'admin'] : CALLERS;
+}
+
+/** How a row names the access: "admin", "authenticated", "public", "permission events.publish". */
+export function describeAccess(access: Access): string {
+  return typeof access === 'object' ? `permission ${access.permission}` : access;
+}
 
 /** A token with the right shape signed with the wrong key. */
 const FORGED =
   'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJyb2xlIjoiYWRtaW4iLCJzdWIiOiJtYWxsb3J5In0.0000000000000000000000000000000000000000000';
 
-function tokenFor(kind: CallerKind, app: TestApp): string | null {
+async function tokenFor(kind: CallerKind, access: Access, app: TestApp): Promise<string | null> {
   switch (kind) {
     case 'no token':
       return null;
@@ -24,6 +38,11 @@ function tokenFor(kind: CallerKind, app: TestApp): string | null {
       return FORGED;
     case 'user':
       return app.tokens.user;
+    case 'user with another permission':
+      return app.tokens.withPermissions('matrix.some_other_permission');
+    case 'user with the permission':
+      if (typeof access !== 'object') throw new Error('a permission caller needs an operation that requires a permission');
+      return app.tokens.withPermissions(access.permission);
     case 'admin':
       return app.tokens.admin;
   }
@@ -34,7 +53,7 @@ type Expected = 'unauthenticated' | 'permission_denied' | 'allowed';
 function expectedFor(access: Access, kind: CallerKind): Expected {
   if (access === 'public') return 'allowed';
   if (kind === 'no token' || kind === 'forged token') return 'unauthenticated';
-  if (access === 'admin' && kind === 'user') return 'permission_denied';
+  if ((kind === 'user' || kind === 'user with another permission') && (access === 'admin' || typeof access === 'object')) return 'permission_denied';
   return 'allowed';
 }
 
@@ -50,10 +69,10 @@ export function describeGrpcAuthMatrix(
   context: () => { app: TestApp; client: GrpcTestClient },
   allowed: (op: GrpcOperation, result: GrpcResult) => void = () => undefined,
 ): void {
-  const rows = operations.flatMap((op) => CALLERS.map((kind) => [`${op.service}/${op.method}`, kind, op] as const));
+  const rows = operations.flatMap((op) => callersOf(op.access).map((kind) => [`${op.service}/${op.method}`, kind, op] as const));
   it.each(rows)('%s as %s', async (_name, kind, op) => {
     const { app, client } = context();
-    const result = await client.call(op.service, op.method, op.request, tokenFor(kind, app));
+    const result = await client.call(op.service, op.method, op.request, await tokenFor(kind, op.access, app));
     switch (expectedFor(op.access, kind)) {
       case 'unauthenticated':
         expect(result.error?.code).toBe(status.UNAUTHENTICATED);
@@ -83,10 +102,10 @@ export function describeGraphqlAuthMatrix(
   context: () => { app: TestApp },
   allowed: (op: GraphqlOperation, result: HttpResult<GraphqlResponse>) => void = () => undefined,
 ): void {
-  const rows = operations.flatMap((op) => CALLERS.map((kind) => [op.name, kind, op] as const));
+  const rows = operations.flatMap((op) => callersOf(op.access).map((kind) => [op.name, kind, op] as const));
   it.each(rows)('%s as %s', async (_name, kind, op) => {
     const { app } = context();
-    const result = await graphql(app.httpUrl, op.query, op.variables, tokenFor(kind, app));
+    const result = await graphql(app.httpUrl, op.query, op.variables, await tokenFor(kind, op.access, app));
     expect(result.status).toBe(200);
     const codes = (result.body.errors ?? []).map((e) => e.extensions?.code);
     switch (expectedFor(op.access, kind)) {

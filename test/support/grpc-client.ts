@@ -2,11 +2,12 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { PROTO_FILES, PROTO_LOADER_OPTIONS } from '../../src/common/grpc/switchboard-grpc-server.js';
 
-export type GrpcServiceName = 'IntegrationService' | 'NotificationService';
+export type GrpcServiceName = 'IntegrationService' | 'NotificationService' | 'EventService';
 
 const PACKAGES: Record<GrpcServiceName, string> = {
   IntegrationService: 'rustbill.integration',
   NotificationService: 'rustbill.notification',
+  EventService: 'switchboard.events.v1',
 };
 
 export interface GrpcResult<T = Record<string, unknown>> {
@@ -27,9 +28,11 @@ export class GrpcTestClient {
       pkg.split('.').reduce<Record<string, unknown>>((node, part) => node[part] as Record<string, unknown>, definition as never)[
         service
       ] as grpc.ServiceClientConstructor;
+    const connect = (service: GrpcServiceName) => new (lookup(PACKAGES[service], service))(address, grpc.credentials.createInsecure());
     this.clients = {
-      IntegrationService: new (lookup(PACKAGES.IntegrationService, 'IntegrationService'))(address, grpc.credentials.createInsecure()),
-      NotificationService: new (lookup(PACKAGES.NotificationService, 'NotificationService'))(address, grpc.credentials.createInsecure()),
+      IntegrationService: connect('IntegrationService'),
+      NotificationService: connect('NotificationService'),
+      EventService: connect('EventService'),
     };
   }
 
@@ -60,4 +63,10 @@ export class GrpcTestClient {
 /** The namespaced code the server put in the `error-code` trailer. */
 export function errorCodeOf(error: grpc.ServiceError | undefined): string | undefined {
   return error?.metadata?.get('error-code')[0]?.toString();
+}
+
+/** The error's details, from the `error-details-bin` trailer (UTF-8 JSON); undefined when it has none. */
+export function errorDetailsOf(error: grpc.ServiceError | undefined): any {
+  const raw = error?.metadata?.get('error-details-bin')[0];
+  return raw === undefined ? undefined : JSON.parse(Buffer.isBuffer(raw) ? raw.toString('utf8') : raw);
 }

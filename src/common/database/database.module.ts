@@ -1,16 +1,12 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { DATABASE_OPTIONS, type DatabaseOptions } from './database-options.js';
 import { dataSourceOptions } from './data-source-options.js';
+import { PgListener } from './pg-listener.js';
 import { runMigrationsLocked } from './migrator.js';
 
-export interface DatabaseOptions {
-  url: string;
-  poolSize: number;
-  embedded: boolean;
-}
-
-export const DATABASE_OPTIONS = Symbol('DATABASE_OPTIONS');
+export { DATABASE_OPTIONS, type DatabaseOptions } from './database-options.js';
 
 /**
  * TypeORM on PostgreSQL. The data source is ready only after pending migrations are applied
@@ -35,8 +31,8 @@ export class DatabaseModule {
           },
         }),
       ],
-      providers: [{ provide: DATABASE_OPTIONS, useValue: options }],
-      exports: [DATABASE_OPTIONS],
+      providers: [{ provide: DATABASE_OPTIONS, useValue: options }, PgListener],
+      exports: [DATABASE_OPTIONS, PgListener],
     };
   }
 }

@@ -3,6 +3,7 @@ import type { Response } from 'express';
 import type { Logger } from 'pino';
 import { throwError } from 'rxjs';
 import { currentContext, newTraceId } from '../logging/request-context.js';
+import { CallMetrics } from '../metrics/call-metrics.js';
 import { LOGGER } from '../tokens.js';
 import { renderGraphqlError, renderGrpcError, renderHttpError } from './error-renderers.js';
 import { normalizeError } from './normalize-error.js';
@@ -13,7 +14,10 @@ import { normalizeError } from './normalize-error.js';
  */
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
-  constructor(@Inject(LOGGER) private readonly logger: Logger) {}
+  constructor(
+    @Inject(LOGGER) private readonly logger: Logger,
+    private readonly calls: CallMetrics,
+  ) {}
 
   catch(exception: unknown, host: ArgumentsHost) {
     const context = currentContext();
@@ -26,6 +30,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     } else {
       this.logger.info({ code: error.code, duration_ms: durationMs }, `call failed: ${error.message}`);
     }
+    this.calls.failed(host, context, error.code);
 
     switch (host.getType<'http' | 'rpc' | 'graphql'>()) {
       case 'rpc':

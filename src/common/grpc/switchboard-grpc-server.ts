@@ -7,15 +7,24 @@ import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-
 import type { AppConfig } from '../../config/app-config.js';
 import { PROTO_DIR } from '../../config/paths.js';
 import { acceptOrCreateTraceId, runWithContext } from '../logging/request-context.js';
+import type { CallMetrics } from '../metrics/call-metrics.js';
 import { BoundPortServerGrpc } from './bound-port-server-grpc.js';
 import { grpcAccessLog } from './grpc-access-log.js';
 import { memoizeRepeatedResponseFields } from './memoized-response-serializer.js';
 import { markUndecodableRequests } from './undecodable-request.guard.js';
 
 /** The services this process implements (besides reflection and health). */
-export const GRPC_SERVICES = ['rustbill.integration.IntegrationService', 'rustbill.notification.NotificationService'] as const;
+export const GRPC_SERVICES = ['rustbill.integration.IntegrationService', 'rustbill.notification.NotificationService', 'switchboard.events.v1.EventService'] as const;
 
-export const PROTO_FILES = [join(PROTO_DIR, 'rustbill', 'integration.proto'), join(PROTO_DIR, 'rustbill', 'notification.proto')];
+/** The packages of GRPC_SERVICES, which Nest routes @GrpcMethod handlers of. */
+const GRPC_PACKAGES = ['rustbill.integration', 'rustbill.notification', 'switchboard.events.v1'];
+
+/** RustBill's wire contract, then Switchboard's own additions (proto/switchboard/...). */
+export const PROTO_FILES = [
+  join(PROTO_DIR, 'rustbill', 'integration.proto'),
+  join(PROTO_DIR, 'rustbill', 'notification.proto'),
+  join(PROTO_DIR, 'switchboard', 'events', 'v1', 'events.proto'),
+];
 
 /**
  * proto-loader options shared by the server and by clients built from proto/ (tests, CLI):
@@ -32,7 +41,7 @@ export const PROTO_LOADER_OPTIONS = {
 };
 
 /**
- * The gRPC transport of the hybrid app: Nest routes the rustbill.* services to controllers; the
+ * The gRPC transport of the hybrid app: Nest routes the rustbill.* and switchboard.* services to controllers; the
  * same grpc-js server also carries server reflection (so grpcurl needs no .proto files) and the
  * standard grpc.health.v1.Health service. Each call runs inside a RequestContext with its trace id,
  * and each call that ends OK writes its access line from the grpc-js layer (grpcAccessLog).
@@ -42,9 +51,9 @@ export class SwitchboardGrpcServer {
   private server: Server | null = null;
   readonly strategy: BoundPortServerGrpc;
 
-  constructor(config: AppConfig, logger: Logger) {
+  constructor(config: AppConfig, logger: Logger, calls: CallMetrics) {
     const options: GrpcOptions['options'] = {
-      package: ['rustbill.integration', 'rustbill.notification'],
+      package: GRPC_PACKAGES,
       // health.proto is loaded too (not routed by Nest) so that reflection lists grpc.health.v1.Health.
       protoPath: [...PROTO_FILES, healthProtoPath],
       url: `${config.host}:${config.grpc.port}`,
@@ -60,7 +69,7 @@ export class SwitchboardGrpcServer {
         this.health.addToServer(server);
       },
     };
-    this.strategy = new BoundPortServerGrpc(options, [grpcAccessLog(logger, GRPC_SERVICES)]);
+    this.strategy = new BoundPortServerGrpc(options, [grpcAccessLog(logger, calls, GRPC_SERVICES)]);
     this.strategy.setOnProcessingStartHook((_transport, context, done) => {
       const call = context as { metadata?: { get(key: string): unknown[] }; operationId?: string; path?: string };
       const incoming = call.metadata?.get('x-trace-id')[0] ?? call.metadata?.get('x-request-id')[0];

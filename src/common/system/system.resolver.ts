@@ -1,5 +1,5 @@
 import { Inject } from '@nestjs/common';
-import { Query, Resolver } from '@nestjs/graphql';
+import { Mutation, Query, Resolver } from '@nestjs/graphql';
 import { AdminOnly, Authenticated, Public } from '../auth/access.decorator.js';
 import type { Caller } from '../auth/caller.js';
 import { CurrentCaller } from '../auth/current-caller.decorator.js';
@@ -7,6 +7,7 @@ import { APP_CONFIG } from '../tokens.js';
 import type { AppConfig } from '../../config/app-config.js';
 import { SERVER_VERSION } from '../../config/version.js';
 import { ReadinessService } from './readiness.service.js';
+import { RestartService } from './restart.service.js';
 import { CallerModel } from './caller.model.js';
 import { ServerInfo } from './server-info.model.js';
 import { SystemStatusModel } from './system-status.model.js';
@@ -15,6 +16,7 @@ import { SystemStatusModel } from './system-status.model.js';
 export class SystemResolver {
   constructor(
     private readonly readiness: ReadinessService,
+    private readonly restarts: RestartService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -34,5 +36,12 @@ export class SystemResolver {
   @Query(() => SystemStatusModel)
   systemStatus(): Promise<SystemStatusModel> {
     return this.readiness.status();
+  }
+
+  @AdminOnly()
+  @Mutation(() => Boolean, { description: 'RestartServer: answers true, then the server restarts gracefully (README, Restarting).' })
+  restartServer(): boolean {
+    this.restarts.request();
+    return true;
   }
 }

@@ -1,14 +1,17 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { EventsModule } from '../events/events.module.js';
 import { PluginsModule } from '../plugins/plugins.module.js';
 import { HealthSweepEntity } from './health-sweep.entity.js';
 import { HealthSweepRepository } from './health-sweep.repository.js';
 import { HealthSweeper } from './health-sweeper.service.js';
 import { IntegrationResolver } from './graphql/integration.resolver.js';
+import { ProviderResolver } from './graphql/provider.resolver.js';
 import { IntegrationGrpcController } from './grpc/integration.grpc-controller.js';
 import { InterfaceDirectoryService } from './interface-directory.service.js';
 import { InterfaceHealthService } from './interface-health.service.js';
 import { InterfaceService } from './interface.service.js';
+import { NotifierDirectory } from './notifier-directory.service.js';
 import { PluginAdminService } from './plugin-admin.service.js';
 import { PluginInterfaceEntity } from './plugin-interface.entity.js';
 import { PluginInterfaceRepository } from './plugin-interface.repository.js';
@@ -25,7 +28,7 @@ import { SpecTemplateCache } from './spec-template.cache.js';
  * module's runtime; never reads the plugins table itself.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([PluginInterfaceEntity, HealthSweepEntity, ProductEntity, InstanceEntity]), PluginsModule],
+  imports: [TypeOrmModule.forFeature([PluginInterfaceEntity, HealthSweepEntity, ProductEntity, InstanceEntity]), PluginsModule, EventsModule],
   controllers: [IntegrationGrpcController],
   providers: [
     PluginInterfaceRepository,
@@ -40,6 +43,9 @@ import { SpecTemplateCache } from './spec-template.cache.js';
     HealthSweepRepository,
     HealthSweeper,
     IntegrationResolver,
+    ProviderResolver,
+    NotifierDirectory,
   ],
+  exports: [NotifierDirectory],
 })
 export class IntegrationModule {}

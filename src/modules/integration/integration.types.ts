@@ -1,4 +1,4 @@
-import type { PluginType } from '../plugins/plugin-contract.js';
+import type { NotifierChannel, PluginType } from '../plugins/plugin-contract.js';
 import type { SpecTemplateResult } from '../plugins/plugin-results.js';
 
 /**
@@ -62,3 +62,22 @@ export interface AdminPage {
   title: string;
   html: string;
 }
+
+/** An enabled notifier interface as the notification module plans and lists it. */
+export interface NotifierSummary {
+  id: string;
+  name: string;
+  pluginId: string;
+  channel: NotifierChannel;
+  /** supported_events() for this interface's config. */
+  supportedEvents: string[];
+  isHealthy: boolean;
+}
+
+/**
+ * One notifier interface as the dispatcher sends through it: its state now (`missing` when
+ * deleted, `disabled` when switched off, `not_notifier` when the id names another type).
+ */
+export type NotifierTarget =
+  | { state: 'ready'; id: string; name: string; pluginId: string; channel: NotifierChannel }
+  | { state: 'missing' | 'disabled' | 'not_notifier'; id: string };

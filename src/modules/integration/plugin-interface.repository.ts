@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { DataSource, QueryFailedError, Repository } from 'typeorm';
+import { DataSource, In, QueryFailedError, Repository } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity.js';
 import { CoalescedRead } from '../../common/database/coalesced-read.js';
 import { preparedQuery } from '../../common/database/prepared-query.js';
@@ -18,6 +18,14 @@ const UNIQUE_NAME = 'plugin_interfaces_def_name_unique';
  * plus the cached spec template. Never leaves the integration module's services.
  */
 export type StoredInterface = PluginInterface & { specTemplate: SpecTemplateResult | null };
+
+/** One health_check() result as stored. */
+export interface HealthRecord {
+  id: string;
+  isHealthy: boolean;
+  healthError: string | null;
+  lastCheckAt: Date;
+}
 
 export type NewInterface = Omit<StoredInterface, 'isHealthy' | 'healthError' | 'lastCheckAt' | 'specTemplate' | 'createdAt' | 'updatedAt'>;
 
@@ -93,6 +101,11 @@ export class PluginInterfaceRepository {
     return row ? toStored(row) : null;
   }
 
+  async findByIds(ids: readonly string[]): Promise<StoredInterface[]> {
+    if (ids.length === 0) return [];
+    return (await this.interfaces.findBy({ id: In([...ids]) })).map(toStored);
+  }
+
   /**
    * The matching interfaces, ordered by type, name and id, deep-frozen and shared between callers.
    * Every call gets the table version from the database, read after the call began (concurrent
@@ -121,13 +134,31 @@ export class PluginInterfaceRepository {
   }
 
   /** Stores a health result without touching updated_at (a check is not an edit). */
-  async recordHealth(id: string, health: { isHealthy: boolean; healthError: string | null; lastCheckAt: Date }): Promise<void> {
+  async recordHealth(id: string, health: Omit<HealthRecord, 'id'>): Promise<void> {
     await this.interfaces
       .createQueryBuilder()
       .update(PluginInterfaceEntity)
       .set({ ...health, updatedAt: () => 'updated_at' })
       .where('id = :id', { id })
       .execute();
+  }
+
+  /**
+   * Stores many health results in one statement; the ids written come back. A result older than
+   * the row's last_check_at is not written: a check that ended later (CheckPluginHealth while a
+   * sweep was batching its results) got there first.
+   */
+  async recordHealthMany(results: readonly HealthRecord[]): Promise<Set<string>> {
+    if (results.length === 0) return new Set();
+    const [rows] = await this.interfaces.query<[{ id: string }[], number]>(
+      `UPDATE plugin_interfaces AS p
+          SET is_healthy = r.is_healthy, health_error = r.health_error, last_check_at = r.last_check_at
+         FROM unnest($1::uuid[], $2::boolean[], $3::text[], $4::timestamptz[]) AS r(id, is_healthy, health_error, last_check_at)
+        WHERE p.id = r.id AND (p.last_check_at IS NULL OR p.last_check_at <= r.last_check_at)
+    RETURNING p.id`,
+      [results.map((r) => r.id), results.map((r) => r.isHealthy), results.map((r) => r.healthError), results.map((r) => r.lastCheckAt)],
+    );
+    return new Set(rows.map((row) => row.id));
   }
 
   async setSpecTemplate(id: string, specTemplate: SpecTemplateResult | null): Promise<void> {

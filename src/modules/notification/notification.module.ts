@@ -1,12 +1,31 @@
 import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { EventsModule } from '../events/events.module.js';
+import { IntegrationModule } from '../integration/integration.module.js';
+import { DeliveryLogService } from './delivery-log.service.js';
+import { DeliveryMetrics } from './delivery-metrics.js';
+import { Dispatcher } from './dispatcher.service.js';
+import { DeliveryLogResolver } from './graphql/delivery-log.resolver.js';
+import { ManualSendResolver } from './graphql/manual-send.resolver.js';
 import { NotificationGrpcController } from './grpc/notification.grpc-controller.js';
+import { ManualSendService } from './manual-send.service.js';
+import { MessageComposer } from './message-composer.js';
+import { NotificationAttemptEntity } from './notification-attempt.entity.js';
+import { NotificationPlanner } from './notification-planner.service.js';
+import { NotificationRecordEntity } from './notification-record.entity.js';
+import { NotificationRecordRepository } from './notification-record.repository.js';
 
 /**
  * Notification: templates, notification records and their delivery state machine (seeds 002-004),
- * the NotificationService RPCs, the seed-002 REST contract and the dispatcher (worker role).
- * Sends only through notifier plugins; learns about domain events only through the events module.
+ * the NotificationService RPCs, the seed-002 REST contract, the dispatcher (worker role) and the
+ * GraphQL delivery log (records, attempts, replay of failed and dead ones).
+ * Sends only through notifier plugins (the integration module's NotifierDirectory); learns about
+ * domain events only from the events module's relay.
  */
 @Module({
+  imports: [TypeOrmModule.forFeature([NotificationRecordEntity, NotificationAttemptEntity]), EventsModule, IntegrationModule],
   controllers: [NotificationGrpcController],
+  providers: [NotificationRecordRepository, MessageComposer, NotificationPlanner, Dispatcher, DeliveryLogService, DeliveryLogResolver, DeliveryMetrics, ManualSendService, ManualSendResolver],
+  exports: [Dispatcher, NotificationRecordRepository],
 })
 export class NotificationModule {}

@@ -1,12 +1,7 @@
-import { Ajv, type ErrorObject, type Options, type ValidateFunction } from 'ajv';
-import * as addFormatsModule from 'ajv-formats';
+import { Ajv, type Options, type ValidateFunction } from 'ajv';
 import type { Violation } from '../../common/errors/app-error.js';
+import { addFormats, violationsOf } from '../../common/validation/json-schema.js';
 import { linearRegExpEngine } from './linear-regexp.js';
-
-// ajv-formats is CommonJS with `exports.default`; seen from ESM that is `.default.default` or `.default`.
-type AddFormats = (ajv: Ajv) => Ajv;
-const formatsExport = (addFormatsModule as unknown as { default: AddFormats | { default: AddFormats } }).default;
-const addFormats: AddFormats = typeof formatsExport === 'function' ? formatsExport : formatsExport.default;
 
 /** Lenient about unknown keywords such as "title" or UI hints; all errors reported. */
 const COMMON: Options = { allErrors: true, strict: false, allowUnionTypes: true, validateFormats: true };
@@ -82,19 +77,4 @@ export class JsonSchemaValidator {
   ownViolations(schema: object, value: unknown, root: string): Violation[] {
     return violationsOf(this.compileOwn(schema), value, root);
   }
-}
-
-function violationsOf(validate: ValidateFunction, value: unknown, root: string): Violation[] {
-  if (validate(value)) return [];
-  return (validate.errors ?? []).map((e) => toViolation(e, root));
-}
-
-function toViolation(error: ErrorObject, root: string): Violation {
-  // "/a/b/0" → "config.a.b[0]"; a missing property names the property itself.
-  let field = root + error.instancePath.split('/').slice(1).map((p) => (/^\d+$/.test(p) ? `[${p}]` : `.${p}`)).join('');
-  if (error.keyword === 'required') field += `.${(error.params as { missingProperty: string }).missingProperty}`;
-  if (error.keyword === 'additionalProperties') field += `.${(error.params as { additionalProperty: string }).additionalProperty}`;
-  const allowed = (error.params as { allowedValues?: unknown[] }).allowedValues;
-  const message = error.keyword === 'required' ? 'is required' : error.keyword === 'additionalProperties' ? 'is not allowed' : (error.message ?? 'is invalid');
-  return { field, message: allowed ? `${message}: ${allowed.join(', ')}` : message };
 }

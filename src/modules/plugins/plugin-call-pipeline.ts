@@ -30,6 +30,8 @@ export interface PipelineCall<F extends string> {
   interfaceId: string | null;
   traceId: string | null;
   timeoutMs?: number;
+  /** See SandboxCallRequest.transient. */
+  transient?: boolean;
 }
 
 export type PluginResult<F extends string> = F extends keyof PluginResults ? PluginResults[F] : unknown;
@@ -67,6 +69,7 @@ export class PluginCallPipeline {
         params: request.params ?? {},
         timeoutMs: request.timeoutMs,
         context: { interfaceId: request.interfaceId, traceId: request.traceId },
+        transient: request.transient,
       });
       // Own __proto__/constructor keys go before anything looks at the result; masking comes last,
       // so a short secret cannot garble a field the contract checks.

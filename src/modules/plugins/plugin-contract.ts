@@ -14,6 +14,13 @@ export function isPluginType(value: unknown): value is PluginType {
 export const NOTIFIER_CHANNELS = ['email', 'sms', 'push', 'chat', 'webhook'] as const;
 export type NotifierChannel = (typeof NOTIFIER_CHANNELS)[number];
 
+export function isNotifierChannel(value: unknown): value is NotifierChannel {
+  return typeof value === 'string' && (NOTIFIER_CHANNELS as readonly string[]).includes(value);
+}
+
+/** Channels that address people one by one (a record per recipient); the others get one record per event. */
+export const PERSONAL_CHANNELS: readonly NotifierChannel[] = ['email', 'sms', 'push'];
+
 const COMMON_REQUIRED = ['config_schema', 'health_check'] as const;
 const PROVIDER_REQUIRED = ['spec_template', 'sync_products', 'query_price', 'create_instance', 'get_instance_status'] as const;
 

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { HostLogEntry, HostLogSink } from './host/host-api.types.js';
+import type { HostLogEntry, HostLogSink, LogLevel } from './host/host-api.types.js';
 import type { SecretScrubber } from './secret-scrubber.js';
 
 /**
@@ -15,6 +15,8 @@ import type { SecretScrubber } from './secret-scrubber.js';
  */
 export function pluginLogSink(logger: Logger, scrubber: SecretScrubber): HostLogSink {
   return (entry: HostLogEntry): void => {
+    // Before any masking: a line pino will drop costs nothing (the host's debug line per request).
+    if (!logger.isLevelEnabled(entry.level)) return;
     const { context } = entry;
     const line: Record<string, unknown> = { plugin: context.plugin, fn: context.fn };
     if (context.interfaceId !== null) line.interface_id = context.interfaceId;
@@ -22,4 +24,11 @@ export function pluginLogSink(logger: Logger, scrubber: SecretScrubber): HostLog
     if (Object.keys(entry.fields).length > 0) line.plugin_fields = scrubber.scrubValue(entry.fields);
     logger[entry.level](line, scrubber.scrubText(entry.message));
   };
+}
+
+const HOST_LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
+
+/** The plugin log levels `logger` writes: the sandbox drops the others before they leave a worker. */
+export function enabledLogLevels(logger: Logger): LogLevel[] {
+  return HOST_LOG_LEVELS.filter((level) => logger.isLevelEnabled(level));
 }

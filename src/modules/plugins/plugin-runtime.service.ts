@@ -2,6 +2,7 @@ import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import { AppError } from '../../common/errors/app-error.js';
 import { currentTraceId } from '../../common/logging/request-context.js';
+import { PluginCallMetrics } from './plugin-call-metrics.js';
 import { PluginCallPipeline, type CallablePlugin, type PluginResult } from './plugin-call-pipeline.js';
 import { PluginRepository } from './plugin.repository.js';
 import { PLUGINS_CHANGED, type PluginsChangedEvent } from './plugins.events.js';
@@ -24,6 +25,8 @@ export interface PluginCall<F extends string> {
    */
   sha256?: string;
   timeoutMs?: number;
+  /** Leave the cache of compiled scripts as it is (the health sweep: see SandboxCallRequest.transient). */
+  transient?: boolean;
 }
 
 interface LoadedDefinition {
@@ -50,19 +53,30 @@ export class PluginRuntime implements OnModuleDestroy {
   constructor(
     private readonly repository: PluginRepository,
     private readonly pipeline: PluginCallPipeline,
+    private readonly metrics: PluginCallMetrics,
   ) {}
 
+  /** Timed from here (switchboard_plugin_call_duration_seconds) once the definition is known. */
   async call<F extends string>(request: PluginCall<F>): Promise<PluginResult<F>> {
     const { definition, source } = await this.load(request.pluginDefId, request.sha256);
-    return this.pipeline.call(callable(definition, source), {
-      fn: request.fn,
-      config: request.config,
-      params: request.params,
-      instanceKey: request.interfaceId ?? `plugin:${definition.id}`,
-      interfaceId: request.interfaceId ?? null,
-      traceId: currentTraceId(),
-      timeoutMs: request.timeoutMs,
-    });
+    const startedAt = performance.now();
+    try {
+      const result = await this.pipeline.call(callable(definition, source), {
+        fn: request.fn,
+        config: request.config,
+        params: request.params,
+        instanceKey: request.interfaceId ?? `plugin:${definition.id}`,
+        interfaceId: request.interfaceId ?? null,
+        traceId: currentTraceId(),
+        timeoutMs: request.timeoutMs,
+        transient: request.transient,
+      });
+      this.metrics.record(definition, request.fn, 'ok', (performance.now() - startedAt) / 1000);
+      return result;
+    } catch (err) {
+      this.metrics.record(definition, request.fn, 'error', (performance.now() - startedAt) / 1000);
+      throw err;
+    }
   }
 
   /** Drops the compiled script of an interface (after its config changed, or it was toggled or deleted). */

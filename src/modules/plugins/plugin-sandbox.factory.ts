@@ -1,6 +1,6 @@
 import { systemClock, type Clock } from '../../common/clock.js';
 import type { AppConfig } from '../../config/app-config.js';
-import type { HostApiSettings, HostLogSink } from './host/host-api.types.js';
+import type { HostApiSettings, HostLogSink, LogLevel } from './host/host-api.types.js';
 import { SandboxPool } from './sandbox/sandbox-pool.js';
 
 /** The SandboxPool of the process, shared by the runtime and the scanner (Nest injection token). */
@@ -25,8 +25,11 @@ export function hostSettings(config: AppConfig): HostApiSettings {
   };
 }
 
-/** The sandbox with the configured limits and host; `logSink` receives the plugin log lines. */
-export function createSandboxPool(config: AppConfig, logSink: HostLogSink, clock: Clock = systemClock): SandboxPool {
+/**
+ * The sandbox with the configured limits and host; `logSink` receives the plugin log lines, of
+ * `logLevels` only when given (the others are dropped on the sandbox's threads).
+ */
+export function createSandboxPool(config: AppConfig, logSink: HostLogSink, clock: Clock = systemClock, logLevels?: readonly LogLevel[]): SandboxPool {
   return new SandboxPool({
     limits: {
       timeoutMs: config.plugins.timeoutMs,
@@ -36,6 +39,7 @@ export function createSandboxPool(config: AppConfig, logSink: HostLogSink, clock
     },
     host: hostSettings(config),
     logSink,
+    logLevels,
     workers: config.plugins.workers,
     now: () => clock.epochMs(),
     // Scan-time code nobody has vetted gets a host that does no I/O.

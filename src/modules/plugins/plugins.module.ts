@@ -7,9 +7,10 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { PluginsGrpcController } from './grpc/plugins.grpc-controller.js';
 import { PluginsResolver } from './graphql/plugins.resolver.js';
 import { JsonSchemaValidator } from './json-schema-validator.js';
+import { PluginCallMetrics } from './plugin-call-metrics.js';
 import { PluginCallPipeline } from './plugin-call-pipeline.js';
 import { PluginConfigService } from './plugin-config.service.js';
-import { pluginLogSink } from './plugin-log-sink.js';
+import { enabledLogLevels, pluginLogSink } from './plugin-log-sink.js';
 import { createSandboxPool, SANDBOX_POOL } from './plugin-sandbox.factory.js';
 import { PluginDefinitionsService } from './plugin-definitions.service.js';
 import { PluginRuntime } from './plugin-runtime.service.js';
@@ -38,8 +39,10 @@ import { SecretScrubber } from './secret-scrubber.js';
     {
       provide: SANDBOX_POOL,
       inject: [APP_CONFIG, LOGGER, SecretScrubber, Clock],
-      useFactory: (config: AppConfig, logger: Logger, scrubber: SecretScrubber, clock: Clock) =>
-        createSandboxPool(config, pluginLogSink(logger.child({ component: 'plugin' }), scrubber), clock),
+      useFactory: (config: AppConfig, logger: Logger, scrubber: SecretScrubber, clock: Clock) => {
+        const pluginLogger = logger.child({ component: 'plugin' });
+        return createSandboxPool(config, pluginLogSink(pluginLogger, scrubber), clock, enabledLogLevels(pluginLogger));
+      },
     },
     {
       provide: PluginCallPipeline,
@@ -47,6 +50,7 @@ import { SecretScrubber } from './secret-scrubber.js';
       useFactory: (pool: SandboxPool, schemas: JsonSchemaValidator, configs: PluginConfigService, scrubber: SecretScrubber) =>
         new PluginCallPipeline(pool, schemas, configs, scrubber),
     },
+    PluginCallMetrics,
     PluginRuntime,
     PluginScanner,
     PluginsResolver,

@@ -24,8 +24,14 @@ import { SECRET_MASK } from './plugin-config.service.js';
  */
 export class SecretScrubber {
   private readonly byKey = new Map<string, string[]>();
-  /** Every spelling of every secret, longest first, as one alternation; null when there is none. */
-  private pattern: RegExp | null = null;
+  /**
+   * Every spelling of every secret, longest first, as one alternation; null when there is none.
+   * Built on first use after a change, not on every set(): a health sweep registers a thousand
+   * interfaces' secrets in a row, and rebuilding the alternation of all of them each time was
+   * quadratic.
+   */
+  private built: RegExp | null = null;
+  private stale = false;
 
   /** One scrubber per key with that key's secrets only, built on first use. */
   private readonly scopes = new Map<string, SecretScrubber>();
@@ -37,7 +43,7 @@ export class SecretScrubber {
     if (!previous && wanted.length === 0) return;
     if (wanted.length === 0) this.byKey.delete(key);
     else this.byKey.set(key, wanted);
-    this.pattern = buildPattern(this.byKey);
+    this.stale = true;
     this.scopes.delete(key);
   }
 
@@ -62,8 +68,9 @@ export class SecretScrubber {
 
   /** `text` with every secret replaced by SECRET_MASK, in one pass (a mask is never masked again). */
   scrubText = (text: string): string => {
-    if (this.pattern === null || typeof text !== 'string') return text;
-    return text.replace(this.pattern, SECRET_MASK_REPLACER);
+    const pattern = this.pattern();
+    if (pattern === null || typeof text !== 'string') return text;
+    return text.replace(pattern, SECRET_MASK_REPLACER);
   };
 
   /** Alias of scrubText, kept for callers that pass it around as a callback. */
@@ -92,6 +99,14 @@ export class SecretScrubber {
     const details = error.details === null ? null : this.scrubValue(error.details);
     const options = 'cause' in error ? { cause: error.cause } : undefined;
     return new AppError(error.code, this.scrubText(error.message), details, options);
+  }
+
+  private pattern(): RegExp | null {
+    if (this.stale) {
+      this.built = buildPattern(this.byKey);
+      this.stale = false;
+    }
+    return this.built;
   }
 
   private copyOne(source: unknown, copies: Map<object, unknown>, stack: [unknown, Record<string | number, unknown>, string | number][]): unknown {

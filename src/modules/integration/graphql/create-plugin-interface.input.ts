@@ -1,5 +1,5 @@
 import { Field, ID, InputType } from '@nestjs/graphql';
-import { JsonScalar } from './json.scalar.js';
+import { JsonScalar } from '../../../common/graphql/json.scalar.js';
 
 @InputType('CreatePluginInterfaceInput')
 export class CreatePluginInterfaceInput {

@@ -4,7 +4,7 @@ import { InterfaceDirectoryService } from '../interface-directory.service.js';
 import { InterfaceService } from '../interface.service.js';
 import { PluginAdminService } from '../plugin-admin.service.js';
 import { CreatePluginInterfaceInput } from './create-plugin-interface.input.js';
-import { JsonScalar } from './json.scalar.js';
+import { JsonScalar } from '../../../common/graphql/json.scalar.js';
 import { PluginAdminPageModel } from './plugin-admin-page.model.js';
 import { PluginHealthModel } from './plugin-health.model.js';
 import { PluginInterfaceModel } from './plugin-interface.model.js';

@@ -1,6 +1,6 @@
 import { Field, ID, ObjectType } from '@nestjs/graphql';
 import type { PluginInterface } from '../integration.types.js';
-import { JsonScalar } from './json.scalar.js';
+import { JsonScalar } from '../../../common/graphql/json.scalar.js';
 
 @ObjectType('PluginInterface', { description: 'A configured instance of a plugin (seed 001 PluginInterfaceInfo). Secrets are masked.' })
 export class PluginInterfaceModel {

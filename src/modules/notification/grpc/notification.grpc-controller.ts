@@ -1,26 +1,43 @@
 import { Controller } from '@nestjs/common';
 import { GrpcMethod } from '@nestjs/microservices';
 import { AdminOnly } from '../../../common/auth/access.decorator.js';
-import { AppError } from '../../../common/errors/app-error.js';
+import { ManualSendService } from '../manual-send.service.js';
 
 const SERVICE = 'NotificationService';
 
-function notYet(rpc: string): never {
-  throw AppError.notImplemented(`rustbill.notification.NotificationService/${rpc}`, 'arrives with the notification API issue');
+interface SendNotificationRequest {
+  event_type?: string;
+  title?: string;
+  body?: string;
+  recipient?: string;
+  metadata?: Record<string, string>;
+  channel_ids?: string[];
 }
 
 /** rustbill.notification.NotificationService, seed 000: both RPCs are admin-only. */
 @Controller()
 export class NotificationGrpcController {
+  constructor(private readonly manual: ManualSendService) {}
+
   @AdminOnly()
   @GrpcMethod(SERVICE, 'ListNotifiers')
-  listNotifiers(): never {
-    notYet('ListNotifiers');
+  async listNotifiers(): Promise<{ notifiers: { channel_id: string; channel_name: string; supported_events: string[]; is_healthy: boolean }[] }> {
+    return {
+      notifiers: (await this.manual.notifiers()).map((n) => ({ channel_id: n.id, channel_name: n.name, supported_events: n.supportedEvents, is_healthy: n.isHealthy })),
+    };
   }
 
   @AdminOnly()
   @GrpcMethod(SERVICE, 'SendNotification')
-  sendNotification(): never {
-    notYet('SendNotification');
+  async sendNotification(request: SendNotificationRequest): Promise<{ results: { channel_id: string; success: boolean; error_message: string }[] }> {
+    const results = await this.manual.send({
+      eventType: request.event_type,
+      title: request.title,
+      body: request.body,
+      recipient: request.recipient,
+      metadata: request.metadata,
+      channelIds: request.channel_ids,
+    });
+    return { results: results.map((r) => ({ channel_id: r.channelId, success: r.success, error_message: r.errorMessage })) };
   }
 }

@@ -100,6 +100,31 @@ describe('PluginInstance', () => {
     instance.dispose();
   });
 
+  it('hands the module of a cleanly disposed instance to the next load, which starts from nothing', async () => {
+    const source = 'var kept = null;\nfunction keep(config) { kept = config.secret; globalThis.leaked = config.secret; return true; }\nfunction peek() { return { kept: kept, leaked: typeof leaked === "undefined" ? null : leaked }; }';
+    const first = await load(source);
+    await expect(first.call('keep', '[{"secret":"s3cr3t-of-the-first"},null]', deadline(), LIMITS.timeoutMs, CONTEXT)).resolves.toBe('true');
+    const idle = QuickJsModuleFactory.idleModules;
+    first.dispose();
+    expect(QuickJsModuleFactory.idleModules).toBe(idle + 1);
+    const second = await load(source);
+    expect(QuickJsModuleFactory.idleModules).toBe(idle);
+    // A new runtime and context on the recycled module: no global, no value of the first survives.
+    expect(JSON.parse(await second.call('peek', '[null,null]', deadline(), LIMITS.timeoutMs, CONTEXT))).toEqual({ kept: null, leaked: null });
+    second.dispose();
+  });
+
+  it('drops, never recycles, the module of an instance that hit a limit or failed to load', async () => {
+    const looping = await load('function loop() { while (true) {} }');
+    const idle = QuickJsModuleFactory.idleModules;
+    await expect(codeOf(looping.call('loop', '[null,null]', deadline(), LIMITS.timeoutMs, CONTEXT))).resolves.toBe('plugins.timeout');
+    expect(looping.usable).toBe(false);
+    expect(QuickJsModuleFactory.idleModules).toBe(idle);
+    // The failed load took a recycled module if there was one, and does not give it back.
+    await expect(codeOf(load('function ('))).resolves.toBe('plugins.invalid_plugin');
+    expect(QuickJsModuleFactory.idleModules).toBe(Math.max(0, idle - 1));
+  });
+
   it('times out an infinite top-level loop at load', async () => {
     const started = Date.now();
     const error = await PluginInstance.load({ label: 'test/plugin', source: 'while (true) {}', limits: LIMITS, host: new ParkingHost(), deadline: Date.now() + 200, timeoutMs: 200 }).catch(

@@ -79,6 +79,11 @@ export class PluginInstance {
   private heap32: Int32Array;
   /** Time the sandbox spent on its own start-up before the script's code began; see load(). */
   private setupTime = 0;
+  /**
+   * False once anything went wrong inside the module (a limit hit, a failed load, a throw out of
+   * WebAssembly): its module is then dropped with it instead of recycled for the next instance.
+   */
+  private recyclable = true;
 
   private constructor(
     private readonly options: PluginInstanceOptions,
@@ -117,6 +122,7 @@ export class PluginInstance {
     try {
       instance.boot(started);
     } catch (error) {
+      instance.recyclable = false;
       if (error instanceof AppError) {
         instance.dispose();
         throw error;
@@ -230,6 +236,17 @@ export class PluginInstance {
 
   /** No new calls; disposed once the calls in flight are done. */
   retire(): void {
+    this.retireAs(true);
+  }
+
+  /** retire() after the script hit a limit or the VM misbehaved: the module is not reused. */
+  private retireAfterViolation(): void {
+    this.retireAs(false);
+  }
+
+  private retireAs(clean: boolean): void {
+    // Also when already retired (evicted with a call in flight that then hit a limit).
+    if (!clean) this.recyclable = false;
     if (this.state !== 'ready') return;
     this.state = 'retired';
     this.options.onRetired?.(this);
@@ -255,7 +272,9 @@ export class PluginInstance {
       this.runtime.dispose();
     } catch {
       // A leak assertion aborts this module only; it is unreachable from here on.
+      return;
     }
+    if (this.recyclable) QuickJsModuleFactory.recycle(this.wasm);
   }
 
   private boot(started: number): void {
@@ -381,13 +400,13 @@ export class PluginInstance {
       jobError.dispose();
       const culprits = attributed !== null ? [attributed] : [...this.inFlight];
       for (const call of culprits) this.finish(call, classifyThrown(thrown, this.failureContext(call, interrupted)));
-      this.retire();
+      this.retireAfterViolation();
     } else if (!interrupted && this.heapExhausted()) {
       // QuickJS drops a job it cannot allocate without telling anyone: a chain of promises that
       // filled the heap just stops. That is the script running out of memory, not "never settles".
       const culprits = attributed !== null ? [attributed] : [...this.inFlight];
       for (const call of culprits) this.finish(call, outOfMemory(this.options.label, call.fn, this.options.limits.memoryBytes, 'running'));
-      this.retire();
+      this.retireAfterViolation();
     }
     this.collect(interrupted);
   }
@@ -411,7 +430,7 @@ export class PluginInstance {
         this.finish(call, failure);
       }
     }
-    if (interrupted) this.retire();
+    if (interrupted) this.retireAfterViolation();
     if (this.state !== 'ready' && this.state !== 'retired') return;
     // Nothing left that could settle them: no host promise outstanding and no job queued.
     if (this.bridge.pendingCount === 0 && !this.runtime.hasPendingJob()) {
@@ -426,7 +445,7 @@ export class PluginInstance {
     if (call.done) return;
     // A timer can only fire while no script code runs on this thread: the call is awaiting the host.
     this.finish(call, timedOut(this.options.label, call.fn, call.timeoutMs, 'awaiting_host'));
-    this.retire();
+    this.retireAfterViolation();
   }
 
   private finishWithReply(call: CallState, status: string, interrupted = this.interrupts.interrupted): void {
@@ -453,7 +472,7 @@ export class PluginInstance {
     if (error === null) call.resolve(json!);
     else {
       call.reject(error);
-      if (isScriptLimitViolation(error)) this.retire();
+      if (isScriptLimitViolation(error)) this.retireAfterViolation();
     }
     if (this.state === 'retired' && this.inFlight.size === 0) this.dispose();
   }
@@ -463,6 +482,7 @@ export class PluginInstance {
     if (this.state === 'crashed' || this.state === 'disposed') return;
     const wasReady = this.state === 'ready';
     this.state = 'crashed';
+    this.recyclable = false;
     this.bridge.abandonPending();
     const label = this.options.label;
     const hostStack = isHostStackOverflow(error);
@@ -529,6 +549,8 @@ export class PluginInstance {
 
   /** Whether `bytes` can still be allocated in the VM heap (a failed malloc would be written through). */
   private fits(bytes: number): boolean {
+    // Once disposed, the module may already serve another instance: never touch it again.
+    if (this.state === 'disposed' || this.state === 'crashed') return false;
     const pointer = this.wasm.malloc(bytes);
     if (pointer === 0) return false;
     this.wasm.free(pointer);

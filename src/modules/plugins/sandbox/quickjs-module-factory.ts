@@ -59,19 +59,36 @@ let compiled: Promise<object> | undefined;
 let counterOffset: Promise<number | null> | undefined;
 
 /**
+ * Modules handed back by instances that were disposed cleanly, for the next load on this thread
+ * (see QuickJsModuleFactory.recycle). As many as a worker has transient calls in flight in a health
+ * sweep (HEALTH_CHECK_CONCURRENCY spread over the workers), so a sweep creates none after its first
+ * round; each idle one holds the pages its last runtime touched (~0.3-1 MB).
+ */
+const MAX_IDLE_MODULES = 32;
+const idle: QuickJsModuleHandle[] = [];
+
+/**
  * Builds QuickJS WebAssembly modules, one per loaded plugin instance.
  *
  * Why one module per instance: QuickJS's own memory limit is not enforced in this build (emscripten
  * reports a usable size of 0, so the runtime counts 8 bytes per allocation, quickjs-emscripten
  * issues #255/#271: measured, a "32 MB" runtime grew to 2 GB). A WebAssembly memory with a `maximum`
  * is a hard cap instead, and it is per module. It also contains the damage of a host stack overflow
- * or an emscripten abort to the one instance that caused it. Cost, measured here: ~0.5 ms and
- * ~250 KB RSS per instance; the compiled code is shared.
+ * or an emscripten abort to the one instance that caused it. The compiled code is shared.
+ *
+ * Cost, measured on the 2-core machine (2026-12-02): a new module (memory, instantiation,
+ * emscripten start-up) is 3-5 ms of CPU plus the garbage collections its 16 MB memory provokes;
+ * per check of a health sweep it was most of the ~10 ms a cold load cost. So a module whose
+ * instance was disposed cleanly is recycled (recycle()): the next instance gets it, with a new
+ * runtime and context, which is what isolates one instance from the one before. One module still
+ * serves one live instance at a time.
  */
 export class QuickJsModuleFactory {
   static async create(memoryBytes: number): Promise<QuickJsModuleHandle> {
+    const maxPages = pagesFor(memoryBytes);
+    const reused = idle.findIndex((handle) => handle.maxBytes === maxPages * PAGE);
+    if (reused >= 0) return idle.splice(reused, 1)[0];
     const wasmModule = await compiledWasm();
-    const maxPages = Math.min(MAX_PAGES, Math.max(MIN_PAGES, Math.ceil((ENGINE_RESERVED_BYTES + memoryBytes) / PAGE)));
     const memory = new Wasm.Memory({ initial: MIN_PAGES, maximum: maxPages });
     const module = await newQuickJSWASMModuleFromVariant(newVariant(variant, { wasmModule, wasmMemory: memory, emscriptenModule: SILENT }));
     const heap = (module as unknown as { module: EmscriptenHeap }).module;
@@ -82,6 +99,25 @@ export class QuickJsModuleFactory {
       malloc: (bytes) => heap._malloc(bytes),
       free: (pointer) => heap._free(pointer),
     };
+  }
+
+  /**
+   * Hands back the module of an instance whose runtime (and with it every context, object and
+   * string of the script) was freed without error, so the next create() on this thread skips the
+   * memory and instantiation. Only a module that is as a fresh one would be is kept: its memory
+   * never grew past the initial size (so the heap-exhaustion checks read it as new), and the caller
+   * vouches that no limit was hit in it and nothing threw out of WebAssembly (PluginInstance
+   * recycles only then). What the previous runtime left in freed heap blocks is not reachable from
+   * JavaScript: QuickJS initialises every value it hands a script (ArrayBuffers are zero-filled).
+   */
+  static recycle(handle: QuickJsModuleHandle): void {
+    if (handle.memory.buffer.byteLength !== MIN_PAGES * PAGE || idle.length >= MAX_IDLE_MODULES) return;
+    idle.push(handle);
+  }
+
+  /** Modules waiting to be reused on this thread (for tests). */
+  static get idleModules(): number {
+    return idle.length;
   }
 
   /**
@@ -109,6 +145,10 @@ export class QuickJsModuleFactory {
   static contextPointer(context: QuickJSContext): number {
     return (context as unknown as { ctx: { value: number } }).ctx.value;
   }
+}
+
+function pagesFor(memoryBytes: number): number {
+  return Math.min(MAX_PAGES, Math.max(MIN_PAGES, Math.ceil((ENGINE_RESERVED_BYTES + memoryBytes) / PAGE)));
 }
 
 function compiledWasm(): Promise<object> {

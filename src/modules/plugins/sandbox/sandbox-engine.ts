@@ -25,13 +25,26 @@ interface Entry {
   loading: Promise<PluginInstance> | null;
 }
 
+interface Uncached {
+  sha256: string;
+  instance: Promise<PluginInstance>;
+  users: number;
+}
+
 /**
  * Runs plugin calls on the calling thread: the main thread's fast path, and the engine inside each
  * sandbox worker. Keeps one loaded instance per script key, reloading when the sha256 changes or
- * after the instance retired (limit violation).
+ * after the instance retired (limit violation). A transient call (ExecRequest.transient) for a key
+ * with no usable instance gets an instance of its own, disposed when it ends, outside the cache.
  */
 export class SandboxEngine {
   private readonly entries = new Map<string, Entry>();
+  /**
+   * Instances loaded outside the cache for transient calls, by key, while calls use them: transient
+   * calls for the same key and version at the same time share one (as cached calls do), and the
+   * last one to finish disposes it. Closed with the engine.
+   */
+  private readonly uncached = new Map<string, Uncached>();
   private readonly maxInstances: number;
   private host: Promise<HostApi> | null = null;
   /** A host may have close() (DefaultHostApi closes its SMTP pool). */
@@ -110,6 +123,9 @@ export class SandboxEngine {
     const loading = [...this.entries.values()].map((entry) => entry.loading).filter((p) => p !== null);
     for (const entry of this.entries.values()) entry.instance?.dispose('sandbox closed');
     this.entries.clear();
+    const uncached = [...this.uncached.values()];
+    this.uncached.clear();
+    for (const shared of uncached) void shared.instance.then((instance) => instance.dispose('sandbox closed'), () => undefined);
     await Promise.allSettled(loading);
     const host = this.resolvedHost;
     try {
@@ -143,13 +159,65 @@ export class SandboxEngine {
       // every later call (a fresh instance that cannot take them either says out_of_memory).
       this.evict(script.key);
     } else if (entry !== undefined && entry.sha256 === script.sha256 && entry.instance !== null && entry.instance.usable) {
-      // Least recently used order: Map iteration order is insertion order.
-      this.entries.delete(script.key);
-      this.entries.set(script.key, entry);
+      // Least recently used order (Map iteration order is insertion order); a transient call does
+      // not count as a use.
+      if (!request.transient) {
+        this.entries.delete(script.key);
+        this.entries.set(script.key, entry);
+      }
       return entry.instance.call(fn, argsJson, deadline, timeoutMs, context);
     }
+    // A transient call joins a load of this version already under way, else loads its own.
+    if (request.transient && !this.loading(script)) return this.callOnce(request);
     // A call that waited for its instance to load keeps its whole budget for the script.
     return this.instanceFor(script, deadline, timeoutMs).then((instance) => instance.call(fn, argsJson, deadline + instance.setupMs, timeoutMs, context));
+  }
+
+  private loading(script: PluginScript): boolean {
+    const entry = this.entries.get(script.key);
+    return entry !== undefined && entry.loading !== null && entry.sha256 === script.sha256;
+  }
+
+  /**
+   * A transient call: in an instance outside the cache, shared with the transient calls of the
+   * same key and version in flight, disposed when the last of them is over (its module recycled).
+   */
+  private async callOnce(request: ExecRequest): Promise<string> {
+    const { script, fn, argsJson, deadline, timeoutMs, context } = request;
+    let shared = this.uncached.get(script.key);
+    if (shared === undefined || shared.sha256 !== script.sha256) {
+      shared = { sha256: script.sha256, instance: this.loadUncached(script, deadline, timeoutMs), users: 0 };
+      this.uncached.set(script.key, shared);
+    }
+    shared.users++;
+    try {
+      const instance = await shared.instance;
+      // Closed meanwhile, or retired by another call's limit violation: that is not this call's doing.
+      if (this.closed) throw sandboxCrashed(script.label, fn, 'sandbox closed');
+      if (!instance.usable) return await this.callAlone(request);
+      return await instance.call(fn, argsJson, deadline + instance.setupMs, timeoutMs, context);
+    } finally {
+      if (--shared.users === 0) {
+        if (this.uncached.get(script.key) === shared) this.uncached.delete(script.key);
+        void shared.instance.then((instance) => instance.retire(), () => undefined);
+      }
+    }
+  }
+
+  /** A transient call whose shared instance retired before it ran: one of its own. */
+  private async callAlone(request: ExecRequest): Promise<string> {
+    const { script, fn, argsJson, deadline, timeoutMs, context } = request;
+    const instance = await this.loadUncached(script, deadline, timeoutMs);
+    try {
+      return await instance.call(fn, argsJson, deadline + instance.setupMs, timeoutMs, context);
+    } finally {
+      instance.retire();
+    }
+  }
+
+  private async loadUncached(script: PluginScript, deadline: number, timeoutMs: number): Promise<PluginInstance> {
+    const host = await this.ready();
+    return PluginInstance.load({ label: script.label, source: script.source, limits: this.options.limits, host, deadline, timeoutMs, watch: this.options.watch, now: this.now });
   }
 
   private instanceFor(script: PluginScript, deadline: number, timeoutMs: number): Promise<PluginInstance> {

@@ -162,15 +162,19 @@ function makePool(overrides: Partial<SandboxPoolOptions> & { logs?: HostLogEntry
 class Engine {
   readonly executor: SandboxEngine;
 
-  constructor(private readonly limits: SandboxLimits, host: () => HostApi) {
-    this.executor = new SandboxEngine({ limits, host });
+  constructor(
+    private readonly limits: SandboxLimits,
+    host: () => HostApi,
+    maxInstances?: number,
+  ) {
+    this.executor = new SandboxEngine({ limits, host, maxInstances });
   }
 
   call(request: SandboxCallRequest): Promise<unknown> {
     const timeoutMs = request.timeoutMs ?? this.limits.timeoutMs;
     const argsJson = JSON.stringify([request.config, request.params]);
     return this.executor
-      .call({ script: request.script, fn: request.fn, argsJson, deadline: Date.now() + timeoutMs, timeoutMs, context: request.context })
+      .call({ script: request.script, fn: request.fn, argsJson, deadline: Date.now() + timeoutMs, timeoutMs, context: request.context, transient: request.transient })
       .then((json) => JSON.parse(json) as unknown);
   }
 
@@ -188,21 +192,30 @@ class Engine {
   }
 }
 
-function makeEngine(overrides: { limits?: SandboxLimits; logs?: HostLogEntry[]; hosts?: FakeHost[]; createHost?: (sink: (entry: HostLogEntry) => void) => HostApi } = {}): Engine {
+function makeEngine(
+  overrides: { limits?: SandboxLimits; logs?: HostLogEntry[]; hosts?: FakeHost[]; maxInstances?: number; createHost?: (sink: (entry: HostLogEntry) => void) => HostApi } = {},
+): Engine {
   const { logs = [], hosts = [], limits = LIMITS } = overrides;
   const sink = (entry: HostLogEntry) => logs.push(entry);
-  return new Engine(limits, () => {
-    if (overrides.createHost) return overrides.createHost(sink);
-    const host = new FakeHost(sink);
-    hosts.push(host);
-    return host;
-  });
+  return new Engine(
+    limits,
+    () => {
+      if (overrides.createHost) return overrides.createHost(sink);
+      const host = new FakeHost(sink);
+      hosts.push(host);
+      return host;
+    },
+    overrides.maxInstances,
+  );
 }
 
 type Caller = { call(request: SandboxCallRequest): Promise<unknown> };
 
 const call = (pool: Caller, target: PluginScript, fn: string, params: unknown = {}, timeoutMs?: number) =>
   pool.call({ script: target, fn, config: { url: 'https://hooks.example.test/x' }, params, context: CONTEXT, ...(timeoutMs ? { timeoutMs } : {}) });
+/** A call that leaves the cache as it was (the health sweep's). */
+const callTransient = (pool: Caller, target: PluginScript, fn: string) =>
+  pool.call({ script: target, fn, config: { url: 'https://hooks.example.test/x' }, params: {}, context: CONTEXT, transient: true });
 
 describe('sandbox engine (what each worker runs)', () => {
   const logs: HostLogEntry[] = [];
@@ -495,6 +508,62 @@ describe('SandboxPool cache and lifecycle', () => {
       await expect(call(pool, { ...target, source: `${source}\n`, sha256: 'other' }, 'count')).resolves.toBe(1);
       expect(logs.filter((entry) => entry.message === 'loaded')).toHaveLength(3);
       expect(logs[0].context.fn).toBe('<load>');
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it.each([
+    ['on this thread', () => makeEngine({ maxInstances: 2 })],
+    ['through a worker', () => makePool({ maxInstances: 2 })],
+  ])('a transient call uses the loaded instance if there is one, else one of its own, and leaves the cache as it was (%s)', async (_where, make) => {
+    const pool = make();
+    try {
+      const source = 'var calls = 0;\nfunction count() { return ++calls; }';
+      const [a, b, c] = ['if-a', 'if-b', 'if-c'].map((key) => script('notifier/transient', source, key));
+      await expect(call(pool, a, 'count')).resolves.toBe(1);
+      await expect(callTransient(pool, a, 'count')).resolves.toBe(2);
+      // Not loaded: an instance of its own each time, not cached even though there is room.
+      await expect(callTransient(pool, c, 'count')).resolves.toBe(1);
+      await expect(callTransient(pool, c, 'count')).resolves.toBe(1);
+      await expect(call(pool, b, 'count')).resolves.toBe(1);
+      // The cache is full (a, b): a transient call evicts neither.
+      await expect(callTransient(pool, c, 'count')).resolves.toBe(1);
+      await expect(call(pool, a, 'count')).resolves.toBe(3);
+      await expect(call(pool, b, 'count')).resolves.toBe(2);
+      // An ordinary call still evicts the least recently used to make room: a, although a transient
+      // call used it since (that is not a use).
+      await expect(callTransient(pool, a, 'count')).resolves.toBe(4);
+      await expect(call(pool, c, 'count')).resolves.toBe(1);
+      await expect(call(pool, b, 'count')).resolves.toBe(3);
+      await expect(call(pool, a, 'count')).resolves.toBe(1);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('transient calls of one key in flight together share one instance; the next ones start afresh', async () => {
+    const logs: HostLogEntry[] = [];
+    const pool = makeEngine({ logs });
+    try {
+      const source = 'log.info("loaded");\nvar calls = 0;\nasync function count(config) { await http.request({ url: config.url }); return ++calls; }';
+      const target = script('notifier/shared', source, 'if-shared');
+      const both = await Promise.all([callTransient(pool, target, 'count'), callTransient(pool, target, 'count')]);
+      expect([...both].sort()).toEqual([1, 2]);
+      await expect(callTransient(pool, target, 'count')).resolves.toBe(1);
+      expect(logs.filter((entry) => entry.message === 'loaded')).toHaveLength(2);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('posts back only the log levels asked for; the others never leave the worker', async () => {
+    const logs: HostLogEntry[] = [];
+    const pool = makePool({ logs, logLevels: ['info', 'warn', 'error'] });
+    try {
+      const target = script('notifier/levels', 'function talk() { log.debug("chatter"); log.info("news"); log.error("alarm"); return 1; }');
+      await expect(call(pool, target, 'talk')).resolves.toBe(1);
+      expect(logs.map((entry) => entry.message)).toEqual(['news', 'alarm']);
     } finally {
       await pool.close();
     }

@@ -86,7 +86,7 @@ export class SandboxPool {
     if (this.closed) throw sandboxCrashed(script.label, fn, 'sandbox closed');
     const timeoutMs = request.timeoutMs ?? this.limits.timeoutMs;
     const argsJson = encodeArguments(request);
-    const exec: ExecRequest = { script, fn, argsJson, deadline: this.now() + timeoutMs, timeoutMs, context: request.context };
+    const exec: ExecRequest = { script, fn, argsJson, deadline: this.now() + timeoutMs, timeoutMs, context: request.context, transient: request.transient };
     return JSON.parse(await this.workerExecutor().call(exec)) as unknown;
   }
 
@@ -128,6 +128,7 @@ export class SandboxPool {
       host: this.options.host,
       hostModule,
       logSink: this.options.logSink,
+      logLevels: this.options.logLevels ?? null,
       workers: this.options.workers ?? 2,
       graceMs: this.options.graceMs ?? 1_000,
       maxInstances: this.options.maxInstances ?? 256,

@@ -1,4 +1,4 @@
-import type { HostApiSettings, HostLogEntry } from '../host/host-api.types.js';
+import type { HostApiSettings, HostLogEntry, LogLevel } from '../host/host-api.types.js';
 import type { WireError } from './sandbox-errors.js';
 import type { ExecRequest, HostModuleRef, InspectOutcome, SandboxLimits } from './sandbox.types.js';
 
@@ -9,6 +9,8 @@ export interface SandboxWorkerData {
   host: HostApiSettings;
   hostModule: HostModuleRef;
   maxInstances: number;
+  /** Levels of the host log entries to post back; null for all. */
+  logLevels: LogLevel[] | null;
   /** Float64Array[1]: deadline in force while the worker is inside QuickJS, else 0. */
   watch: SharedArrayBuffer;
 }

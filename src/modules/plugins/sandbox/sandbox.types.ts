@@ -1,4 +1,4 @@
-import type { HostApiSettings, HostLogSink } from '../host/host-api.types.js';
+import type { HostApiSettings, HostLogSink, LogLevel } from '../host/host-api.types.js';
 import type { WireError } from './sandbox-errors.js';
 
 /** Per-call resource limits; defaults come from config (PLUGIN_TIMEOUT_MS, PLUGIN_MEMORY_MB ...). */
@@ -37,6 +37,16 @@ export interface SandboxCallRequest {
   /** Overrides limits.timeoutMs for this call. */
   timeoutMs?: number;
   context: SandboxCallContext;
+  /**
+   * Leave the cache as it is: the call runs in the key's loaded instance if there is one, else in
+   * an instance loaded for this call alone and disposed after it (its module is recycled). For
+   * callers that touch every interface once in a while (the health sweep): with more interfaces
+   * than the cache holds, loading each into it evicts the instances that serve the steady traffic
+   * and each is evicted again before the next sweep comes back to it; with fewer, it fills the
+   * cache (and memory) with instances nothing else uses, at a cost (a new module per instance,
+   * dearer the more are alive) that a sweep of cold loads on recycled modules does not pay.
+   */
+  transient?: boolean;
 }
 
 /** An ES module exporting a class constructed as `new Export(settings, sink)` that implements HostApi. */
@@ -50,6 +60,11 @@ export interface SandboxPoolOptions {
   host: HostApiSettings;
   /** Receives the plugin log entries of both tiers (worker entries are posted back to this thread). */
   logSink: HostLogSink;
+  /**
+   * The levels logSink wants (default: all). Entries at other levels are dropped on the worker,
+   * before they cost a message to this thread (the host's debug line for every http request).
+   */
+  logLevels?: readonly LogLevel[];
   /** Worker threads for calls, and as many again for inspections (started on first use); default 2. */
   workers?: number;
   /** How long past a call's deadline a silent worker is given before it is terminated; default 1000. */
@@ -75,6 +90,8 @@ export interface ExecRequest {
   deadline: number;
   timeoutMs: number;
   context: SandboxCallContext;
+  /** See SandboxCallRequest.transient. */
+  transient?: boolean;
 }
 
 /** What inspecting a script found: its functions, and the JSON result or error of each probe call. */

@@ -55,7 +55,9 @@ const executor = new SandboxEngine({
     const Host = module[data.hostModule.exportName] as HostClass | undefined;
     if (typeof Host !== 'function') throw new Error(`${data.hostModule.url} has no export ${data.hostModule.exportName}`);
     // The call's AbortSignal stays on this thread: log lines carry who called, not how to stop it.
-    return new Host(data.host, ({ context: { signal: _signal, ...context }, ...entry }) => post({ t: 'log', entry: { ...entry, context } }));
+    return new Host(data.host, ({ context: { signal: _signal, ...context }, ...entry }) => {
+      if (data.logLevels === null || data.logLevels.includes(entry.level)) post({ t: 'log', entry: { ...entry, context } });
+    });
   },
 });
 

@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { AppError } from '../../../common/errors/app-error.js';
-import type { HostApiSettings, HostLogSink } from '../host/host-api.types.js';
+import type { HostApiSettings, HostLogSink, LogLevel } from '../host/host-api.types.js';
 import { fromWireError, sandboxCrashed, timedOut } from './sandbox-errors.js';
 import type { FromWorker, SandboxWorkerData, ToWorker, WireExecRequest } from './sandbox-wire.types.js';
 import type { ExecRequest, HostModuleRef, InspectOutcome, SandboxLimits } from './sandbox.types.js';
@@ -10,6 +10,8 @@ export interface WorkerExecutorOptions {
   host: HostApiSettings;
   hostModule: HostModuleRef;
   logSink: HostLogSink;
+  /** See SandboxPoolOptions.logLevels. */
+  logLevels: readonly LogLevel[] | null;
   workers: number;
   graceMs: number;
   maxInstances: number;
@@ -46,7 +48,17 @@ interface Slot {
   spawnedAt: number;
   /** When the worker said it was ready (epoch ms), null while it is starting. */
   readyAt: number | null;
+  /** When the worker last sent anything (epoch ms): one that has gone quiet with calls pending is busy or stuck. */
+  heardAt: number;
 }
+
+/**
+ * A call goes to the worker that has its script loaded unless that one has this many more calls
+ * pending than the least loaded (reloading elsewhere costs a few ms; queueing behind a busy worker
+ * can cost more), or has gone quiet for QUIET_MS with calls pending (it is inside a long call).
+ */
+const AFFINITY_SLACK = 4;
+const QUIET_MS = 250;
 
 /**
  * Runs plugin calls in a small pool of worker threads, each with its own engine and HostApi.
@@ -79,7 +91,8 @@ export class WorkerExecutor {
 
   call(request: ExecRequest): Promise<string> {
     const slot = this.pick(request.script.key);
-    slot.keys.add(request.script.key);
+    // A transient call leaves nothing loaded under its key (see SandboxCallRequest.transient).
+    if (!request.transient) slot.keys.add(request.script.key);
     return this.send<string>(slot, { t: 'call', id: 0, sentAt: 0, request: this.wireRequest(slot, request) }, request.script.label, request.fn, request.deadline, request.timeoutMs, request);
   }
 
@@ -144,16 +157,24 @@ export class WorkerExecutor {
     }
   }
 
-  /** Least loaded worker; among equals, the one that already has the script loaded. */
+  /**
+   * The worker that has the script loaded, unless it is much busier than the least loaded or has
+   * gone quiet (see AFFINITY_SLACK); else the least loaded, preferring among equals one that has it.
+   */
   private pick(key: string | null): Slot {
     while (this.slots.length < this.options.workers) this.slots.push(this.spawn());
     let best = this.slots[0];
+    let home: Slot | null = null;
     for (const slot of this.slots) {
       const load = slot.pending.size;
       const bestLoad = best.pending.size;
-      if (load < bestLoad || (load === bestLoad && key !== null && slot.keys.has(key) && !best.keys.has(key))) best = slot;
+      const hasKey = key !== null && slot.keys.has(key);
+      if (load < bestLoad || (load === bestLoad && hasKey && !(key !== null && best.keys.has(key)))) best = slot;
+      if (hasKey && (home === null || load < home.pending.size)) home = slot;
     }
-    return best;
+    if (home === null || home === best || home.pending.size > best.pending.size + AFFINITY_SLACK) return best;
+    const quiet = home.pending.size > 0 && this.options.now() - home.heardAt >= QUIET_MS;
+    return quiet ? best : home;
   }
 
   private spawn(): Slot {
@@ -163,12 +184,14 @@ export class WorkerExecutor {
       host: this.options.host,
       hostModule: this.options.hostModule,
       maxInstances: this.options.maxInstances,
+      logLevels: this.options.logLevels === null ? null : [...this.options.logLevels],
       watch: watchBuffer,
     };
     const worker = new Worker(new URL('./sandbox.worker.js', import.meta.url), { workerData: data });
     // Idle workers must not keep the process alive; a call in flight does, through its timer.
     worker.unref();
-    const slot: Slot = { worker, pending: new Map(), watch: new Float64Array(watchBuffer), keys: new Set(), sources: new Set(), dead: false, spawnedAt: this.options.now(), readyAt: null };
+    const spawnedAt = this.options.now();
+    const slot: Slot = { worker, pending: new Map(), watch: new Float64Array(watchBuffer), keys: new Set(), sources: new Set(), dead: false, spawnedAt, readyAt: null, heardAt: spawnedAt };
     worker.on('message', (message: FromWorker) => this.receive(slot, message));
     worker.on('error', () => this.crashed(slot, 'worker failed'));
     worker.on('exit', () => this.crashed(slot, 'worker exited'));
@@ -176,6 +199,7 @@ export class WorkerExecutor {
   }
 
   private receive(slot: Slot, message: FromWorker): void {
+    slot.heardAt = this.options.now();
     if (message.t === 'log') {
       try {
         this.options.logSink(message.entry);
@@ -225,8 +249,11 @@ export class WorkerExecutor {
     const now = this.options.now();
     const grace = this.options.graceMs;
     if (runningUnder > 0 && now < runningUnder + grace) {
-      // Busy with a call still inside its own budget: ours is queued behind it, not stuck.
-      pending.timer = setTimeout(() => this.overdue(slot, id), runningUnder + grace - now + 1);
+      // Busy with a call still inside its own budget: ours is queued behind it, not stuck. Infinity
+      // is the sandbox's own start-up code (an instance's bridge): look again after a grace, not
+      // at setTimeout(Infinity), which Node runs after 1 ms, warning each time.
+      const wait = Number.isFinite(runningUnder) ? runningUnder + grace - now + 1 : grace;
+      pending.timer = setTimeout(() => this.overdue(slot, id), wait);
       return;
     }
     this.replace(slot);

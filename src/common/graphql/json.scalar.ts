@@ -1,6 +1,6 @@
 import { GraphQLScalarType, Kind, type ValueNode } from 'graphql';
 
-/** Any JSON value (objects, arrays, strings, numbers, booleans, null), for configs and schemas. */
+/** Any JSON value (objects, arrays, strings, numbers, booleans, null): plugin configs and schemas, event payloads. Shared by every module's GraphQL. */
 export const JsonScalar = new GraphQLScalarType({
   name: 'JSON',
   description: 'Any JSON value.',

@@ -1,0 +1,141 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
+import { OUTBOX_CHANNEL } from './events.events.js';
+import type { EventEnvelope } from './events.types.js';
+
+/** A pending row as the relay claims it. */
+export interface OutboxRow {
+  id: string;
+  eventId: string;
+  eventType: string;
+  eventVersion: string;
+  source: string | null;
+  occurredAt: Date;
+  data: unknown;
+  traceId: string | null;
+  attempts: number;
+}
+
+export interface OutboxStats {
+  pending: number;
+  dead: number;
+  /** Age of the oldest pending row, seconds; 0 when none. */
+  lagSeconds: number;
+}
+
+/**
+ * The only place that queries outbox_events. Times are the database's (`now()`), so replicas with
+ * skewed clocks agree on what is due.
+ */
+@Injectable()
+export class OutboxRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /**
+   * Inserts the events (in `manager`'s transaction when given) and returns the event ids that were
+   * new; an id already in the outbox is skipped (the dedup key). NOTIFY is sent in the same
+   * statement, so listeners hear it when the transaction commits, never before.
+   */
+  async insert(rows: (EventEnvelope & { id: string })[], manager?: EntityManager): Promise<Set<string>> {
+    const runner = manager ?? this.dataSource.manager;
+    const inserted = await runner.query<{ event_id: string }[]>(
+      `WITH ins AS (
+         INSERT INTO outbox_events (id, event_id, event_type, event_version, source, occurred_at, data, trace_id)
+         SELECT u.id, u.event_id, u.event_type, u.event_version, u.source, u.occurred_at, u.data::jsonb, u.trace_id
+           FROM unnest($1::uuid[], $2::varchar[], $3::varchar[], $4::varchar[], $5::varchar[], $6::timestamptz[], $7::text[], $8::varchar[])
+             AS u(id, event_id, event_type, event_version, source, occurred_at, data, trace_id)
+         ON CONFLICT (event_id) DO NOTHING
+         RETURNING event_id
+       )
+       SELECT event_id, pg_notify('${OUTBOX_CHANNEL}', '') FROM ins`,
+      [
+        rows.map((r) => r.id),
+        rows.map((r) => r.eventId),
+        rows.map((r) => r.eventType),
+        rows.map((r) => r.eventVersion),
+        rows.map((r) => r.source),
+        rows.map((r) => r.occurredAt.toISOString()),
+        rows.map((r) => JSON.stringify(r.data)),
+        rows.map((r) => r.traceId),
+      ],
+    );
+    return new Set(inserted.map((r) => r.event_id));
+  }
+
+  /** Locks up to `limit` due pending rows for the caller's transaction; rows other relays hold are skipped. */
+  async claimDue(manager: EntityManager, limit: number): Promise<OutboxRow[]> {
+    const rows = await manager.query<Record<string, unknown>[]>(
+      `SELECT id, event_id, event_type, event_version, source, occurred_at, data, trace_id, attempts
+         FROM outbox_events
+        WHERE status = 'pending' AND next_attempt_at <= now()
+        ORDER BY next_attempt_at, id
+        LIMIT $1
+        FOR UPDATE SKIP LOCKED`,
+      [limit],
+    );
+    return rows.map((r) => ({
+      id: r.id as string,
+      eventId: r.event_id as string,
+      eventType: r.event_type as string,
+      eventVersion: r.event_version as string,
+      source: r.source as string | null,
+      occurredAt: r.occurred_at as Date,
+      data: r.data,
+      traceId: r.trace_id as string | null,
+      attempts: r.attempts as number,
+    }));
+  }
+
+  async markProcessed(manager: EntityManager, ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await manager.query(`UPDATE outbox_events SET status = 'processed', processed_at = now(), last_error = NULL WHERE id = ANY($1::uuid[])`, [ids]);
+  }
+
+  async markDead(manager: EntityManager, id: string, reason: string, attempts?: number): Promise<void> {
+    await manager.query(`UPDATE outbox_events SET status = 'dead', processed_at = now(), last_error = $2, attempts = COALESCE($3, attempts) WHERE id = $1`, [
+      id,
+      reason,
+      attempts ?? null,
+    ]);
+  }
+
+  async markFailed(manager: EntityManager, id: string, attempts: number, retryInMs: number, error: string): Promise<void> {
+    await manager.query(
+      `UPDATE outbox_events SET attempts = $2, next_attempt_at = now() + ($3::int * interval '1 millisecond'), last_error = $4 WHERE id = $1`,
+      [id, attempts, retryInMs, error],
+    );
+  }
+
+  /** Deletes processed rows older than `days`; dead rows are kept. Returns how many went. */
+  async pruneProcessed(days: number): Promise<number> {
+    const result = await this.dataSource.query<[unknown[], number]>(
+      `DELETE FROM outbox_events WHERE status = 'processed' AND processed_at < now() - ($1::int * interval '1 day')`,
+      [days],
+    );
+    return result[1] ?? 0;
+  }
+
+  /**
+   * The metrics gauges, read at every scrape: each count goes through its partial index (pending:
+   * outbox_events_due_idx, dead: outbox_events_dead_idx), so the processed rows kept for
+   * OUTBOX_RETENTION_DAYS are never read.
+   */
+  async stats(): Promise<OutboxStats> {
+    const [row] = await this.dataSource.query<{ pending: string; dead: string; lag: number | null }[]>(
+      `SELECT (SELECT count(*) FROM outbox_events WHERE status = 'pending') AS pending,
+              (SELECT count(*) FROM outbox_events WHERE status = 'dead') AS dead,
+              (SELECT EXTRACT(EPOCH FROM now() - min(created_at))::float8 FROM outbox_events WHERE status = 'pending') AS lag`,
+    );
+    return { pending: Number(row.pending), dead: Number(row.dead), lagSeconds: Math.max(0, row.lag ?? 0) };
+  }
+
+  /** A row by the publisher's id (status, attempts, last error): for tests and the admin. */
+  async findByEventId(eventId: string): Promise<{ status: string; attempts: number; lastError: string | null } | null> {
+    const rows = await this.dataSource.query<{ status: string; attempts: number; last_error: string | null }[]>(
+      `SELECT status, attempts, last_error FROM outbox_events WHERE event_id = $1`,
+      [eventId],
+    );
+    return rows[0] ? { status: rows[0].status, attempts: rows[0].attempts, lastError: rows[0].last_error } : null;
+  }
+}

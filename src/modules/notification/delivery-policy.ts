@@ -1,0 +1,75 @@
+import type { SendResult } from '../plugins/plugin-results.js';
+import type { RecordStatus } from './notification.types.js';
+
+export interface RetrySchedule {
+  /** Wait before retry n (1-based), ms. Attempts allowed: length + 1. */
+  scheduleMs: readonly number[];
+  /** No retry sooner than this, whatever the jitter drew. */
+  minMs: number;
+}
+
+/** What one attempt decided for its record. */
+export interface AttemptDecision {
+  status: Extract<RecordStatus, 'sent' | 'failed' | 'dead' | 'skipped'>;
+  /** For `failed`: wait before the next attempt, ms. */
+  retryInMs: number | null;
+  errorCode: string | null;
+  errorMessage: string | null;
+  providerMessageId: string | null;
+  retryAfterSeconds: number | null;
+}
+
+/**
+ * Seed 003's state machine for one finished attempt, pure so it is tested alone. `success` →
+ * sent; `skipped` → skipped; `permanent_fail` → dead; `temporary_fail` → failed with the next
+ * attempt after the backoff, or dead once `attempt` reached `maxAttempts`.
+ *
+ * Backoff: exponential by the schedule (default close to 5 s, 30 s, 2 min, 10 min, 30 min, 1 h,
+ * 3 h, 6 h) with full jitter — a uniform draw in [0, step] — so a burst of failures does not come
+ * back as a burst; never below `minMs` (no hot loop when the draw is near 0), and never before
+ * the notifier's retry_after_seconds (the target said when).
+ */
+export function decideAfterAttempt(result: SendResult, attempt: number, maxAttempts: number, schedule: RetrySchedule, random: () => number): AttemptDecision {
+  const base = {
+    errorCode: result.error_code ?? null,
+    errorMessage: result.error_message ?? null,
+    providerMessageId: result.provider_message_id ?? null,
+    retryAfterSeconds: result.retry_after_seconds ?? null,
+    retryInMs: null,
+  };
+  switch (result.outcome) {
+    case 'success':
+      return { ...base, status: 'sent', errorCode: null, errorMessage: null };
+    case 'skipped':
+      return { ...base, status: 'skipped' };
+    case 'permanent_fail':
+      return { ...base, status: 'dead' };
+    case 'temporary_fail': {
+      if (attempt >= maxAttempts) {
+        return { ...base, status: 'dead', errorMessage: `${base.errorMessage ?? base.errorCode ?? 'temporary failure'} (gave up after ${attempt} attempts)` };
+      }
+      return { ...base, status: 'failed', retryInMs: retryDelayMs(attempt, schedule, random, result.retry_after_seconds ?? null) };
+    }
+  }
+}
+
+/** The wait after failed attempt `attempt` (1-based). */
+export function retryDelayMs(attempt: number, schedule: RetrySchedule, random: () => number, retryAfterSeconds: number | null): number {
+  const steps = schedule.scheduleMs;
+  const step = steps[Math.min(attempt, steps.length) - 1] ?? steps[steps.length - 1] ?? 0;
+  const jittered = Math.max(schedule.minMs, Math.floor(random() * step));
+  return Math.max(jittered, retryAfterSeconds !== null ? retryAfterSeconds * 1_000 : 0);
+}
+
+/**
+ * A send() that did not answer (the plugin threw, timed out, crashed, or answered off-contract)
+ * as an outcome: temporary, so a fixed script or a recovered sandbox gets another try, and
+ * attempts still run out. A timeout is seed 003's provider_timeout.
+ */
+export function failedCallResult(code: string, message: string): SendResult {
+  return {
+    outcome: 'temporary_fail',
+    error_code: code === 'plugins.timeout' ? 'provider_timeout' : 'network_error',
+    error_message: `${code === 'plugins.timeout' ? 'send() timed out' : 'send() failed'}: ${message}`.slice(0, 2_000),
+  };
+}

@@ -1,0 +1,248 @@
+import { hostname } from 'node:os';
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { OnEvent } from '@nestjs/event-emitter';
+import type { Logger } from 'pino';
+import { Clock } from '../../common/clock.js';
+import { PgListener } from '../../common/database/pg-listener.js';
+import { AppError } from '../../common/errors/app-error.js';
+import { IdGenerator } from '../../common/id-generator.js';
+import { newTraceId, runWithContext } from '../../common/logging/request-context.js';
+import { APP_CONFIG, LOGGER } from '../../common/tokens.js';
+import { runsWorker, type AppConfig } from '../../config/app-config.js';
+import type { NotifierBatch, NotifierSendParams } from '../integration/notifier-directory.service.js';
+import { NotifierDirectory } from '../integration/notifier-directory.service.js';
+import type { SendResult } from '../plugins/plugin-results.js';
+import { decideAfterAttempt, failedCallResult, type RetrySchedule } from './delivery-policy.js';
+import { DISPATCH_CHANNEL, RECORDS_QUEUED } from './notification.events.js';
+import { NotificationRecordRepository } from './notification-record.repository.js';
+import type { NotificationRecord } from './notification.types.js';
+
+/** Observers of finished attempts (metrics); called synchronously, must not throw. */
+export interface AttemptObserver {
+  attemptFinished(record: NotificationRecord, outcome: string, durationMs: number): void;
+}
+
+/**
+ * The dispatcher (worker role): claims due records (FOR UPDATE SKIP LOCKED, with a lease), calls
+ * their notifier's send() in the sandbox and stores the outcome by seed 003's state machine
+ * (delivery-policy.ts), one attempt row per try. At most DELIVERY_CONCURRENCY sends in flight,
+ * and at most DELIVERY_CHANNEL_CONCURRENCY per notifier interface, so one slow endpoint cannot
+ * take every slot. Records of a deleted or disabled interface end `skipped` with the reason.
+ *
+ * Records whose lease expired (their worker crashed or hung) are made due again by every
+ * worker's poll; delivery is at-least-once, and every attempt of a record carries its id as the
+ * notification_id, so receivers can drop the duplicate a crash may cause.
+ *
+ * Woken by RECORDS_QUEUED in-process, NOTIFY from other replicas, a poll every DELIVERY_POLL_MS
+ * (which also finds retries that fell due) and a freed slot while there is more work.
+ */
+@Injectable()
+export class Dispatcher implements OnApplicationBootstrap, OnApplicationShutdown {
+  readonly workerId: string;
+  private readonly schedule: RetrySchedule;
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly perInterface = new Map<string, number>();
+  private readonly observers: AttemptObserver[] = [];
+  private pumping: Promise<void> | null = null;
+  private again = false;
+  private stopped = true;
+  private pollTimer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly records: NotificationRecordRepository,
+    private readonly directory: NotifierDirectory,
+    private readonly listener: PgListener,
+    private readonly clock: Clock,
+    private readonly ids: IdGenerator,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {
+    this.workerId = `${hostname()}:${process.pid}:${ids.uuid().slice(-8)}`;
+    this.schedule = { scheduleMs: config.delivery.retryScheduleMs, minMs: config.delivery.minRetryMs };
+  }
+
+  observe(observer: AttemptObserver): void {
+    this.observers.push(observer);
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (!runsWorker(this.config)) return;
+    this.stopped = false;
+    await this.listener.listen(DISPATCH_CHANNEL, () => this.wake());
+    this.pollTimer = setInterval(() => void this.poll(), this.config.delivery.pollMs);
+    this.pollTimer.unref();
+    void this.poll();
+  }
+
+  /** Stops claiming, then lets the sends in flight finish (bounded by their plugin deadline). */
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    if (this.pollTimer) clearInterval(this.pollTimer);
+    await this.pumping;
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  @OnEvent(RECORDS_QUEUED)
+  onQueued(): void {
+    this.wake();
+  }
+
+  wake(): void {
+    if (this.stopped) return;
+    if (this.pumping) {
+      this.again = true;
+      return;
+    }
+    this.pumping = this.pump()
+      .catch((err: unknown) => this.logger.error({ err }, 'dispatcher: cannot claim records; will retry'))
+      .finally(() => {
+        this.pumping = null;
+        if (this.again && !this.stopped) {
+          this.again = false;
+          this.wake();
+        }
+      });
+  }
+
+  /** Settles when nothing is in flight and nothing claimable is due (tests). */
+  async idle(): Promise<void> {
+    for (;;) {
+      await this.pumping;
+      if (this.inFlight.size === 0 && !this.pumping) return;
+      await Promise.race([...this.inFlight]);
+    }
+  }
+
+  private async poll(): Promise<void> {
+    try {
+      const reclaimed = await this.records.reclaimExpired();
+      if (reclaimed > 0) this.logger.warn({ reclaimed }, 'dispatcher: reclaimed records whose worker was lost');
+    } catch (err) {
+      this.logger.warn({ err: (err as Error).message }, 'dispatcher: lease reclaim failed; will retry');
+    }
+    this.wake();
+  }
+
+  private async pump(): Promise<void> {
+    const { concurrency, channelConcurrency, leaseMs } = this.config.delivery;
+    while (!this.stopped) {
+      const free = concurrency - this.inFlight.size;
+      if (free <= 0) return;
+      const busy = [...this.perInterface].filter(([, n]) => n >= channelConcurrency).map(([id]) => id);
+      const claimed = await this.records.claimDue(this.workerId, free, leaseMs, busy, (id) => channelConcurrency - (this.perInterface.get(id) ?? 0));
+      if (claimed.length === 0) return;
+      const batch = await this.directory.batch(claimed.map((r) => r.interfaceId));
+      for (const record of claimed) void this.start(record, batch);
+      if (claimed.length < free) return;
+    }
+  }
+
+  /**
+   * Delivers exactly these records now, in this process, whatever its role (a manual send in the
+   * api role has no dispatcher loop): claims them like claimDue (same lease and fencing), runs
+   * the same deliver() and resolves once each one's first attempt finished, or at the deadline.
+   * A record some worker claimed first is watched (polled every ≤ 50 ms) until that worker
+   * stored its attempt. Answers each record as stored then (still queued or sending when the
+   * deadline passed first); a record that does not exist is left out.
+   */
+  async sendNow(recordIds: readonly string[], timeoutMs: number): Promise<NotificationRecord[]> {
+    const deadline = Date.now() + timeoutMs;
+    const claimed = await this.records.claimIds(this.workerId, recordIds, this.config.delivery.leaseMs);
+    if (claimed.length > 0) {
+      const batch = await this.directory.batch(claimed.map((r) => r.interfaceId));
+      const tasks = claimed.map((record) => this.start(record, batch));
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([Promise.allSettled(tasks), new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, deadline - Date.now()))))]);
+      clearTimeout(timer);
+    }
+    const mine = new Set(claimed.map((r) => r.id));
+    for (;;) {
+      const rows = await this.records.findByIds(recordIds);
+      // Another worker's record is done once it left queued/sending with at least one attempt.
+      const pending = rows.filter((r) => !mine.has(r.id) && (r.status === 'queued' || r.status === 'sending' || r.attemptCount === 0));
+      if (pending.length === 0 || Date.now() >= deadline) return rows;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(50, Math.max(1, deadline - Date.now()))));
+    }
+  }
+
+  private start(record: NotificationRecord, batch: NotifierBatch): Promise<void> {
+    this.perInterface.set(record.interfaceId, (this.perInterface.get(record.interfaceId) ?? 0) + 1);
+    const task = runWithContext({ traceId: record.traceId ?? newTraceId(), transport: 'internal', operation: `send ${record.eventType} via ${record.channelType}`, startedAt: Date.now() }, () => this.deliver(record, batch))
+      .catch((err: unknown) => this.logger.error({ err, recordId: record.id }, 'dispatcher: could not store the outcome of an attempt; its lease will expire and it will be retried'))
+      .finally(() => {
+        this.inFlight.delete(task);
+        const left = (this.perInterface.get(record.interfaceId) ?? 1) - 1;
+        if (left <= 0) this.perInterface.delete(record.interfaceId);
+        else this.perInterface.set(record.interfaceId, left);
+        this.wake();
+      });
+    this.inFlight.add(task);
+    return task;
+  }
+
+  private async deliver(record: NotificationRecord, batch: NotifierBatch): Promise<void> {
+    const target = batch.target(record.interfaceId);
+    if (target.state !== 'ready') {
+      const reason =
+        target.state === 'missing'
+          ? { code: 'interface_deleted', message: `notifier interface ${record.interfaceId} was deleted before this was sent` }
+          : target.state === 'disabled'
+            ? { code: 'interface_disabled', message: `notifier interface "${record.channelName}" is disabled` }
+            : { code: 'interface_not_notifier', message: `interface ${record.interfaceId} is not a notifier` };
+      await this.records.skipClaimed(record.id, this.workerId, record.attemptCount, reason.code, reason.message);
+      this.notify(record, 'skipped', 0);
+      return;
+    }
+    const params: NotifierSendParams & { recipients: unknown[] } = {
+      notification_id: record.id,
+      event_type: record.eventType,
+      title: record.title,
+      body: record.body,
+      recipient: record.recipient,
+      recipients: record.recipients,
+      data: record.data,
+      metadata: record.metadata,
+      attempt: record.attemptCount,
+      occurred_at: record.occurredAt.toISOString(),
+      trace_id: record.traceId,
+    };
+    const startedAt = this.clock.now();
+    let result: SendResult;
+    try {
+      result = await batch.send(record.interfaceId, params);
+    } catch (err) {
+      const code = err instanceof AppError ? err.code : 'common.internal';
+      result = failedCallResult(code, (err as Error).message);
+    }
+    const finishedAt = this.clock.now();
+    const decision = decideAfterAttempt(result, record.attemptCount, record.maxAttempts, this.schedule, Math.random);
+    const owned = await this.records.finish({
+      recordId: record.id,
+      workerId: this.workerId,
+      attemptNo: record.attemptCount,
+      ...decision,
+      attemptId: this.ids.uuid(),
+      startedAt,
+      finishedAt,
+      outcome: result.outcome,
+      requestPayload: params,
+      responsePayload: result,
+    });
+    const durationMs = finishedAt.getTime() - startedAt.getTime();
+    if (!owned) {
+      this.logger.warn({ recordId: record.id, attempt: record.attemptCount }, 'dispatcher: lease was lost before the outcome was stored; another worker took the record over');
+      return;
+    }
+    this.notify(record, result.outcome, durationMs);
+    if (decision.status !== 'sent') {
+      this.logger.info(
+        { recordId: record.id, eventType: record.eventType, interfaceId: record.interfaceId, attempt: record.attemptCount, status: decision.status, errorCode: decision.errorCode, retryInMs: decision.retryInMs },
+        'notification attempt did not deliver',
+      );
+    }
+  }
+
+  private notify(record: NotificationRecord, outcome: string, durationMs: number): void {
+    for (const observer of this.observers) observer.attemptFinished(record, outcome, durationMs);
+  }
+}

@@ -1,0 +1,202 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { currentContext } from '../../common/logging/request-context.js';
+import { AppError, type Violation } from '../../common/errors/app-error.js';
+import { IdGenerator } from '../../common/id-generator.js';
+import { APP_CONFIG } from '../../common/tokens.js';
+import type { AppConfig } from '../../config/app-config.js';
+import type { NotifierSummary } from '../integration/integration.types.js';
+import { NotifierDirectory } from '../integration/notifier-directory.service.js';
+import { Dispatcher } from './dispatcher.service.js';
+import { dedupKey } from './notification-planner.service.js';
+import { NotificationRecordRepository, type NewRecord } from './notification-record.repository.js';
+import type { NotificationRecord } from './notification.types.js';
+
+/** A manual send as a transport hands it over (seed 000's SendNotificationRequest), unchecked. */
+export interface ManualSendInput {
+  eventType?: unknown;
+  title?: unknown;
+  body?: unknown;
+  recipient?: unknown;
+  metadata?: unknown;
+  channelIds?: unknown;
+}
+
+/** Seed 000's NotificationResult. */
+export interface ManualSendResult {
+  channelId: string;
+  success: boolean;
+  errorMessage: string;
+}
+
+/** An enabled notifier as ListNotifiers answers it. */
+export type NotifierInfo = Pick<NotifierSummary, 'id' | 'name' | 'channel' | 'supportedEvents' | 'isHealthy'>;
+
+export const MANUAL_SEND_LIMITS = { eventType: 100, title: 500, bodyBytes: 64 * 1024, recipient: 320, metadataEntries: 50, metadataKey: 200, metadataValue: 4_096, channelIds: 200 } as const;
+/** Waited on top of PLUGIN_TIMEOUT_MS for the first attempt (claiming, storing the outcome). */
+const ANSWER_MARGIN_MS = 2_000;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Seed 000's NotificationService: the enabled notifiers, and a manual (test) notification. A
+ * manual send creates notification_records like the planner does (event id `manual:<uuid v7>`,
+ * one record per channel) and has the Dispatcher deliver exactly those records now
+ * (Dispatcher.sendNow: the same claim, deliver() and retry schedule as every other record), then
+ * answers with each channel's first attempt. A channel that cannot be used (not a UUID, unknown,
+ * disabled, not a notifier) is a result with success=false, never a failure of the whole call.
+ */
+@Injectable()
+export class ManualSendService {
+  constructor(
+    private readonly directory: NotifierDirectory,
+    private readonly records: NotificationRecordRepository,
+    private readonly dispatcher: Dispatcher,
+    private readonly ids: IdGenerator,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async notifiers(): Promise<NotifierInfo[]> {
+    return (await this.directory.enabled()).map(({ id, name, channel, supportedEvents, isHealthy }) => ({ id, name, channel, supportedEvents, isHealthy }));
+  }
+
+  async send(input: ManualSendInput): Promise<ManualSendResult[]> {
+    const request = validate(input);
+    const enabled = new Map((await this.directory.enabled()).map((n) => [n.id, n]));
+    const requested = request.channelIds.length > 0 ? [...new Set(request.channelIds.map((id) => (UUID.test(id) ? id.toLowerCase() : id)))] : [...enabled.keys()];
+    const refused = new Map<string, string>();
+    const unknown = requested.filter((id) => UUID.test(id) && !enabled.has(id));
+    const batch = unknown.length > 0 ? await this.directory.batch(unknown) : null;
+    for (const id of requested) {
+      if (!UUID.test(id)) refused.set(id, `channel_id "${id.slice(0, 64)}" is not a UUID`);
+      else if (!enabled.has(id)) {
+        const state = batch!.target(id).state;
+        refused.set(
+          id,
+          state === 'disabled'
+            ? `notifier interface ${id} is disabled`
+            : state === 'not_notifier'
+              ? `interface ${id} is not a notifier`
+              : state === 'ready'
+                ? `notifier interface ${id} cannot say its channel or events (its plugin fails); nothing was sent`
+                : `no notifier interface ${id}`,
+        );
+      }
+    }
+    const eventId = `manual:${this.ids.uuid()}`;
+    const occurredAt = new Date();
+    const traceId = currentContext()?.traceId ?? null;
+    const rows: NewRecord[] = requested
+      .filter((id) => !refused.has(id))
+      .map((id) => {
+        const notifier = enabled.get(id)!;
+        return {
+          id: this.ids.uuid(),
+          dedupKey: dedupKey(eventId, id, request.recipient),
+          eventId,
+          eventType: request.eventType,
+          interfaceId: id,
+          channelType: notifier.channel,
+          pluginId: notifier.pluginId,
+          channelName: notifier.name,
+          recipient: request.recipient,
+          recipients: [],
+          title: request.title,
+          body: request.body,
+          data: {},
+          metadata: request.metadata,
+          language: null,
+          templateId: null,
+          templateVersion: null,
+          status: 'queued',
+          maxAttempts: this.config.delivery.retryScheduleMs.length + 1,
+          lastErrorCode: null,
+          lastErrorMessage: null,
+          occurredAt,
+          traceId,
+        };
+      });
+    await this.records.insert(rows);
+    const timeoutMs = this.config.plugins.timeoutMs + ANSWER_MARGIN_MS;
+    const done = new Map((await this.dispatcher.sendNow(rows.map((r) => r.id), timeoutMs)).map((r) => [r.interfaceId, r]));
+    return requested.map((channelId) => {
+      const why = refused.get(channelId);
+      if (why) return { channelId, success: false, errorMessage: why };
+      const record = done.get(channelId);
+      return record ? resultOf(channelId, record, timeoutMs) : { channelId, success: false, errorMessage: 'the notification record disappeared before it was sent' };
+    });
+  }
+}
+
+function resultOf(channelId: string, record: NotificationRecord, timeoutMs: number): ManualSendResult {
+  const error = record.lastErrorMessage ?? record.lastErrorCode ?? 'unknown error';
+  switch (record.status) {
+    case 'sent':
+      return { channelId, success: true, errorMessage: '' };
+    case 'failed':
+      return { channelId, success: false, errorMessage: `temporary failure, will retry at ${record.nextAttemptAt.toISOString()}: ${error}` };
+    case 'dead':
+      return { channelId, success: false, errorMessage: error };
+    case 'skipped':
+      return { channelId, success: false, errorMessage: `skipped: ${error}` };
+    case 'queued':
+    case 'sending':
+      return { channelId, success: false, errorMessage: `no outcome within ${timeoutMs} ms; notification ${record.id} is still ${record.status} and will be delivered by the dispatcher` };
+  }
+}
+
+interface ManualSendRequest {
+  eventType: string;
+  title: string;
+  body: string;
+  recipient: string | null;
+  metadata: Record<string, string>;
+  channelIds: string[];
+}
+
+function validate(input: ManualSendInput): ManualSendRequest {
+  const violations: Violation[] = [];
+  const text = (value: unknown, field: string, required: boolean, max: number, bytes = false): string => {
+    if (value === undefined || value === null || value === '') {
+      if (required) violations.push({ field, message: 'is required' });
+      return '';
+    }
+    if (typeof value !== 'string') {
+      violations.push({ field, message: 'must be a string' });
+      return '';
+    }
+    const size = bytes ? Buffer.byteLength(value, 'utf8') : [...value].length;
+    if (size > max) violations.push({ field, message: `must be at most ${max} ${bytes ? 'bytes' : 'characters'}, got ${size}` });
+    return value;
+  };
+  const eventType = text(input.eventType, 'event_type', true, MANUAL_SEND_LIMITS.eventType);
+  if (eventType !== '' && eventType.trim() === '') violations.push({ field: 'event_type', message: 'must not be blank' });
+  const title = text(input.title, 'title', true, MANUAL_SEND_LIMITS.title);
+  if (title !== '' && title.trim() === '') violations.push({ field: 'title', message: 'must not be blank' });
+  const body = text(input.body, 'body', false, MANUAL_SEND_LIMITS.bodyBytes, true);
+  const recipient = text(input.recipient, 'recipient', false, MANUAL_SEND_LIMITS.recipient);
+  const kept: [string, string][] = [];
+  if (input.metadata !== undefined && input.metadata !== null) {
+    if (typeof input.metadata !== 'object' || Array.isArray(input.metadata)) violations.push({ field: 'metadata', message: 'must be a map of strings' });
+    else {
+      const entries = Object.entries(input.metadata as Record<string, unknown>);
+      if (entries.length > MANUAL_SEND_LIMITS.metadataEntries) violations.push({ field: 'metadata', message: `must have at most ${MANUAL_SEND_LIMITS.metadataEntries} entries, got ${entries.length}` });
+      else {
+        for (const [key, value] of entries) {
+          if (typeof value !== 'string') violations.push({ field: `metadata.${key.slice(0, 64)}`, message: 'must be a string' });
+          else if (key.length > MANUAL_SEND_LIMITS.metadataKey || value.length > MANUAL_SEND_LIMITS.metadataValue) {
+            violations.push({ field: `metadata.${key.slice(0, 64)}`, message: `key at most ${MANUAL_SEND_LIMITS.metadataKey} and value at most ${MANUAL_SEND_LIMITS.metadataValue} characters` });
+          } else kept.push([key, value]);
+        }
+      }
+    }
+  }
+  let channelIds: string[] = [];
+  if (input.channelIds !== undefined && input.channelIds !== null) {
+    if (!Array.isArray(input.channelIds) || input.channelIds.some((id) => typeof id !== 'string')) violations.push({ field: 'channel_ids', message: 'must be a list of strings' });
+    else if (input.channelIds.length > MANUAL_SEND_LIMITS.channelIds) violations.push({ field: 'channel_ids', message: `must have at most ${MANUAL_SEND_LIMITS.channelIds} entries` });
+    else channelIds = input.channelIds as string[];
+  }
+  if (violations.length > 0) throw AppError.validation(violations);
+  // fromEntries defines own properties, so a `__proto__` key is kept as data, not a prototype.
+  const metadata = Object.fromEntries(kept);
+  return { eventType, title, body, recipient: recipient === '' ? null : recipient, metadata, channelIds };
+}
