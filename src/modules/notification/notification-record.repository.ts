@@ -4,33 +4,35 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { DISPATCH_CHANNEL } from './notification.events.js';
 import type { NotificationAttempt, NotificationRecord, RecordFilter, RecordPage, RecordRecipient, RecordStatus } from './notification.types.js';
 
-/** A record as the planner (or a manual send) creates it. */
-export interface NewRecord {
-  id: string;
+/** A record as the planner (or a manual send) creates it: the record's own fields, before any attempt. */
+export type NewRecord = Pick<
+  NotificationRecord,
+  | 'id'
+  | 'eventId'
+  | 'eventType'
+  | 'interfaceId'
+  | 'channelType'
+  | 'pluginId'
+  | 'channelName'
+  | 'recipient'
+  | 'recipients'
+  | 'title'
+  | 'body'
+  | 'data'
+  | 'metadata'
+  | 'language'
+  | 'templateId'
+  | 'templateVersion'
+  | 'maxAttempts'
+  | 'lastErrorCode'
+  | 'lastErrorMessage'
+  | 'occurredAt'
+  | 'traceId'
+> & {
   dedupKey: string;
-  eventId: string;
-  eventType: string;
-  interfaceId: string;
-  channelType: string;
-  pluginId: string;
-  channelName: string;
-  recipient: string | null;
-  recipients: RecordRecipient[];
-  title: string;
-  body: string;
-  data: Record<string, unknown>;
-  metadata: Record<string, string>;
-  language: string | null;
-  templateId: string | null;
-  templateVersion: number | null;
   /** `queued`, or `skipped` when planning already knows there is nothing to send. */
   status: 'queued' | 'skipped';
-  maxAttempts: number;
-  lastErrorCode: string | null;
-  lastErrorMessage: string | null;
-  occurredAt: Date;
-  traceId: string | null;
-}
+};
 
 /** How one attempt ended, as stored: the record's new state and the attempt's audit row. */
 export interface FinishedAttempt {
