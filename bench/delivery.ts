@@ -285,6 +285,8 @@ async function startSwitchboard(work: string, databaseUrl: string, sinkPort: num
  */
 async function bareLoop(url: string, sink: Sink, events: number, notifiers: number): Promise<{ deliveries: number; seconds: number; report: SinkReport }> {
   const pool = new pg.Pool({ connectionString: url, max: 10 });
+  // An idle client cut when the scratch database is dropped must not crash the bench.
+  pool.on('error', () => undefined);
   await pool.query(`CREATE TABLE bench_events (id uuid PRIMARY KEY, event_id text UNIQUE, data jsonb, created_at timestamptz DEFAULT now())`);
   await pool.query(`CREATE TABLE bench_records (id uuid PRIMARY KEY, event_id text, target int, status text, attempt_count int DEFAULT 0, updated_at timestamptz DEFAULT now())`);
   await pool.query(`CREATE TABLE bench_attempts (id uuid PRIMARY KEY, record_id uuid, outcome text, created_at timestamptz DEFAULT now())`);
