@@ -1,6 +1,6 @@
-import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { fork } from 'node:child_process';
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +11,7 @@ import { TokenService } from '../src/common/auth/token.service.js';
 import { createScratchDatabase, serverAnswers } from '../src/common/database/scratch-database.js';
 import { PROTO_FILES, PROTO_LOADER_OPTIONS } from '../src/common/grpc/switchboard-grpc-server.js';
 import { DIST_ROOT } from '../src/config/paths.js';
+import { startSwitchboardProcess, type SwitchboardProcess } from './switchboard-process.js';
 
 /**
  * The delivery engine under load (issue 9 §9): N events × M webhook notifiers, published through
@@ -232,50 +233,22 @@ function startSink(): Promise<Sink> {
   });
 }
 
-/** The real process as an operator runs it (role all), its log to a file. */
-async function startSwitchboard(work: string, databaseUrl: string, sinkPort: number): Promise<{ address: string; stop(): Promise<void> }> {
-  const logPath = join(work, 'switchboard.log');
-  const log = openSync(logPath, 'w');
-  const nodeArgs = PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROF_DIR}`] : [];
-  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, join(DIST_ROOT, 'src', 'main.js')], {
+/** The real process (role all), plugins allowed to reach the sink, no health sweep during the run. */
+function startSwitchboard(work: string, databaseUrl: string, sinkPort: number): Promise<SwitchboardProcess> {
+  return startSwitchboardProcess({
+    work,
+    databaseUrl,
+    jwtSecret: JWT,
+    profDir: PROF_DIR,
     env: {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? '',
-      DATABASE_URL: databaseUrl,
-      DATA_DIR: join(work, 'data'),
-      HTTP_PORT: '0',
-      GRPC_PORT: '0',
-      HOST: '127.0.0.1',
-      JWT_SECRET: JWT,
-      LOG_LEVEL: 'info',
-      NODE_ENV: 'production',
-      SWITCHBOARD_SUPERVISED: '0',
       PLUGIN_HTTP_ALLOW: `127.0.0.1:${sinkPort}`,
       HEALTH_CHECK_CRON: '0 0 1 1 *',
       // Tuning knobs pass through, so one run can try DELIVERY_CONCURRENCY=128 and the like.
-      ...Object.fromEntries(Object.entries(process.env).filter(([k]) => /^(DELIVERY_|PLUGIN_WORKERS|OUTBOX_|DATABASE_POOL_SIZE|LOG_LEVEL)/.test(k))),
+      ...(Object.fromEntries(
+        Object.entries(process.env).filter(([k]) => /^(DELIVERY_|PLUGIN_WORKERS|OUTBOX_|DATABASE_POOL_SIZE|LOG_LEVEL)/.test(k)),
+      ) as Record<string, string>),
     },
-    stdio: ['ignore', log, log],
   });
-  closeSync(log);
-  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const text = readFileSync(logPath, 'utf8');
-    const ready = text.split('\n').find((l) => l.includes('"msg":"switchboard ready"'));
-    if (ready) {
-      const { grpc_port } = JSON.parse(ready) as { grpc_port: number };
-      return {
-        address: `127.0.0.1:${grpc_port}`,
-        async stop() {
-          child.kill('SIGTERM');
-          await exited;
-        },
-      };
-    }
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`switchboard did not get ready: ${text}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 /**

@@ -1,6 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
@@ -10,6 +10,7 @@ import { TokenService } from '../src/common/auth/token.service.js';
 import { createScratchDatabase, serverAnswers } from '../src/common/database/scratch-database.js';
 import { PROTO_FILES, PROTO_LOADER_OPTIONS } from '../src/common/grpc/switchboard-grpc-server.js';
 import { DIST_ROOT } from '../src/config/paths.js';
+import { startSwitchboardProcess, type SwitchboardProcess } from './switchboard-process.js';
 
 /**
  * ListPluginInterfaces (100 interfaces) under 32 concurrent callers, served by the real entry point
@@ -167,50 +168,9 @@ function print(label: string, f: Figures): void {
   );
 }
 
-/** The real process, as an operator runs it; its log (info: one line per call) goes to a file. */
-async function startSwitchboard(work: string, databaseUrl: string): Promise<{ address: string; pid: number; stop(): Promise<void> }> {
-  const logPath = join(work, 'switchboard.log');
-  const log = openSync(logPath, 'w');
-  const nodeArgs = PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROF_DIR}`] : [];
-  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, join(DIST_ROOT, 'src', 'main.js')], {
-    env: {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? '',
-      DATABASE_URL: databaseUrl,
-      DATA_DIR: join(work, 'data'),
-      HTTP_PORT: '0',
-      GRPC_PORT: '0',
-      HOST: '127.0.0.1',
-      JWT_SECRET: SECRET,
-      LOG_LEVEL: 'info',
-      // No health sweep during the run: it would change the rows (last_check_at) mid-measurement.
-      HEALTH_CHECK_CRON: '0 0 1 1 *',
-      NODE_ENV: 'production',
-      SWITCHBOARD_SUPERVISED: '0',
-    },
-    stdio: ['ignore', log, log],
-  });
-  closeSync(log);
-  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const ready = readFileSync(logPath, 'utf8')
-      .split('\n')
-      .find((line) => line.includes('"msg":"switchboard ready"'));
-    if (ready) {
-      const { grpc_port } = JSON.parse(ready) as { grpc_port: number };
-      return {
-        address: `127.0.0.1:${grpc_port}`,
-        pid: child.pid ?? 0,
-        async stop() {
-          child.kill('SIGTERM');
-          await exited;
-        },
-      };
-    }
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`switchboard did not get ready: ${readFileSync(logPath, 'utf8')}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+function startSwitchboard(work: string, databaseUrl: string): Promise<SwitchboardProcess> {
+  // No health sweep during the run: it would change the rows (last_check_at) mid-measurement.
+  return startSwitchboardProcess({ work, databaseUrl, jwtSecret: SECRET, profDir: PROF_DIR, env: { HEALTH_CHECK_CRON: '0 0 1 1 *' } });
 }
 
 /** bench/grpc-bare-server.ts in a process of its own, answering the bytes Switchboard sent. */
