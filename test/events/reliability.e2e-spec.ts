@@ -34,6 +34,15 @@ async function harness(database: ScratchDatabase, env: Record<string, string>): 
   return { api, db, bus: api.running.app.get(EventBus), client, defs };
 }
 
+/** Tears down what a describe block set up, whatever part of it got started. */
+async function closeAll(h: Harness | undefined, sink: HttpTarget | undefined, database: ScratchDatabase | undefined): Promise<void> {
+  h?.client.close();
+  await h?.db.end();
+  await h?.api.close();
+  await sink?.close();
+  await database?.drop();
+}
+
 async function createWebhook(h: Harness, name: string, url: string, extra: Record<string, unknown> = {}): Promise<string> {
   const result = await h.client.call<{ interface: { id: string } }>(
     'IntegrationService',
@@ -127,13 +136,7 @@ await describeOnServer('delivery reliability', () => {
       await createWebhook(h, 'Sink A', sink.url('/a'));
       await createWebhook(h, 'Sink B', sink.url('/b'));
     }, 60_000);
-    afterAll(async () => {
-      h?.client.close();
-      await h?.db.end();
-      await h?.api.close();
-      await sink?.close();
-      await database?.drop();
-    });
+    afterAll(() => closeAll(h, sink, database));
 
     it('loses nothing when a worker is killed with SIGKILL mid-burst; duplicates only for records in flight, with the same webhook-id', async () => {
       await h.bus.publishMany(Array.from({ length: 1_000 }, (_, i) => orderPaid(i, 'crash')));
@@ -219,13 +222,7 @@ await describeOnServer('delivery reliability', () => {
         DELIVERY_MIN_RETRY_MS: '200',
       });
     }, 60_000);
-    afterAll(async () => {
-      h?.client.close();
-      await h?.db.end();
-      await h?.api.close();
-      await sink?.close();
-      await database?.drop();
-    });
+    afterAll(() => closeAll(h, sink, database));
 
     it('a flaky sink (5xx, timeouts, 429 with Retry-After) gets everything in the end, never before its Retry-After, with no hot retry loop', async () => {
       const flakyId = await createWebhook(h, 'Flaky', sink.url('/flaky'), { timeout_ms: 300 });
