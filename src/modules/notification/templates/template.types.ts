@@ -1,0 +1,58 @@
+import type { NotifierChannel } from '../../plugins/plugin-contract.js';
+
+/**
+ * Seed 002's NotificationTemplate. `type` is seed 002's enum (email, sms, push) widened to every
+ * notifier channel (webhook, chat): a template is for one channel type.
+ */
+export type TemplateType = NotifierChannel;
+
+export interface NotificationTemplate {
+  id: string;
+  name: string;
+  type: TemplateType;
+  /** BCP 47-ish language tag, lower-cased (`vi`, `en`, `pt-br`). */
+  language: string;
+  /** The event type that selects this template in the planner; null = only for manual sends. */
+  triggerEvent: string | null;
+  /** The subject (email) or title (other channels); null = the catalog's default title. */
+  subject: string | null;
+  content: string;
+  /** 1 on create, +1 on every update that changes what renders (subject, content). */
+  version: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** A create or update as a transport hands it over (snake_case already mapped), unchecked. */
+export interface TemplateInput {
+  name?: unknown;
+  type?: unknown;
+  language?: unknown;
+  triggerEvent?: unknown;
+  subject?: unknown;
+  content?: unknown;
+}
+
+/** A listing request as a transport hands it over, unchecked (page from 1; page_size default 20, max 100). */
+export interface TemplateListQuery {
+  page?: unknown;
+  pageSize?: unknown;
+  type?: unknown;
+  triggerEvent?: unknown;
+  language?: unknown;
+}
+
+export interface TemplatePage {
+  items: NotificationTemplate[];
+  total: number;
+  page: number;
+  pageSize: number;
+}
+
+/** A template rendered with its params: what a record stores. */
+export interface RenderedTemplate {
+  title: string;
+  body: string;
+  templateId: string | null;
+  templateVersion: number | null;
+}
