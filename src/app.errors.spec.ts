@@ -17,6 +17,7 @@ interface Expected {
 const EXPECTED = {
   'common.validation_failed': { grpc: status.INVALID_ARGUMENT, graphql: 'BAD_USER_INPUT', http: 422 },
   'common.malformed_request': { grpc: status.INVALID_ARGUMENT, graphql: 'BAD_REQUEST', http: 400 },
+  'common.unsupported_media_type': { grpc: status.INVALID_ARGUMENT, graphql: 'BAD_REQUEST', http: 415 },
   'common.payload_too_large': { grpc: status.RESOURCE_EXHAUSTED, graphql: 'BAD_USER_INPUT', http: 413 },
   'common.not_found': { grpc: status.NOT_FOUND, graphql: 'NOT_FOUND', http: 404 },
   'common.not_implemented': { grpc: status.UNIMPLEMENTED, graphql: 'NOT_IMPLEMENTED', http: 501 },
@@ -53,6 +54,10 @@ const EXPECTED = {
   'events.payload_too_large': { grpc: status.RESOURCE_EXHAUSTED, graphql: 'BAD_USER_INPUT', http: 413 },
   'notif.record_not_found': { grpc: status.NOT_FOUND, graphql: 'NOT_FOUND', http: 404 },
   'notif.record_not_replayable': { grpc: status.FAILED_PRECONDITION, graphql: 'FAILED_PRECONDITION', http: 409 },
+  'notif.channel_unavailable': { grpc: status.FAILED_PRECONDITION, graphql: 'FAILED_PRECONDITION', http: 422 },
+  'notif.template_not_found': { grpc: status.NOT_FOUND, graphql: 'NOT_FOUND', http: 404 }, // STUB
+  'notif.template_name_taken': { grpc: status.ALREADY_EXISTS, graphql: 'CONFLICT', http: 409 }, // STUB
+  'notif.template_param_missing': { grpc: status.FAILED_PRECONDITION, graphql: 'BAD_USER_INPUT', http: 422 }, // STUB
 } satisfies Record<ErrorCode, Expected>;
 
 const ROWS = Object.entries(EXPECTED) as [ErrorCode, Expected][];

@@ -12,6 +12,7 @@ import { SystemModule } from './common/system/system.module.js';
 import { EventsIngressModule } from './modules/events/events-ingress.module.js';
 import { EventsModule } from './modules/events/events.module.js';
 import { IntegrationModule } from './modules/integration/integration.module.js';
+import { NotificationApiModule } from './modules/notification/notification-api.module.js';
 import { NotificationModule } from './modules/notification/notification.module.js';
 import { PluginsModule } from './modules/plugins/plugins.module.js';
 
@@ -42,7 +43,7 @@ export class AppModule {
         IntegrationModule,
         NotificationModule,
         EventsModule,
-        ...(runsApi(config) ? [EventsIngressModule] : []),
+        ...(runsApi(config) ? [EventsIngressModule, NotificationApiModule] : []),
         ...(options.imports ?? []),
       ],
     };

@@ -16,6 +16,7 @@ import { startEmbeddedPostgres, type EmbeddedPostgres } from './common/database/
 import { normalizeError } from './common/errors/normalize-error.js';
 import { renderHttpError } from './common/errors/error-renderers.js';
 import { playgroundRouter } from './common/graphql/playground.js';
+import { buildOpenApiDocument, OpenApiDocument } from './common/http/openapi.js';
 import { SwitchboardGrpcServer } from './common/grpc/switchboard-grpc-server.js';
 import { RestartService } from './common/system/restart.service.js';
 import { NestPinoLogger } from './common/logging/nest-pino-logger.js';
@@ -73,6 +74,7 @@ export async function startSwitchboard(config: AppConfig, logger: Logger, option
   }
 
   configureHttp(app, config);
+  app.get(OpenApiDocument).set(buildOpenApiDocument(app, SERVER_VERSION));
 
   let grpc: SwitchboardGrpcServer | null = null;
   if (runsApi(config)) {

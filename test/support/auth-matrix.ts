@@ -1,6 +1,6 @@
 import { status } from '@grpc/grpc-js';
 import { errorCodeOf, type GrpcResult, type GrpcServiceName, type GrpcTestClient } from './grpc-client.js';
-import { graphql, type GraphqlResponse, type HttpResult } from './http-client.js';
+import { graphql, http, type GraphqlResponse, type HttpResult } from './http-client.js';
 import type { TestApp } from './test-app.js';
 
 /**
@@ -120,6 +120,47 @@ export function describeGraphqlAuthMatrix(
       case 'allowed':
         expect(codes).not.toContain('UNAUTHENTICATED');
         expect(codes).not.toContain('FORBIDDEN');
+        allowed(op, result);
+        break;
+    }
+  });
+}
+
+export interface HttpOperation {
+  /** "POST /send": how the row is named. */
+  name: string;
+  method: string;
+  path: string;
+  access: Access;
+  body?: unknown;
+}
+
+/**
+ * The same matrix over REST: 401 with auth.missing_token / auth.invalid_token, 403 with
+ * auth.permission_denied, each in the seed-002 error envelope; an allowed call is anything else.
+ */
+export function describeHttpAuthMatrix(
+  operations: HttpOperation[],
+  context: () => { app: TestApp },
+  allowed: (op: HttpOperation, result: HttpResult) => void = () => undefined,
+): void {
+  const rows = operations.flatMap((op) => callersOf(op.access).map((kind) => [op.name, kind, op] as const));
+  it.each(rows)('%s as %s', async (_name, kind, op) => {
+    const { app } = context();
+    const result = await http(app.httpUrl, op.method, op.path, { token: await tokenFor(kind, op.access, app), body: op.body });
+    switch (expectedFor(op.access, kind)) {
+      case 'unauthenticated':
+        expect(result.status).toBe(401);
+        expect(result.body.error.code).toMatch(/^auth\.(missing_token|invalid_token)$/);
+        expect(result.body.meta.trace_id).toBe(result.headers.get('x-trace-id'));
+        break;
+      case 'permission_denied':
+        expect(result.status).toBe(403);
+        expect(result.body.error.code).toBe('auth.permission_denied');
+        break;
+      case 'allowed':
+        expect([401, 403]).not.toContain(result.status);
+        expect(result.status).toBeLessThan(500);
         allowed(op, result);
         break;
     }

@@ -8,6 +8,7 @@ import { assertUnreachable, defineErrorTable, errorTransport } from './error-reg
 export const COMMON_ERROR_CODES = [
   'common.validation_failed',
   'common.malformed_request',
+  'common.unsupported_media_type',
   'common.payload_too_large',
   'common.not_found',
   'common.not_implemented',
@@ -32,6 +33,10 @@ export const COMMON_ERRORS = defineErrorTable(COMMON_ERROR_CODES, (code) => {
       return errorTransport('INVALID_ARGUMENT', 'BAD_USER_INPUT', 422);
     case 'common.malformed_request':
       return errorTransport('INVALID_ARGUMENT', 'BAD_REQUEST', 400);
+    // A REST body sent as something other than application/json (HTTP only: gRPC and GraphQL
+    // fix their own encodings).
+    case 'common.unsupported_media_type':
+      return errorTransport('INVALID_ARGUMENT', 'BAD_REQUEST', 415);
     case 'common.payload_too_large':
       return errorTransport('RESOURCE_EXHAUSTED', 'BAD_USER_INPUT', 413);
     case 'common.not_found':

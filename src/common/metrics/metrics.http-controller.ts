@@ -1,10 +1,12 @@
 import { Controller, Get, Header, UseGuards } from '@nestjs/common';
+import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Registry } from 'prom-client';
 import { Public } from '../auth/access.decorator.js';
 import { MetricsTokenGuard } from './metrics-token.guard.js';
 import { MetricsService } from './metrics.service.js';
 
 /** Prometheus scrape endpoint, on the HTTP port of every role; METRICS_TOKEN protects it when set. */
+@ApiTags('probes')
 @Controller()
 export class MetricsHttpController {
   constructor(private readonly metrics: MetricsService) {}
@@ -12,6 +14,9 @@ export class MetricsHttpController {
   @Public()
   @UseGuards(MetricsTokenGuard)
   @Get('metrics')
+  @ApiOperation({ summary: 'Prometheus metrics', description: 'When METRICS_TOKEN is set, send it as a bearer token.' })
+  @ApiResponse({ status: 200, description: 'Prometheus text exposition format.', content: { 'text/plain': { schema: { type: 'string' } } } })
+  @ApiResponse({ status: 401, description: 'METRICS_TOKEN is set and was not sent.' })
   @Header('content-type', Registry.PROMETHEUS_CONTENT_TYPE)
   @Header('cache-control', 'no-store')
   scrape(): Promise<string> {

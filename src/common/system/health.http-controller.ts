@@ -1,8 +1,11 @@
 import { Controller, Get } from '@nestjs/common';
+import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ErrorResponses } from '../http/openapi.js';
 import { Public } from '../auth/access.decorator.js';
 import { ReadinessService } from './readiness.service.js';
 
 /** Probes for process managers and load balancers; no token needed. */
+@ApiTags('probes')
 @Controller()
 export class HealthHttpController {
   constructor(private readonly readiness: ReadinessService) {}
@@ -10,6 +13,8 @@ export class HealthHttpController {
   /** Liveness: the process is up and serving HTTP. */
   @Public()
   @Get('health')
+  @ApiOperation({ summary: 'Liveness' })
+  @ApiResponse({ status: 200, description: 'Up.', content: { 'application/json': { schema: { type: 'object', required: ['status'], properties: { status: { type: 'string', enum: ['ok'] } } } } } })
   health(): { status: 'ok' } {
     return { status: 'ok' };
   }
@@ -17,6 +22,9 @@ export class HealthHttpController {
   /** Readiness: the database answers and every migration is applied; 503 otherwise. */
   @Public()
   @Get('ready')
+  @ApiOperation({ summary: 'Readiness: the database answers and every migration is applied' })
+  @ApiResponse({ status: 200, description: 'Ready.', content: { 'application/json': { schema: { type: 'object', required: ['status'], properties: { status: { type: 'string', enum: ['ready'] } } } } } })
+  @ErrorResponses('common.unavailable')
   async ready(): Promise<{ status: 'ready' }> {
     await this.readiness.assertReady();
     return { status: 'ready' };

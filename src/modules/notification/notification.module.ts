@@ -14,6 +14,7 @@ import { NotificationAttemptEntity } from './notification-attempt.entity.js';
 import { NotificationPlanner } from './notification-planner.service.js';
 import { NotificationRecordEntity } from './notification-record.entity.js';
 import { NotificationRecordRepository } from './notification-record.repository.js';
+import { TemplateService } from './templates/template.service.js';
 
 /**
  * Notification: templates, notification records and their delivery state machine (seeds 002-004),
@@ -25,7 +26,7 @@ import { NotificationRecordRepository } from './notification-record.repository.j
 @Module({
   imports: [TypeOrmModule.forFeature([NotificationRecordEntity, NotificationAttemptEntity]), EventsModule, IntegrationModule],
   controllers: [NotificationGrpcController],
-  providers: [NotificationRecordRepository, MessageComposer, NotificationPlanner, Dispatcher, DeliveryLogService, DeliveryLogResolver, DeliveryMetrics, ManualSendService, ManualSendResolver],
-  exports: [Dispatcher, NotificationRecordRepository],
+  providers: [NotificationRecordRepository, MessageComposer, NotificationPlanner, Dispatcher, DeliveryLogService, DeliveryLogResolver, DeliveryMetrics, ManualSendService, ManualSendResolver, TemplateService],
+  exports: [Dispatcher, NotificationRecordRepository, TemplateService, DeliveryLogService],
 })
 export class NotificationModule {}

@@ -1,4 +1,6 @@
 import { AppError, type Violation } from '../../../common/errors/app-error.js';
+import { isJsonObject, jsonObjectBody, kindOf } from '../../../common/http/json-body.js';
+import type { JsonSchema } from '../../../common/http/openapi.js';
 import type { PublishEventInput, PublishResult } from '../events.types.js';
 
 /**
@@ -24,10 +26,8 @@ export interface EventAcceptedBody {
  * of one (an object; strings where strings go); what the values mean — ids, timestamps, the type,
  * the payload — is EventBus's to check, with the same codes on every transport.
  */
-export function fromEventEnvelope(body: unknown): PublishEventInput {
-  // No parsed body: not sent as application/json (malformed JSON never gets here: the body parser answers 400).
-  if (body === undefined) throw new AppError('common.malformed_request', 'Request body must be a JSON object sent with content-type: application/json');
-  if (!isObject(body)) throw AppError.invalidField('body', `must be a JSON object (the seed-002 event envelope), got ${kindOf(body)}`);
+export function fromEventEnvelope(parsed: unknown, contentType: string | undefined): PublishEventInput {
+  const body = jsonObjectBody(parsed, contentType, 'the seed-002 event envelope');
 
   const violations: Violation[] = [];
   const text = (value: unknown, field: string): string | null => {
@@ -37,8 +37,8 @@ export function fromEventEnvelope(body: unknown): PublishEventInput {
     return null;
   };
   const metadata = body.metadata ?? {};
-  if (!isObject(metadata)) violations.push({ field: 'metadata', message: `must be an object, got ${kindOf(metadata)}` });
-  const meta = isObject(metadata) ? metadata : {};
+  if (!isJsonObject(metadata)) violations.push({ field: 'metadata', message: `must be an object, got ${kindOf(metadata)}` });
+  const meta = isJsonObject(metadata) ? metadata : {};
   const input: PublishEventInput = {
     eventType: text(body.event_type, 'event_type') ?? '',
     eventVersion: text(body.event_version, 'event_version'),
@@ -55,10 +55,33 @@ export function toEventAccepted(r: PublishResult): EventAcceptedBody {
   return { event_id: r.eventId, duplicate: r.duplicate, status: 'accepted' };
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+export const EVENT_ENVELOPE_SCHEMA: JsonSchema = {
+  type: 'object',
+  required: ['event_type', 'data'],
+  properties: {
+    event_type: { type: 'string', description: 'A type of the event catalog (docs/events.md).' },
+    event_version: { type: 'string', description: 'Default "1".' },
+    data: { type: 'object', description: 'The payload, checked against the catalog\'s schema for the type and version.' },
+    metadata: {
+      type: 'object',
+      properties: {
+        event_id: { type: 'string', description: 'The deduplication key; absent: one is generated.' },
+        timestamp: { type: 'string', format: 'date-time' },
+        source_service: { type: 'string' },
+      },
+    },
+  },
+  examples: [
+    {
+      event_type: 'user.created',
+      data: { user_id: 'u123', email: 'student@vas.edu.vn', full_name: 'Nguyễn Văn A' },
+      metadata: { event_id: 'evt-xyz123', timestamp: '2025-06-05T09:00:00Z', source_service: 'user-service.master' },
+    },
+  ],
+};
 
-function kindOf(value: unknown): string {
-  return value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value;
-}
+export const EVENT_ACCEPTED_SCHEMA: JsonSchema = {
+  type: 'object',
+  required: ['event_id', 'duplicate', 'status'],
+  properties: { event_id: { type: 'string' }, duplicate: { type: 'boolean' }, status: { const: 'accepted' } },
+};

@@ -1,0 +1,19 @@
+import { Controller, Get, Header } from '@nestjs/common';
+import { ApiOperation, ApiResponse, type OpenAPIObject } from '@nestjs/swagger';
+import { Public } from '../auth/access.decorator.js';
+import { OpenApiDocument } from './openapi.js';
+
+/** GET /openapi.json: the REST API's OpenAPI 3.1 document, as built from the controllers at boot. */
+@Controller()
+export class OpenApiHttpController {
+  constructor(private readonly document: OpenApiDocument) {}
+
+  @Public()
+  @Get('openapi.json')
+  @Header('cache-control', 'no-cache')
+  @ApiOperation({ summary: 'This document' })
+  @ApiResponse({ status: 200, description: 'The OpenAPI 3.1 document of the REST API.', content: { 'application/json': { schema: { type: 'object' } } } })
+  get(): OpenAPIObject {
+    return this.document.get();
+  }
+}

@@ -1,0 +1,190 @@
+import { applyDecorators, Injectable, type INestApplication } from '@nestjs/common';
+import { ModulesContainer } from '@nestjs/core';
+import { ApiBody, ApiResponse, DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import { ACCESS_RULE, type AccessRule } from '../auth/access.decorator.js';
+import { transportMappingOf } from '../errors/error-registry.js';
+
+/**
+ * The REST API's OpenAPI 3.1 document (served at GET /openapi.json), generated at boot from the
+ * controllers themselves by @nestjs/swagger: paths and methods from the routes, path parameters,
+ * status codes and body schemas from the decorators below, and — added here from the same
+ * metadata the auth guard reads — each operation's security and permission with its 401/403
+ * answers. The schemas are JSON Schema 2020-12, as OpenAPI 3.1 uses it.
+ */
+
+export type JsonSchema = Record<string, unknown>;
+
+/** `{ data, meta: { request_id, timestamp } }` (seed 002, ADR-012). */
+export const SUCCESS_META_SCHEMA: JsonSchema = {
+  type: 'object',
+  required: ['request_id', 'timestamp'],
+  properties: {
+    request_id: { type: 'string', description: 'The call\'s trace id (also the x-trace-id response header).' },
+    timestamp: { type: 'string', format: 'date-time' },
+  },
+};
+
+export function successEnvelopeSchema(data: JsonSchema, meta: JsonSchema = SUCCESS_META_SCHEMA): JsonSchema {
+  return { type: 'object', required: ['data', 'meta'], properties: { data, meta } };
+}
+
+/** `{ error: { code, message, details }, meta: { trace_id, timestamp } }` (seed 002, ADR-011). */
+export const ERROR_ENVELOPE_SCHEMA: JsonSchema = {
+  type: 'object',
+  required: ['error', 'meta'],
+  properties: {
+    error: {
+      type: 'object',
+      required: ['code', 'message', 'details'],
+      properties: {
+        code: { type: 'string', pattern: '^[a-z]+\\.[a-z0-9_]+$', description: 'Namespaced, snake_case error code (`notif.template_not_found`).' },
+        message: { type: 'string' },
+        details: { type: ['object', 'null'], description: 'Structured data about the error; for common.validation_failed, `violations: [{ field, message }]`.' },
+      },
+    },
+    meta: {
+      type: 'object',
+      required: ['trace_id', 'timestamp'],
+      properties: { trace_id: { type: 'string' }, timestamp: { type: 'string', format: 'date-time' } },
+    },
+  },
+};
+
+/** A JSON request body with this schema. */
+export function JsonBody(schema: JsonSchema, description?: string): MethodDecorator {
+  return ApiBody({ schema, description, required: true });
+}
+
+/** A success answer in the seed-002 envelope (or, for 204, none). */
+export function SuccessResponse(status: number, description: string, data?: JsonSchema, meta?: JsonSchema): MethodDecorator {
+  return ApiResponse({ status, description, ...(data ? { content: { 'application/json': { schema: successEnvelopeSchema(data, meta) } } } : {}) });
+}
+
+/**
+ * The error answers an operation can give besides the auth ones (added from its access rule), each
+ * with the codes that produce it; the status comes from the error table, so the two cannot drift.
+ */
+export function ErrorResponses(...codes: Parameters<typeof transportMappingOf>[0][]): MethodDecorator {
+  const byStatus = new Map<number, string[]>();
+  for (const code of codes) {
+    const status = transportMappingOf(code).http;
+    byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
+  }
+  return applyDecorators(
+    ...[...byStatus].map(([status, list]) =>
+      ApiResponse({ status, description: list.map((c) => `\`${c}\``).join(', '), content: { 'application/json': { schema: ERROR_ENVELOPE_SCHEMA } } }),
+    ),
+  );
+}
+
+/** Holds the document built at boot, for the controller that serves it. */
+@Injectable()
+export class OpenApiDocument {
+  private document: OpenAPIObject | null = null;
+
+  set(document: OpenAPIObject): void {
+    this.document = document;
+  }
+
+  get(): OpenAPIObject {
+    if (!this.document) throw new Error('the OpenAPI document is built at boot, before the HTTP server listens');
+    return this.document;
+  }
+}
+
+const BEARER = 'bearer';
+
+export function buildOpenApiDocument(app: INestApplication, version: string): OpenAPIObject {
+  const config = new DocumentBuilder()
+    .setOpenAPIVersion('3.1.0')
+    .setTitle('Switchboard REST API')
+    .setVersion(version)
+    .setDescription(
+      'The REST side of Switchboard: seed 002\'s template/send contract, event ingress and the probes. ' +
+        'Every success is `{ data, meta: { request_id, timestamp } }` and every error `{ error: { code, message, details }, meta: { trace_id, timestamp } }`. ' +
+        'gRPC (rustbill.integration, rustbill.notification) and GraphQL (/graphql) carry the rest of the API.',
+    )
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, BEARER)
+    .build();
+  const rules = accessRules(app);
+  const document = SwaggerModule.createDocument(app, config, { operationIdFactory: (controller, method) => `${controller}.${method}` });
+  for (const [path, item] of Object.entries(document.paths)) {
+    for (const method of ['get', 'put', 'post', 'delete', 'patch'] as const) {
+      const operation = item[method];
+      if (!operation) continue;
+      const rule = rules.get(operation.operationId ?? '') ?? ({ kind: 'admin' } as const);
+      operation.operationId = operation.operationId?.split('.')[1];
+      applyAccess(operation as unknown as MutableOperation, rule);
+      operation.responses ??= {};
+      // Every body-taking operation can meet these before its handler runs.
+      if (operation.requestBody) {
+        addError(operation as unknown as MutableOperation, 400, ['common.malformed_request']);
+        addError(operation as unknown as MutableOperation, 413, ['common.payload_too_large']);
+        addError(operation as unknown as MutableOperation, 415, ['common.unsupported_media_type']);
+      }
+      if (path.includes('{')) operation.parameters?.forEach((p) => 'in' in p && p.in === 'path' && (p.required = true));
+    }
+  }
+  return toOpenApi31(document) as OpenAPIObject;
+}
+
+interface MutableOperation {
+  security?: Record<string, string[]>[];
+  description?: string;
+  responses: Record<string, { description: string; content?: Record<string, { schema: JsonSchema }> }>;
+  [extension: `x-${string}`]: unknown;
+}
+
+function applyAccess(operation: MutableOperation, rule: AccessRule): void {
+  if (rule.kind === 'public') {
+    operation.security = [];
+    return;
+  }
+  operation.security = [{ [BEARER]: [] }];
+  addError(operation, 401, ['auth.missing_token', 'auth.invalid_token', 'auth.token_expired']);
+  const who = rule.kind === 'authenticated' ? 'any valid token' : rule.kind === 'admin' ? 'role admin' : `permission \`${rule.permission}\` (or role admin)`;
+  operation['x-access'] = rule.kind === 'permission' ? { permission: rule.permission } : { role: rule.kind };
+  operation.description = [operation.description, `Requires ${who}.`].filter(Boolean).join('\n\n');
+  if (rule.kind !== 'authenticated') addError(operation, 403, ['auth.permission_denied']);
+}
+
+function addError(operation: MutableOperation, status: number, codes: string[]): void {
+  const key = String(status);
+  const existing = operation.responses[key];
+  const listed = existing?.description ? existing.description.split(', ') : [];
+  const description = [...new Set([...listed, ...codes.map((c) => `\`${c}\``)])].join(', ');
+  operation.responses[key] = { description, content: { 'application/json': { schema: ERROR_ENVELOPE_SCHEMA } } };
+}
+
+/** `Controller.method` → the access rule its handler declares (absent = admin, as the guard fails closed). */
+function accessRules(app: INestApplication): Map<string, AccessRule> {
+  const rules = new Map<string, AccessRule>();
+  for (const module of app.get(ModulesContainer).values()) {
+    for (const wrapper of module.controllers.values()) {
+      const type = wrapper.metatype as (new (...args: never[]) => unknown) | null;
+      if (!type?.prototype) continue;
+      for (const method of Object.getOwnPropertyNames(type.prototype)) {
+        if (method === 'constructor') continue;
+        const handler = (type.prototype as Record<string, unknown>)[method];
+        if (typeof handler !== 'function') continue;
+        const rule = (Reflect.getMetadata(ACCESS_RULE, handler) ?? Reflect.getMetadata(ACCESS_RULE, type)) as AccessRule | undefined;
+        if (rule) rules.set(`${type.name}.${method}`, rule);
+      }
+    }
+  }
+  return rules;
+}
+
+/** OpenAPI 3.0's `nullable: true` (which @nestjs/swagger still emits for some shapes) as 3.1's type arrays. */
+function toOpenApi31(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(toOpenApi31);
+  if (typeof value !== 'object' || value === null) return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value)) if (key !== 'nullable') out[key] = toOpenApi31(v);
+  const source = value as Record<string, unknown>;
+  if (source.nullable === true) {
+    if (typeof source.type === 'string') out.type = [source.type, 'null'];
+    else if (!source.type) return { anyOf: [out, { type: 'null' }] };
+  }
+  return out;
+}

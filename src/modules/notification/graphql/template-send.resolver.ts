@@ -1,0 +1,16 @@
+import { Args, Mutation, Resolver } from '@nestjs/graphql';
+import { RequirePermission } from '../../../common/auth/access.decorator.js';
+import { TemplateSendService } from '../template-send.service.js';
+import { SendTemplateInput, TemplateSendResultModel } from './template-send.models.js';
+
+/** Seed 002's POST /send over GraphQL: the same TemplateSendService as the REST controller. */
+@Resolver()
+export class TemplateSendResolver {
+  constructor(private readonly sender: TemplateSendService) {}
+
+  @RequirePermission('notif.send_manual')
+  @Mutation(() => TemplateSendResultModel, { description: 'Renders a template with params and queues it on an enabled notifier of the channel (POST /send).' })
+  async sendTemplate(@Args('input') input: SendTemplateInput): Promise<TemplateSendResultModel> {
+    return TemplateSendResultModel.from(await this.sender.send(input));
+  }
+}

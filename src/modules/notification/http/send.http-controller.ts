@@ -1,0 +1,54 @@
+import { Body, Controller, Get, Headers, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { RequirePermission } from '../../../common/auth/access.decorator.js';
+import { Clock } from '../../../common/clock.js';
+import { ErrorResponses, JsonBody, SuccessResponse } from '../../../common/http/openapi.js';
+import { successEnvelope, type SuccessEnvelope } from '../../../common/http/success-envelope.js';
+import { DeliveryLogService } from '../delivery-log.service.js';
+import { TemplateSendService } from '../template-send.service.js';
+import {
+  fromSendBody,
+  NOTIFICATION_STATUS_SCHEMA,
+  SEND_ACCEPTED_SCHEMA,
+  SEND_SCHEMA,
+  toNotificationStatus,
+  toSendAccepted,
+  type NotificationStatusBody,
+  type SendAcceptedBody,
+} from './notification.http-mapper.js';
+
+/**
+ * Seed 002's `POST /send` (a manual notification from a template; 202 once queued) and
+ * `GET /notifications/{id}`, its status. Both under `notif.send_manual`: whoever may send may
+ * follow what they sent.
+ */
+@ApiTags('send')
+@Controller()
+export class SendHttpController {
+  constructor(
+    private readonly sender: TemplateSendService,
+    private readonly log: DeliveryLogService,
+    private readonly clock: Clock,
+  ) {}
+
+  @RequirePermission('notif.send_manual')
+  @Post('send')
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Send a notification from a template (queued; the dispatcher delivers it)' })
+  @JsonBody(SEND_SCHEMA)
+  @SuccessResponse(202, 'Queued: the record is stored and will be delivered with the usual retries.', SEND_ACCEPTED_SCHEMA)
+  @ErrorResponses('common.validation_failed', 'notif.template_not_found', 'notif.template_param_missing', 'notif.channel_unavailable')
+  async send(@Body() body: unknown, @Headers('content-type') contentType?: string): Promise<SuccessEnvelope<SendAcceptedBody>> {
+    return successEnvelope(toSendAccepted(await this.sender.send(fromSendBody(body, contentType))), this.clock.now());
+  }
+
+  @RequirePermission('notif.send_manual')
+  @Get('notifications/:id')
+  @ApiOperation({ summary: 'The delivery status of a notification' })
+  @ApiParam({ name: 'id', schema: { type: 'string', format: 'uuid' } })
+  @SuccessResponse(200, 'Its status (seed 002\'s queued, sent or failed) and the record\'s own state.', NOTIFICATION_STATUS_SCHEMA)
+  @ErrorResponses('common.validation_failed', 'notif.record_not_found')
+  async status(@Param('id') id: string): Promise<SuccessEnvelope<NotificationStatusBody>> {
+    return successEnvelope(toNotificationStatus(await this.log.get(id)), this.clock.now());
+  }
+}

@@ -1,0 +1,154 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { AppError, type Violation } from '../../common/errors/app-error.js';
+import { isJsonObject, kindOf } from '../../common/http/json-body.js';
+import { IdGenerator } from '../../common/id-generator.js';
+import { currentContext } from '../../common/logging/request-context.js';
+import { APP_CONFIG } from '../../common/tokens.js';
+import type { AppConfig } from '../../config/app-config.js';
+import type { NotifierSummary } from '../integration/integration.types.js';
+import { NotifierDirectory } from '../integration/notifier-directory.service.js';
+import { NOTIFIER_CHANNELS, isNotifierChannel, type NotifierChannel } from '../plugins/plugin-contract.js';
+import { RECORDS_QUEUED } from './notification.events.js';
+import { dedupKey } from './notification-planner.service.js';
+import { NotificationRecordRepository } from './notification-record.repository.js';
+import { TemplateService } from './templates/template.service.js';
+
+/** A templated send as a transport hands it over (seed 002's POST /send body), unchecked. */
+export interface TemplateSendInput {
+  templateId?: unknown;
+  recipient?: unknown;
+  channel?: unknown;
+  params?: unknown;
+}
+
+/** Seed 002's 202 answer: the record is stored and queued for the dispatcher. */
+export interface TemplateSendResult {
+  status: 'queued';
+  notificationId: string;
+  /** The notifier interface chosen for the channel. */
+  channelId: string;
+}
+
+export const TEMPLATE_SEND_LIMITS = { recipient: 320 } as const;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** What an email recipient must look like (one address; the notifier checks it further). */
+const EMAIL = /^[^\s@]+@[^\s@]+$/;
+
+/**
+ * Seed 002's manual send (`POST /send`, GraphQL `sendTemplate`): renders a stored template with
+ * the caller's params and queues one notification record on an enabled notifier of the requested
+ * channel type — the same records, dispatcher and retry schedule as event-triggered ones; there is
+ * no second delivery path. Unlike seed 000's SendNotification it does not wait for the first
+ * attempt: the answer is `queued` with the record's id, whose status `GET /notifications/{id}`
+ * reads. Everything that can be known before queueing is refused before queueing: a bad field,
+ * an unknown template, a missing param, a channel no enabled notifier serves
+ * (`notif.channel_unavailable`) — so a 202 is never a record queued for nobody.
+ */
+@Injectable()
+export class TemplateSendService {
+  constructor(
+    private readonly templates: TemplateService,
+    private readonly directory: NotifierDirectory,
+    private readonly records: NotificationRecordRepository,
+    private readonly emitter: EventEmitter2,
+    private readonly ids: IdGenerator,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async send(input: TemplateSendInput): Promise<TemplateSendResult> {
+    const request = validate(input);
+    const template = await this.templates.get(request.templateId);
+    const channel = request.channel ?? template.type;
+    if (channel !== template.type) {
+      throw AppError.invalidField('channel', `template ${template.name} is a ${template.type} template; it cannot be sent by ${channel}`);
+    }
+    if (channel === 'email' && request.recipient !== null && !EMAIL.test(request.recipient)) {
+      throw AppError.invalidField('recipient', 'must be an email address for the email channel');
+    }
+    const rendered = this.templates.render(template, request.params);
+    const notifier = pickNotifier(await this.directory.enabled(), channel);
+    if (!notifier) {
+      throw new AppError('notif.channel_unavailable', `No enabled notifier serves the ${channel} channel; nothing was queued`, { channel });
+    }
+    const id = this.ids.uuid();
+    const eventId = `manual:${id}`;
+    await this.records.insert([
+      {
+        id,
+        dedupKey: dedupKey(eventId, notifier.id, request.recipient),
+        eventId,
+        eventType: template.triggerEvent ?? 'manual',
+        interfaceId: notifier.id,
+        channelType: notifier.channel,
+        pluginId: notifier.pluginId,
+        channelName: notifier.name,
+        recipient: request.recipient,
+        recipients: [],
+        title: rendered.title,
+        body: rendered.body,
+        data: request.params,
+        metadata: { source: 'manual', template_name: template.name },
+        language: template.language,
+        templateId: rendered.templateId,
+        templateVersion: rendered.templateVersion,
+        status: 'queued',
+        maxAttempts: this.config.delivery.retryScheduleMs.length + 1,
+        lastErrorCode: null,
+        lastErrorMessage: null,
+        occurredAt: new Date(),
+        traceId: currentContext()?.traceId ?? null,
+      },
+    ]);
+    this.emitter.emit(RECORDS_QUEUED);
+    return { status: 'queued', notificationId: id, channelId: notifier.id };
+  }
+}
+
+/**
+ * The notifier a channel type is sent through when several are enabled: a healthy one before an
+ * unhealthy one, then by name and id, so the choice is stable between calls.
+ */
+function pickNotifier(enabled: NotifierSummary[], channel: NotifierChannel): NotifierSummary | null {
+  const candidates = enabled.filter((n) => n.channel === channel);
+  candidates.sort((a, b) => Number(b.isHealthy) - Number(a.isHealthy) || a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
+  return candidates[0] ?? null;
+}
+
+interface TemplateSendRequest {
+  templateId: string;
+  recipient: string | null;
+  channel: NotifierChannel | null;
+  params: Record<string, unknown>;
+}
+
+function validate(input: TemplateSendInput): TemplateSendRequest {
+  const violations: Violation[] = [];
+  let templateId = '';
+  if (input.templateId === undefined || input.templateId === null || input.templateId === '') violations.push({ field: 'template_id', message: 'is required' });
+  else if (typeof input.templateId !== 'string') violations.push({ field: 'template_id', message: `must be a string, got ${kindOf(input.templateId)}` });
+  else if (!UUID.test(input.templateId)) violations.push({ field: 'template_id', message: `must be a template id (a UUID), got "${input.templateId.slice(0, 64)}"` });
+  else templateId = input.templateId.toLowerCase();
+
+  let channel: NotifierChannel | null = null;
+  if (input.channel !== undefined && input.channel !== null && input.channel !== '') {
+    if (isNotifierChannel(input.channel)) channel = input.channel;
+    else violations.push({ field: 'channel', message: `must be one of ${NOTIFIER_CHANNELS.join(', ')}, got ${typeof input.channel === 'string' ? `"${input.channel.slice(0, 64)}"` : kindOf(input.channel)}` });
+  }
+
+  let recipient: string | null = null;
+  if (input.recipient !== undefined && input.recipient !== null && input.recipient !== '') {
+    if (typeof input.recipient !== 'string') violations.push({ field: 'recipient', message: `must be a string, got ${kindOf(input.recipient)}` });
+    else if ([...input.recipient].length > TEMPLATE_SEND_LIMITS.recipient) violations.push({ field: 'recipient', message: `must be at most ${TEMPLATE_SEND_LIMITS.recipient} characters` });
+    else if (input.recipient.trim() !== input.recipient || input.recipient.trim() === '') violations.push({ field: 'recipient', message: 'must not be blank or have surrounding spaces' });
+    else recipient = input.recipient;
+  }
+
+  let params: Record<string, unknown> = {};
+  if (input.params !== undefined && input.params !== null) {
+    if (isJsonObject(input.params)) params = input.params;
+    else violations.push({ field: 'params', message: `must be a JSON object of template parameters, got ${kindOf(input.params)}` });
+  }
+  if (violations.length > 0) throw AppError.validation(violations);
+  return { templateId, recipient, channel, params };
+}
