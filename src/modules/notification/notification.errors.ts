@@ -6,7 +6,7 @@ import { assertUnreachable, defineErrorTable, errorTransport } from '../../commo
  * src/app.errors.ts). A bad filter, cursor or page size in the delivery log is
  * `common.validation_failed` naming the field; these are the conditions only this module knows.
  */
-export const NOTIFICATION_ERROR_CODES = ['notif.record_not_found', 'notif.record_not_replayable', 'notif.channel_unavailable', 'notif.template_not_found', 'notif.template_name_taken', 'notif.template_param_missing'] as const;
+export const NOTIFICATION_ERROR_CODES = ['notif.record_not_found', 'notif.record_not_replayable', 'notif.channel_unavailable'] as const;
 export type NotificationErrorCode = (typeof NOTIFICATION_ERROR_CODES)[number];
 
 declare module '../../common/errors/error-registry.js' {
@@ -27,9 +27,6 @@ export const NOTIFICATION_ERRORS = defineErrorTable(NOTIFICATION_ERROR_CODES, (c
     // refused rather than queued for nobody.
     case 'notif.channel_unavailable':
       return errorTransport('FAILED_PRECONDITION', 'FAILED_PRECONDITION', 422);
-    case 'notif.template_not_found': return errorTransport('NOT_FOUND', 'NOT_FOUND', 404);
-    case 'notif.template_name_taken': return errorTransport('ALREADY_EXISTS', 'CONFLICT', 409);
-    case 'notif.template_param_missing': return errorTransport('FAILED_PRECONDITION', 'BAD_USER_INPUT', 422);
     default:
       return assertUnreachable(code);
   }

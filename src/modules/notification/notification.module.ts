@@ -14,7 +14,6 @@ import { NotificationAttemptEntity } from './notification-attempt.entity.js';
 import { NotificationPlanner } from './notification-planner.service.js';
 import { NotificationRecordEntity } from './notification-record.entity.js';
 import { NotificationRecordRepository } from './notification-record.repository.js';
-import { TemplateService } from './templates/template.service.js';
 
 /**
  * Notification: templates, notification records and their delivery state machine (seeds 002-004),
@@ -26,7 +25,7 @@ import { TemplateService } from './templates/template.service.js';
 @Module({
   imports: [TypeOrmModule.forFeature([NotificationRecordEntity, NotificationAttemptEntity]), EventsModule, IntegrationModule],
   controllers: [NotificationGrpcController],
-  providers: [NotificationRecordRepository, MessageComposer, NotificationPlanner, Dispatcher, DeliveryLogService, DeliveryLogResolver, DeliveryMetrics, ManualSendService, ManualSendResolver, TemplateService],
-  exports: [Dispatcher, NotificationRecordRepository, TemplateService, DeliveryLogService],
+  providers: [NotificationRecordRepository, MessageComposer, NotificationPlanner, Dispatcher, DeliveryLogService, DeliveryLogResolver, DeliveryMetrics, ManualSendService, ManualSendResolver],
+  exports: [Dispatcher, NotificationRecordRepository, DeliveryLogService],
 })
 export class NotificationModule {}
