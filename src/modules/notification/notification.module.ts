@@ -7,6 +7,7 @@ import { DeliveryMetrics } from './delivery-metrics.js';
 import { Dispatcher } from './dispatcher.service.js';
 import { DeliveryLogResolver } from './graphql/delivery-log.resolver.js';
 import { ManualSendResolver } from './graphql/manual-send.resolver.js';
+import { TemplatesResolver } from './graphql/templates.resolver.js';
 import { NotificationGrpcController } from './grpc/notification.grpc-controller.js';
 import { ManualSendService } from './manual-send.service.js';
 import { MessageComposer } from './message-composer.js';
@@ -46,6 +47,7 @@ import { TemplateService } from './templates/template.service.js';
     DeliveryMetrics,
     ManualSendService,
     ManualSendResolver,
+    TemplatesResolver,
   ],
   exports: [Dispatcher, NotificationRecordRepository, TemplateService],
 })
