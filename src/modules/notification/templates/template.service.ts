@@ -170,7 +170,10 @@ export class TemplateService {
   private compile(template: NotificationTemplate): Compiled {
     const key = `${template.id}:${template.version}`;
     const cached = this.compiled.get(key);
-    if (cached && cached.template.updatedAt.getTime() === template.updatedAt.getTime()) return cached;
+    // The texts themselves decide, not updated_at: a row edited by hand in SQL keeps its version.
+    if (cached && cached.template.type === template.type && cached.template.subject === template.subject && cached.template.content === template.content) {
+      return cached.template === template ? cached : { ...cached, template };
+    }
     const { subject, content } = checkTextsForRender(template);
     const compiled = { template, subject, content };
     if (this.compiled.size >= RENDER_CACHE) this.compiled.clear();
