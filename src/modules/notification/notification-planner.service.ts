@@ -36,7 +36,8 @@ export function dedupKey(eventId: string, interfaceId: string, recipient: string
  * the recipients in its data. An event with no recipients at all (internal ones such as
  * plugin.health_changed) gets one record per personal channel too, for the channel's default
  * recipient. An event whose recipients a channel cannot address (no phone number for sms) gets a
- * `skipped` record saying so: visible, never silent.
+ * `skipped` record saying so: visible, never silent. So does an event whose template prints a
+ * param its data lacks (`template_param_missing`, from MessageComposer).
  *
  * Deliberately not here: sending (the dispatcher), templates (MessageComposer), recipients'
  * own settings (a later issue).
@@ -61,6 +62,7 @@ export class NotificationPlanner implements OutboxSubscriber, OnModuleInit {
 
   async handle(events: EventEnvelope[], tx: RelayTransaction): Promise<void> {
     const notifiers = await this.directory.enabled();
+    await this.composer.prepare();
     const rows = events.flatMap((event) => this.plan(event, notifiers));
     const inserted = await this.records.insert(rows, tx.manager);
     if (inserted > 0) tx.afterCommit(() => this.emitter.emit(RECORDS_QUEUED));
@@ -77,7 +79,7 @@ export class NotificationPlanner implements OutboxSubscriber, OnModuleInit {
     for (const notifier of notifiers) {
       if (!notifier.supportedEvents.includes(event.eventType)) continue;
       const message = this.composer.compose(event, notifier.channel, language);
-      const record = (recipient: string | null, skipped?: { code: string; message: string }): NewRecord => ({
+      const record = (recipient: string | null, skipped: { code: string; message: string } | undefined = message.failure): NewRecord => ({
         id: this.ids.uuid(),
         dedupKey: dedupKey(event.eventId, notifier.id, recipient),
         eventId: event.eventId,

@@ -7,6 +7,7 @@ import { DeliveryMetrics } from './delivery-metrics.js';
 import { Dispatcher } from './dispatcher.service.js';
 import { DeliveryLogResolver } from './graphql/delivery-log.resolver.js';
 import { ManualSendResolver } from './graphql/manual-send.resolver.js';
+import { TemplatesResolver } from './graphql/templates.resolver.js';
 import { NotificationGrpcController } from './grpc/notification.grpc-controller.js';
 import { ManualSendService } from './manual-send.service.js';
 import { MessageComposer } from './message-composer.js';
@@ -14,6 +15,11 @@ import { NotificationAttemptEntity } from './notification-attempt.entity.js';
 import { NotificationPlanner } from './notification-planner.service.js';
 import { NotificationRecordEntity } from './notification-record.entity.js';
 import { NotificationRecordRepository } from './notification-record.repository.js';
+import { NotificationTemplateVersionEntity } from './templates/notification-template-version.entity.js';
+import { NotificationTemplateEntity } from './templates/notification-template.entity.js';
+import { NotificationTemplatesVersionEntity } from './templates/notification-templates-version.entity.js';
+import { TemplateRepository } from './templates/template.repository.js';
+import { TemplateService } from './templates/template.service.js';
 
 /**
  * Notification: templates, notification records and their delivery state machine (seeds 002-004),
@@ -23,9 +29,26 @@ import { NotificationRecordRepository } from './notification-record.repository.j
  * domain events only from the events module's relay.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([NotificationRecordEntity, NotificationAttemptEntity]), EventsModule, IntegrationModule],
+  imports: [
+    TypeOrmModule.forFeature([NotificationRecordEntity, NotificationAttemptEntity, NotificationTemplateEntity, NotificationTemplateVersionEntity, NotificationTemplatesVersionEntity]),
+    EventsModule,
+    IntegrationModule,
+  ],
   controllers: [NotificationGrpcController],
-  providers: [NotificationRecordRepository, MessageComposer, NotificationPlanner, Dispatcher, DeliveryLogService, DeliveryLogResolver, DeliveryMetrics, ManualSendService, ManualSendResolver],
-  exports: [Dispatcher, NotificationRecordRepository, DeliveryLogService],
+  providers: [
+    NotificationRecordRepository,
+    TemplateRepository,
+    TemplateService,
+    MessageComposer,
+    NotificationPlanner,
+    Dispatcher,
+    DeliveryLogService,
+    DeliveryLogResolver,
+    DeliveryMetrics,
+    ManualSendService,
+    ManualSendResolver,
+    TemplatesResolver,
+  ],
+  exports: [Dispatcher, NotificationRecordRepository, TemplateService, DeliveryLogService],
 })
 export class NotificationModule {}
