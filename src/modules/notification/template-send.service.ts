@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { AppError, type Violation } from '../../common/errors/app-error.js';
-import { isJsonObject, kindOf } from '../../common/http/json-body.js';
+import { isJsonObject, kindOf } from '../../common/validation/validators.js';
 import { IdGenerator } from '../../common/id-generator.js';
 import { currentContext } from '../../common/logging/request-context.js';
 import { APP_CONFIG } from '../../common/tokens.js';
