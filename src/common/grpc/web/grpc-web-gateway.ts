@@ -230,7 +230,7 @@ export class GrpcWebGateway {
       const lines: [string, string][] = [];
       for (const [name, value] of Object.entries(trailers ?? {})) {
         if (NOT_FORWARDED_BACK.has(name) || value === undefined) continue;
-        for (const v of Array.isArray(value) ? value : [value]) lines.push([name, String(v)]);
+        for (const v of Array.isArray(value) ? value : [value]) lines.push([name, name === 'grpc-message' ? reencodeGrpcMessage(String(v)) : String(v)]);
       }
       const frames = Buffer.concat([...data, trailerFrame(lines)]);
       exchange.respond(200, headers, type.text ? Buffer.from(frames.toString('base64'), 'latin1') : frames, false);
@@ -304,6 +304,21 @@ function nativeRequestHeaders(exchange: WebExchange, traceId: string): http2.Out
 function copyMetadata(from: Http2IncomingHeaders, to: OutgoingHttpHeaders): void {
   for (const [name, value] of Object.entries(from)) {
     if (value === undefined || name.startsWith(':') || NOT_FORWARDED_BACK.has(name)) continue;
-    to[name] = value;
+    to[name] = name === 'grpc-message' ? reencodeGrpcMessage(String(value)) : value;
   }
+}
+
+/**
+ * grpc-js writes grpc-message with encodeURI (spaces as %20 and more), which decoders accept; the
+ * gateway sends it as the spec writes it (only bytes outside 0x20–0x7E, and %, encoded), so a
+ * browser client that shows the raw header reads plain text.
+ */
+function reencodeGrpcMessage(value: string): string {
+  let text: string;
+  try {
+    text = decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+  return percentEncodeGrpcMessage(text);
 }
