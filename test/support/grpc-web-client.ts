@@ -142,13 +142,13 @@ export class GrpcWebTestClient {
   /** The same shape as GrpcTestClient.call, so the auth matrix and comparisons take either client. */
   async call<T = Record<string, unknown>>(service: GrpcServiceName, method: string, request: unknown, token?: string | null, extra: Record<string, string> = {}): Promise<GrpcResult<T>> {
     const answer = await this.exchange(service, method, request, token ?? null, extra);
-    if (answer.status === grpc.status.OK) return { response: answer.response as T };
+    if (answer.status === Number(grpc.status.OK)) return { response: answer.response as T };
     const metadata = new grpc.Metadata();
     for (const [k, v] of Object.entries(answer.metadata)) {
       if (k.endsWith('-bin')) metadata.set(k, Buffer.from(v, 'base64'));
       else if (/^[0-9a-z_.-]+$/.test(k) && !['content-type', 'content-length', 'date', 'connection', 'keep-alive'].includes(k)) metadata.set(k, v);
     }
-    const error = Object.assign(new Error(answer.message), { code: answer.status, details: answer.message, metadata }) as grpc.ServiceError;
+    const error: grpc.ServiceError = Object.assign(new Error(answer.message), { code: answer.status, details: answer.message, metadata });
     return { error };
   }
 

@@ -1,4 +1,5 @@
 import type { Http2Server } from 'node:http2';
+import { connect, isIPv6 } from 'node:net';
 import { Server, ServerCredentials, type ChannelOptions, type deserialize as Deserialize, type serialize as Serialize, type ServerInterceptor } from '@grpc/grpc-js';
 import type { HandleCall } from '@grpc/grpc-js/build/src/server-call.js';
 import { ServerGrpc, type GrpcOptions } from '@nestjs/microservices';
@@ -81,7 +82,9 @@ export class BoundPortServerGrpc extends ServerGrpc {
       cors: new CorsPolicy(portOptions.corsOrigins),
       health: portOptions.health,
       methodType: (path) => server.methodTypes.get(path),
-      injectConnection: (connection) => injector.injectConnection(connection),
+      // Loopback TCP rather than an in-memory stream pair: Node's HTTP/2 over a JS stream
+      // (JSStreamSocket) cost more CPU per call than the kernel's loopback (docs/grpc-web.md).
+      connectUpstream: () => connect({ port: this.port ?? 0, host: loopbackHostFor(portOptions.host), noDelay: true }),
       logger: portOptions.logger,
     });
     routeHttp2Streams(injectorHttp2Server(server), this.gateway);
@@ -104,6 +107,13 @@ export class BoundPortServerGrpc extends ServerGrpc {
   forceCloseConnections(): void {
     this.listener?.closeAllConnections();
   }
+}
+
+/** Where this process reaches its own listener: the bound address, or loopback for a wildcard. */
+function loopbackHostFor(host: string): string {
+  if (host === '0.0.0.0') return '127.0.0.1';
+  if (host === '::' || (isIPv6(host) && /^[0:]+$/.test(host))) return '::1';
+  return host;
 }
 
 /**

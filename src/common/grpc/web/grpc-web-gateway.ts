@@ -6,7 +6,6 @@ import { AppError } from '../../errors/app-error.js';
 import { renderGrpcError } from '../../errors/error-renderers.js';
 import { acceptOrCreateTraceId } from '../../logging/request-context.js';
 import type { CorsPolicy } from './cors-policy.js';
-import { inMemoryDuplexPair } from './in-memory-duplex.js';
 import {
   Base64StreamDecoder,
   parseGrpcWebContentType,
@@ -44,8 +43,8 @@ export interface GrpcWebGatewayOptions {
   /** The body of GET /health: the HTTP port's liveness answer, reused. */
   health: () => unknown;
   methodType: MethodTypeLookup;
-  /** Hands one end of an in-memory connection to grpc-js (its connection injector). */
-  injectConnection: (connection: Duplex) => void;
+  /** Opens a cleartext connection to this process's own gRPC port (loopback), for HTTP/2 to grpc-js. */
+  connectUpstream: () => Duplex;
   logger: Logger;
 }
 
@@ -86,8 +85,8 @@ interface BodyOutcome {
 
 /**
  * gRPC-Web in front of the process's own grpc-js server, the way Envoy's grpc_web filter fronts a
- * gRPC server: each gRPC-Web call becomes a native gRPC call to grpc-js over one in-process HTTP/2
- * connection, so it meets exactly the handlers, auth guard, error table, interceptors (access log),
+ * gRPC server: each gRPC-Web call becomes a native gRPC call to grpc-js over one HTTP/2 connection
+ * to the process's own port on loopback, so it meets exactly the handlers, auth guard, error table, interceptors (access log),
  * metrics and message-size limits of native gRPC. Data frames have the same envelope in both
  * protocols and pass through as bytes; only trailers change shape (HTTP/2 trailers ⇄ trailer frame,
  * or response headers for a trailers-only answer, which is how errors reach RustBill's client).
@@ -209,9 +208,9 @@ export class GrpcWebGateway {
     let head: Http2IncomingHeaders | null = null;
     let trailers: Http2IncomingHeaders | null = null;
     const data: Buffer[] = [];
-    call.on('response', (headers) => (head = headers));
+    call.on('response', (headers: Http2IncomingHeaders) => (head = headers));
     call.on('data', (chunk: Buffer) => data.push(chunk));
-    call.on('trailers', (headers) => (trailers = headers));
+    call.on('trailers', (headers: Http2IncomingHeaders) => (trailers = headers));
     call.on('error', () => undefined); // 'close' follows and answers
     call.on('close', () => {
       const status = trailers?.['grpc-status'] ?? head?.['grpc-status'];
@@ -257,9 +256,12 @@ export class GrpcWebGateway {
     if (this.closed) throw new Error('the gRPC-Web gateway is closed');
     const current = this.session;
     if (current !== null && !current.closed && !current.destroyed) return current;
-    const [client, server] = inMemoryDuplexPair();
-    this.options.injectConnection(server);
-    const session = http2.connect('http://grpc-web.in-process', { createConnection: () => client });
+    const socket = this.options.connectUpstream();
+    // Windows as large as a message may be: a response is never held back waiting for
+    // WINDOW_UPDATEs across the in-process hop (64 KiB by default: several round trips for 150 KB).
+    const window = Math.min(2 ** 31 - 1, Math.max(65_535, this.options.maxMessageBytes * 4));
+    const session = http2.connect('http://grpc-web.in-process', { createConnection: () => socket, settings: { initialWindowSize: window } });
+    session.once('connect', () => session.setLocalWindowSize(window));
     const forget = () => {
       if (this.session === session) this.session = null;
     };
