@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import http from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,7 +18,8 @@ import { startSwitchboardProcess, type SwitchboardProcess } from './switchboard-
  * (dist/src/main.js) on a scratch PostgreSQL database with auth on (a real admin JWT), and in the
  * same run by a bare @grpc/grpc-js server (same proto, no Nest, no auth, no logging, no database)
  * answering the same response bytes: requests/s, p50, p99 of each, their ratio, and the server CPU
- * per call (issue 8's target: Switchboard ≥ 0.7× the bare server's throughput).
+ * per call (issue 8's target: Switchboard ≥ 0.7× the bare server's throughput); and the same Switchboard
+ * process over gRPC-Web (HTTP/1.1 keep-alive, issue 11: ≥ 0.7× native gRPC).
  *
  *   npm run bench:grpc                       # both servers, figures only
  *   npm run bench:grpc -- --cpu-prof         # also writes Switchboard's V8 CPU profile (path printed)
@@ -81,6 +83,15 @@ interface Window {
   lastAnswer: Buffer | null;
 }
 
+/** Switchboard over native gRPC, the same Switchboard process over gRPC-Web, the bare grpc-js server. */
+type Side = 'switchboard' | 'grpc-web' | 'bare';
+
+/** One of the CALLERS' connection(s): `call` answers the response message bytes. */
+interface Caller {
+  call(): Promise<Buffer>;
+  close(): void;
+}
+
 interface Figures {
   requests: number;
   errors: number;
@@ -105,7 +116,7 @@ async function main(): Promise<void> {
   const db = await createScratchDatabase(SERVER, 'switchboard_bench');
   const work = mkdtempSync(join(tmpdir(), 'sb-bench-grpc-'));
   let response: Buffer;
-  const windows: Record<'switchboard' | 'bare', Window[]> = { switchboard: [], bare: [] };
+  const windows: Record<Side, Window[]> = { switchboard: [], 'grpc-web': [], bare: [] };
   let loadSeconds: number;
   try {
     const app = await startSwitchboard(work, db.url);
@@ -116,19 +127,21 @@ async function main(): Promise<void> {
       writeFileSync(responseFile, response);
       const bare = await startBareServer(responseFile);
       try {
-        const measure = {
-          switchboard: (warmup: number) => load(app.address, token, app.pid, () => databaseBackends(db.url), warmup),
-          bare: (warmup: number) => load(bare.address, token, bare.pid, () => Promise.resolve([]), warmup),
+        const measure: Record<Side, (warmup: number) => Promise<Window>> = {
+          switchboard: (warmup: number) => load(() => nativeCaller(app.address, token), app.pid, () => databaseBackends(db.url), warmup),
+          'grpc-web': (warmup: number) => load(() => grpcWebCaller(app.address, token), app.pid, () => databaseBackends(db.url), warmup),
+          bare: (warmup: number) => load(() => nativeCaller(bare.address, token), bare.pid, () => Promise.resolve([]), warmup),
         };
         const loadStarted = performance.now();
         // Alternating windows (A B, B A, A B ...): load from other work on the machine that comes
         // and goes falls on both servers alike, so the ratio of one run stays comparable.
         for (let round = 0; round < ROUNDS; round += 1) {
-          const order = round % 2 === 0 ? (['switchboard', 'bare'] as const) : (['bare', 'switchboard'] as const);
+          const order: Side[] = round % 2 === 0 ? ['switchboard', 'grpc-web', 'bare'] : ['bare', 'grpc-web', 'switchboard'];
           for (const side of order) windows[side].push(await measure[side](round === 0 ? WARMUP_SECONDS : REWARM_SECONDS));
         }
         loadSeconds = (performance.now() - loadStarted) / 1000;
         assertSameAnswer('switchboard', windows.switchboard.at(-1)!.lastAnswer, response);
+        assertSameAnswer('switchboard over gRPC-Web', windows['grpc-web'].at(-1)!.lastAnswer, response);
         assertSameAnswer('bare grpc-js', windows.bare.at(-1)!.lastAnswer, response);
       } finally {
         await bare.stop();
@@ -141,6 +154,7 @@ async function main(): Promise<void> {
     rmSync(work, { recursive: true, force: true });
   }
   const switchboard = combine(windows.switchboard);
+  const web = combine(windows['grpc-web']);
   const bareFigures = combine(windows.bare);
 
   console.log(
@@ -148,9 +162,14 @@ async function main(): Promise<void> {
       `${SECONDS} s each in ${ROUNDS} alternating windows (warm-up ${WARMUP_SECONDS} s, then ${REWARM_SECONDS} s per window)`,
   );
   print('switchboard', switchboard);
+  print('grpc-web', web);
   print('bare grpc-js', bareFigures);
-  const ratio = switchboard.requests / switchboard.seconds / (bareFigures.requests / bareFigures.seconds);
+  const rps = (f: Figures) => f.requests / f.seconds;
+  const ratio = rps(switchboard) / rps(bareFigures);
   console.log(`ratio: switchboard / bare = ${ratio.toFixed(2)}× throughput (target ≥ 0.70×), ${(bareFigures.cpuMsPerCall / switchboard.cpuMsPerCall).toFixed(2)}× by server CPU per call`);
+  console.log(
+    `ratio: gRPC-Web / native gRPC (same Switchboard process) = ${(rps(web) / rps(switchboard)).toFixed(2)}× throughput (target ≥ 0.70×), ${(switchboard.cpuMsPerCall / web.cpuMsPerCall).toFixed(2)}× by server CPU per call`,
+  );
   if (PROF_DIR) {
     console.log(`CPU profile of the Switchboard process: ${PROF_DIR}`);
     console.log(`  summary of the load phase: node dist/bench/cpu-profile-summary.js ${PROF_DIR} --last ${Math.ceil(loadSeconds + 1)}`);
@@ -307,10 +326,8 @@ function combine(windows: Window[]): Figures {
  * warm-up and then SECONDS / ROUNDS measured seconds. `backends`: the PostgreSQL pids whose CPU
  * counts, read once the warm-up has opened the pool's connections.
  */
-async function load(address: string, token: string, serverPid: number, backends: () => Promise<number[]>, warmupSeconds: number): Promise<Window> {
-  const client = newClient(address);
-  const metadata = new grpc.Metadata();
-  metadata.set('authorization', `Bearer ${token}`);
+async function load(connect: () => Caller, serverPid: number, backends: () => Promise<number[]>, warmupSeconds: number): Promise<Window> {
+  const client = connect();
   const latencies: number[] = [];
   let errors = 0;
   let lastAnswer: Buffer | null = null;
@@ -320,7 +337,7 @@ async function load(address: string, token: string, serverPid: number, backends:
     while (running) {
       const started = performance.now();
       try {
-        const bytes = await unary(client, metadata);
+        const bytes = await client.call();
         lastAnswer = bytes;
         if (measuring) latencies.push(performance.now() - started);
       } catch {
@@ -353,6 +370,47 @@ async function load(address: string, token: string, serverPid: number, backends:
     databaseCpuMs: databasePids.length > 0 ? databaseCpuMs : null,
     clientCpuMs: (clientUsage.user + clientUsage.system) / 1000,
     lastAnswer,
+  };
+}
+
+/** Native gRPC: one grpc-js channel (HTTP/2) shared by the callers. */
+function nativeCaller(address: string, token: string): Caller {
+  const client = newClient(address);
+  const metadata = new grpc.Metadata();
+  metadata.set('authorization', `Bearer ${token}`);
+  return { call: () => unary(client, metadata), close: () => client.close() };
+}
+
+/**
+ * gRPC-Web as a browser sends it: HTTP/1.1 POST with keep-alive (one connection per caller, as a
+ * browser's pool would hold), one framed message, the first data frame's payload taken as the
+ * answer, grpc-status read from the headers (trailers-only) or the trailer frame.
+ */
+function grpcWebCaller(address: string, token: string): Caller {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: CALLERS });
+  const [host, port] = address.split(':');
+  const body = Buffer.concat([Buffer.from([0, 0, 0, 0, 0]), methodDefinition.requestSerialize(RPC.request)]);
+  body.writeUInt32BE(body.length - 5, 1);
+  const headers = { 'content-type': 'application/grpc-web+proto', 'x-grpc-web': '1', authorization: `Bearer ${token}`, 'content-length': String(body.length) };
+  return {
+    call: () =>
+      new Promise<Buffer>((resolve, reject) => {
+        const req = http.request({ host, port: Number(port), method: 'POST', path: PATH, agent, headers, timeout: 10_000 }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('error', reject);
+          res.on('end', () => {
+            const status = res.headers['grpc-status'];
+            if (status !== undefined && status !== '0') return reject(new Error(`grpc-status ${String(status)}`));
+            const all = Buffer.concat(chunks);
+            if (all.length < 5 || all[0] !== 0) return reject(new Error('no data frame'));
+            resolve(all.subarray(5, 5 + all.readUInt32BE(1)));
+          });
+        });
+        req.on('error', reject);
+        req.end(body);
+      }),
+    close: () => agent.destroy(),
   };
 }
 

@@ -18,6 +18,7 @@ import { renderHttpError } from './common/errors/error-renderers.js';
 import { playgroundRouter } from './common/graphql/playground.js';
 import { buildOpenApiDocument, OpenApiDocument } from './common/http/openapi.js';
 import { SwitchboardGrpcServer } from './common/grpc/switchboard-grpc-server.js';
+import { HealthHttpController } from './common/system/health.http-controller.js';
 import { RestartService } from './common/system/restart.service.js';
 import { NestPinoLogger } from './common/logging/nest-pino-logger.js';
 import { acceptOrCreateTraceId, currentTraceId, runWithContext } from './common/logging/request-context.js';
@@ -78,7 +79,8 @@ export async function startSwitchboard(config: AppConfig, logger: Logger, option
 
   let grpc: SwitchboardGrpcServer | null = null;
   if (runsApi(config)) {
-    grpc = new SwitchboardGrpcServer(config, logger, app.get(CallMetrics));
+    const health = app.get(HealthHttpController);
+    grpc = new SwitchboardGrpcServer(config, logger, app.get(CallMetrics), () => health.health());
     connectGrpc(app, grpc);
   }
 

@@ -76,6 +76,23 @@ describe('loadConfig', () => {
     expect(problems.map((p) => p.split(':')[0])).toEqual(['HEALTH_CHECK_CRON', 'HEALTH_CHECK_CONCURRENCY']);
   });
 
+  it('reads CORS_ORIGINS: none in production, * elsewhere by default; exact origins or *, anything else reported', () => {
+    const secret = { JWT_SECRET: 'x'.repeat(32) };
+    expect(loadConfig({ NODE_ENV: 'production', ...secret }, '/srv/app').cors.origins).toEqual([]);
+    expect(loadConfig({ NODE_ENV: 'development' }, '/srv/app').cors.origins).toEqual(['*']);
+    expect(loadConfig({ NODE_ENV: 'test' }, '/srv/app').cors.origins).toEqual(['*']);
+    expect(loadConfig({ NODE_ENV: 'production', ...secret, CORS_ORIGINS: 'https://billing.example.com, http://localhost:5173' }, '/srv/app').cors.origins).toEqual([
+      'https://billing.example.com',
+      'http://localhost:5173',
+    ]);
+    expect(loadConfig({ NODE_ENV: 'production', ...secret, CORS_ORIGINS: '*' }, '/srv/app').cors.origins).toEqual(['*']);
+    expect(() => loadConfig({ CORS_ORIGINS: 'https://ok.example,billing.example.com,https://x.example/path,ftp://y.example' }, '/srv/app')).toThrow(
+      /CORS_ORIGINS: .*"billing\.example\.com", "https:\/\/x\.example\/path", "ftp:\/\/y\.example"/,
+    );
+    expect(loadConfig({}, '/srv/app').grpc.readTimeoutMs).toBe(30_000);
+    expect(loadConfig({ GRPC_READ_TIMEOUT_MS: '750' }, '/srv/app').grpc.readTimeoutMs).toBe(750);
+  });
+
   it('reads METRICS_TOKEN: unset means public metrics; a set one must be 16+ printable characters', () => {
     expect(loadConfig({}).metrics).toEqual({ token: null });
     expect(loadConfig({ METRICS_TOKEN: 'scrape-token-0123456789' }).metrics).toEqual({ token: 'scrape-token-0123456789' });

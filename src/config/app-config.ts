@@ -23,7 +23,13 @@ export interface AppConfig {
   role: SwitchboardRole;
   /** Bind address of both listeners. */
   host: string;
-  grpc: { port: number; maxMessageBytes: number };
+  /**
+   * readTimeoutMs: longest a client of the gRPC port may take to send its first bytes, HTTP/1.1
+   * request headers, or a gRPC-Web request body.
+   */
+  grpc: { port: number; maxMessageBytes: number; readTimeoutMs: number };
+  /** Origins browsers may call the gRPC port (gRPC-Web, /health) from: exact origins, or `*`. */
+  cors: { origins: string[] };
   http: { port: number; maxBodyBytes: number };
   /** url null: run on the embedded PostgreSQL (PGlite) in dataDir. */
   database: { url: string | null; poolSize: number };
@@ -238,7 +244,9 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
     grpc: {
       port: r.int('GRPC_PORT', 50051, 0, 65535),
       maxMessageBytes: r.int('GRPC_MAX_MESSAGE_BYTES', 4 * MB, 1024, 64 * MB),
+      readTimeoutMs: r.int('GRPC_READ_TIMEOUT_MS', 30_000, 100, 600_000),
     },
+    cors: { origins: corsOrigins(r, nodeEnv) },
     http: {
       port: r.int('HTTP_PORT', 3000, 0, 65535),
       maxBodyBytes: r.int('HTTP_MAX_BODY_BYTES', 1 * MB, 1024, 64 * MB),
@@ -302,6 +310,29 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
   );
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return config;
+}
+
+/**
+ * CORS_ORIGINS: comma-separated origins (`https://app.example.com`, `http://localhost:5173`) or
+ * `*`. Unset: none in production (browsers on other origins are refused until an operator lists
+ * them), `*` in development and test.
+ */
+function corsOrigins(r: EnvReader, nodeEnv: NodeEnv): string[] {
+  const value = r.optional('CORS_ORIGINS');
+  if (value === null) return nodeEnv === 'production' ? [] : ['*'];
+  const origins = value.split(',').map((o) => o.trim()).filter(Boolean);
+  const bad = origins.filter((o) => o !== '*' && !isOrigin(o));
+  r.check('CORS_ORIGINS', bad.length === 0, `must be "*" or a comma-separated list of origins such as "https://app.example.com" (scheme, host and optional port; no path), got ${bad.map((b) => `"${b}"`).join(', ')}`);
+  return bad.length === 0 ? origins : [];
+}
+
+function isOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === value.replace(/\/$/, '').toLowerCase() && !value.endsWith('/');
+  } catch {
+    return false;
+  }
 }
 
 function isPostgresUrl(value: string): boolean {

@@ -66,7 +66,7 @@ export interface GrpcOperation {
 
 export function describeGrpcAuthMatrix(
   operations: GrpcOperation[],
-  context: () => { app: TestApp; client: GrpcTestClient },
+  context: () => { app: TestApp; client: Pick<GrpcTestClient, 'call'> },
   allowed: (op: GrpcOperation, result: GrpcResult) => void = () => undefined,
 ): void {
   const rows = operations.flatMap((op) => callersOf(op.access).map((kind) => [`${op.service}/${op.method}`, kind, op] as const));

@@ -41,7 +41,8 @@ export const PROTO_LOADER_OPTIONS = {
 };
 
 /**
- * The gRPC transport of the hybrid app: Nest routes the rustbill.* and switchboard.* services to controllers; the
+ * The gRPC transport of the hybrid app, on GRPC_PORT: native gRPC, gRPC-Web (HTTP/1.1 and h2c),
+ * CORS and GET /health on one listener (docs/grpc-web.md). Nest routes the rustbill.* and switchboard.* services to controllers; the
  * same grpc-js server also carries server reflection (so grpcurl needs no .proto files) and the
  * standard grpc.health.v1.Health service. Each call runs inside a RequestContext with its trace id,
  * and each call that ends OK writes its access line from the grpc-js layer (grpcAccessLog).
@@ -51,12 +52,12 @@ export class SwitchboardGrpcServer {
   private server: Server | null = null;
   readonly strategy: BoundPortServerGrpc;
 
-  constructor(config: AppConfig, logger: Logger, calls: CallMetrics) {
+  /** `health`: the body of GET /health on the gRPC port (the HTTP port's liveness answer). */
+  constructor(config: AppConfig, logger: Logger, calls: CallMetrics, health: () => unknown) {
     const options: GrpcOptions['options'] = {
       package: GRPC_PACKAGES,
       // health.proto is loaded too (not routed by Nest) so that reflection lists grpc.health.v1.Health.
       protoPath: [...PROTO_FILES, healthProtoPath],
-      url: `${config.host}:${config.grpc.port}`,
       loader: PROTO_LOADER_OPTIONS,
       maxReceiveMessageLength: config.grpc.maxMessageBytes,
       maxSendMessageLength: config.grpc.maxMessageBytes,
@@ -69,7 +70,14 @@ export class SwitchboardGrpcServer {
         this.health.addToServer(server);
       },
     };
-    this.strategy = new BoundPortServerGrpc(options, [grpcAccessLog(logger, calls, GRPC_SERVICES)]);
+    this.strategy = new BoundPortServerGrpc(options, [grpcAccessLog(logger, calls, GRPC_SERVICES)], {
+      host: config.host,
+      port: config.grpc.port,
+      corsOrigins: config.cors.origins,
+      readTimeoutMs: config.grpc.readTimeoutMs,
+      health,
+      logger,
+    });
     this.strategy.setOnProcessingStartHook((_transport, context, done) => {
       const call = context as { metadata?: { get(key: string): unknown[] }; operationId?: string; path?: string };
       const incoming = call.metadata?.get('x-trace-id')[0] ?? call.metadata?.get('x-request-id')[0];
@@ -96,5 +104,6 @@ export class SwitchboardGrpcServer {
   /** Ends calls still open after the grace period (e.g. Health/Watch streams) so shutdown completes. */
   forceShutdown(): void {
     this.server?.forceShutdown();
+    this.strategy.forceCloseConnections();
   }
 }
