@@ -20,7 +20,7 @@ const SYSTEM_EVENTS = ['order_paid', 'order_provisioned', 'order_cancelled', 'ti
 const ADDRESS = /^[^\s@<>,;"]+@[^\s@<>,;"]+\.[^\s@<>,;"]+$/;
 
 function version() {
-  return '1.0.0';
+  return '1.1.0';
 }
 
 function channel() {
@@ -98,7 +98,11 @@ async function send(config, params) {
   if (bad.length > 0) return permanent('recipient_missing', 'not an email address: ' + bad.join(', ').slice(0, 200));
 
   const subject = ((cfg.subject_prefix || '') + String(p.title || p.event_type || 'Notification')).replace(/[\r\n]+/g, ' ').slice(0, 250);
-  const text = p.body === undefined || p.body === null ? '' : String(p.body);
+  const body = p.body === undefined || p.body === null ? '' : String(p.body);
+  // An email template's body is HTML (its values arrive HTML-escaped): sent as the HTML part, with
+  // a plain-text part derived from it. A plain body is the text part (and, with html on, escaped).
+  const isHtml = p.body_format === 'html';
+  const text = isHtml ? textOfHtml(body) : body;
   const domain = cfg.message_id_domain || 'switchboard.local';
   const message = {
     to: to,
@@ -113,7 +117,8 @@ async function send(config, params) {
   if (cfg.from) message.from = cfg.from;
   if (cfg.reply_to) message.reply_to = cfg.reply_to;
   if (Array.isArray(cfg.bcc) && cfg.bcc.length > 0) message.bcc = cfg.bcc;
-  if (cfg.html === true) message.html = htmlOf(subject, text);
+  if (isHtml) message.html = htmlDocument(subject, /<[a-z!/][^>]*>/i.test(body) ? body : body.replace(/\r?\n/g, '<br>\n'));
+  else if (cfg.html === true) message.html = htmlOf(subject, text);
 
   let result;
   try {
@@ -193,8 +198,38 @@ const configProblem = function (cfg) {
 };
 
 const htmlOf = function (title, text) {
-  const escaped = escapeHtml(text).replace(/\r?\n/g, '<br>\n');
-  return '<!doctype html><html><head><meta charset="utf-8"><title>' + escapeHtml(title) + '</title></head><body>' + escaped + '</body></html>';
+  return htmlDocument(title, escapeHtml(text).replace(/\r?\n/g, '<br>\n'));
+};
+
+/** An HTML body as a whole document, unless it is one already. */
+const htmlDocument = function (title, html) {
+  if (/<html[\s>]/i.test(html)) return html;
+  return '<!doctype html><html><head><meta charset="utf-8"><title>' + escapeHtml(title) + '</title></head><body>' + html + '</body></html>';
+};
+
+/** The plain-text part of an HTML body: line breaks where blocks end, no tags, entities decoded. */
+const textOfHtml = function (html) {
+  return String(html)
+    .replace(/<(script|style|head)[\s\S]*?<\/\1>/gi, '')
+    .replace(/<a\s[^>]*?href\s*=\s*"([^"]*)"[^>]*>([\s\S]*?)<\/a>/gi, '$2 ($1)')
+    .replace(/<br\s*\/?>/gi, '\n')
+    .replace(/<\/(p|div|h[1-6]|li|tr|table|blockquote)>/gi, '\n')
+    .replace(/<[^>]*>/g, '')
+    .replace(/&(#\d+|#x[0-9a-f]+|[a-z]+);/gi, decodeEntity)
+    .replace(/[ \t]+\n/g, '\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim();
+};
+
+const ENTITIES = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' };
+
+const decodeEntity = function (match, name) {
+  if (name[0] === '#') {
+    const code = name[1] === 'x' || name[1] === 'X' ? parseInt(name.slice(2), 16) : parseInt(name.slice(1), 10);
+    return code > 0 && code < 0x110000 ? String.fromCodePoint(code) : match;
+  }
+  const known = ENTITIES[name.toLowerCase()];
+  return known === undefined ? match : known;
 };
 
 const escapeHtml = function (text) {

@@ -115,7 +115,9 @@ describe('event-triggered templates (seed 002) → email and webhook', () => {
     const mail = await waitFor(async () => smtp.messages[0]);
     expect(mail.to).toEqual(['student@vas.edu.vn']);
     expect(mail.subject).toBe('Chào mừng Nguyễn Văn A');
-    expect(mail.text.trim()).toBe('<p>Xin chào Nguyễn Văn A, tài khoản student@vas.edu.vn đã được tạo.</p>');
+    // The template is HTML: sent as the HTML part, with a plain-text part derived from it.
+    expect(mail.html).toContain('<body><p>Xin chào Nguyễn Văn A, tài khoản student@vas.edu.vn đã được tạo.</p></body>');
+    expect(mail.text.trim()).toBe('Xin chào Nguyễn Văn A, tài khoản student@vas.edu.vn đã được tạo.');
     const [email, webhook] = await settled('evt-xyz123', 2);
     expect(email).toMatchObject({ channel_type: 'email', status: 'sent', template_id: ids.welcome_email.id, template_version: 1 });
     expect(webhook).toMatchObject({ channel_type: 'webhook', status: 'skipped', template_id: ids.welcome_webhook.id, template_version: 1, last_error_code: 'template_param_missing' });
@@ -126,7 +128,10 @@ describe('event-triggered templates (seed 002) → email and webhook', () => {
   it('escapes HTML in event data for email bodies', async () => {
     await publish({ ...seedEvent('evt-html'), data: { user_id: 'u2', email: 'b@vas.edu.vn', full_name: '<img src=x onerror=alert(1)>' } });
     const mail = await waitFor(async () => smtp.messages[0]);
-    expect(mail.text).toContain('Xin chào &lt;img src&#x3D;x onerror&#x3D;alert(1)&gt;,');
+    expect(mail.html).toContain('Xin chào &lt;img src&#x3D;x onerror&#x3D;alert(1)&gt;,');
+    expect(mail.html).not.toContain('<img');
+    // The plain-text part shows the value as the user typed it: text is never interpreted.
+    expect(mail.text).toContain('Xin chào <img src=x onerror=alert(1)>,');
     expect(mail.subject).toBe('Chào mừng <img src=x onerror=alert(1)>');
   });
 
@@ -144,7 +149,8 @@ describe('event-triggered templates (seed 002) → email and webhook', () => {
     const data = { report_id: 'r-42', email: 'd@vas.edu.vn', download_url: 'https://files.vas.edu.vn/r-42.pdf?sig=a&b=c' };
     await publish({ event_type: 'report.generated', data, metadata: { event_id: 'evt-report-1' } });
     const mail = await waitFor(async () => smtp.messages[0]);
-    expect(mail.text.trim()).toBe('Báo cáo r-42: <a href="https:&#x2F;&#x2F;files.vas.edu.vn&#x2F;r-42.pdf?sig&#x3D;a&amp;b&#x3D;c">tải về</a>');
+    expect(mail.html).toContain('Báo cáo r-42: <a href="https:&#x2F;&#x2F;files.vas.edu.vn&#x2F;r-42.pdf?sig&#x3D;a&amp;b&#x3D;c">tải về</a>');
+    expect(mail.text.trim()).toBe(`Báo cáo r-42: tải về (${data.download_url})`);
     const hook = await waitFor(async () => target.requests.find((r) => r.method === 'POST'));
     expect((hook.json as { data: { title: string; body: string } }).data).toMatchObject({ title: 'report r-42', body: data.download_url });
     const rows = await settled('evt-report-1', 2);

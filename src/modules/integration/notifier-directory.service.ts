@@ -13,6 +13,11 @@ export interface NotifierSendParams {
   event_type: string;
   title: string;
   body: string;
+  /**
+   * `html`: the body is HTML (an email template rendered with its values HTML-escaped); `text`:
+   * plain text (every other channel, and email without a template).
+   */
+  body_format: 'html' | 'text';
   recipient: string | null;
   data: Record<string, unknown>;
   metadata: Record<string, string>;

@@ -198,6 +198,7 @@ export class Dispatcher implements OnApplicationBootstrap, OnApplicationShutdown
       event_type: record.eventType,
       title: record.title,
       body: record.body,
+      body_format: bodyFormatOf(record),
       recipient: record.recipient,
       recipients: record.recipients,
       data: record.data,
@@ -245,4 +246,9 @@ export class Dispatcher implements OnApplicationBootstrap, OnApplicationShutdown
   private notify(record: NotificationRecord, outcome: string, durationMs: number): void {
     for (const observer of this.observers) observer.attemptFinished(record, outcome, durationMs);
   }
+}
+
+/** Email rendered from a template is HTML (its values were HTML-escaped); everything else is text. */
+function bodyFormatOf(record: NotificationRecord): 'html' | 'text' {
+  return record.templateId !== null && record.channelType === 'email' ? 'html' : 'text';
 }
