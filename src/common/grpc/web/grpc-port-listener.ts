@@ -119,6 +119,16 @@ export function routeHttp2Streams(http2Server: Http2Server, gateway: GrpcWebGate
   });
 }
 
+function chunksOf(body: Buffer | readonly Buffer[] | null): readonly Buffer[] {
+  return body === null ? [] : Buffer.isBuffer(body) ? [body] : body;
+}
+
+function lengthOf(chunks: readonly Buffer[]): number {
+  let n = 0;
+  for (const chunk of chunks) n += chunk.length;
+  return n;
+}
+
 function pathOf(url: string | undefined): string {
   const path = url ?? '/';
   const q = path.indexOf('?');
@@ -133,10 +143,15 @@ function http1Exchange(req: IncomingMessage, res: ServerResponse): WebExchange {
     body: req,
     respond(status, headers, body, closeConnection) {
       if (res.headersSent || res.destroyed) return;
-      const out: OutgoingHttpHeaders = { ...headers, 'content-length': body?.length ?? 0 };
+      const chunks = chunksOf(body);
+      const out: OutgoingHttpHeaders = { ...headers, 'content-length': lengthOf(chunks) };
       if (closeConnection) out.connection = 'close';
       res.writeHead(status, out);
-      res.end(body ?? undefined);
+      // Corked: the head and every chunk leave in one writev.
+      res.cork();
+      for (const chunk of chunks) res.write(chunk);
+      res.end();
+      res.uncork();
     },
     onAbort(callback) {
       res.on('close', () => {
@@ -155,10 +170,16 @@ function http2Exchange(stream: ServerHttp2Stream, headers: IncomingHttpHeaders):
     body: stream,
     respond(status, out, body, closeStream) {
       if (stream.headersSent || stream.destroyed || stream.closed) return;
-      const h2: http2.OutgoingHttpHeaders = { ...out, ':status': status, 'content-length': body?.length ?? 0 };
+      const chunks = chunksOf(body);
+      const h2: http2.OutgoingHttpHeaders = { ...out, ':status': status, 'content-length': lengthOf(chunks) };
       delete h2.connection;
-      stream.respond(h2, { endStream: body === null });
-      if (body !== null) stream.end(body);
+      stream.respond(h2, { endStream: chunks.length === 0 });
+      if (chunks.length > 0) {
+        stream.cork();
+        for (const chunk of chunks) stream.write(chunk);
+        stream.end();
+        stream.uncork();
+      }
       // Early answer to a body still coming: reset the stream once the answer is out (RFC 9113 §8.1).
       if (closeStream) stream.close(http2.constants.NGHTTP2_NO_ERROR);
     },
