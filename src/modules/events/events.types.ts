@@ -25,6 +25,8 @@ export interface EventEnvelope {
   data: Record<string, unknown>;
   /** The trace id of the call that published it, carried into its notifications' logs. */
   traceId: string | null;
+  /** A scheduled event: its notifications are not sent before this time (absent or null: now). */
+  deliverAt?: Date | null;
 }
 
 export interface PublishResult {

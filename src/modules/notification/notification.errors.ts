@@ -6,7 +6,7 @@ import { assertUnreachable, defineErrorTable, errorTransport } from '../../commo
  * src/app.errors.ts). A bad filter, cursor or page size in the delivery log is
  * `common.validation_failed` naming the field; these are the conditions only this module knows.
  */
-export const NOTIFICATION_ERROR_CODES = ['notif.record_not_found', 'notif.record_not_replayable', 'notif.channel_unavailable', 'notif.template_not_found', 'notif.template_name_taken', 'notif.template_param_missing'] as const;
+export const NOTIFICATION_ERROR_CODES = ['notif.record_not_found', 'notif.record_not_replayable', 'notif.channel_unavailable', 'notif.template_not_found', 'notif.template_name_taken', 'notif.template_param_missing', 'notif.event_not_mutable', 'notif.record_not_cancellable'] as const;
 export type NotificationErrorCode = (typeof NOTIFICATION_ERROR_CODES)[number];
 
 declare module '../../common/errors/error-registry.js' {
@@ -30,6 +30,12 @@ export const NOTIFICATION_ERRORS = defineErrorTable(NOTIFICATION_ERROR_CODES, (c
     case 'notif.template_not_found': return errorTransport('NOT_FOUND', 'NOT_FOUND', 404);
     case 'notif.template_name_taken': return errorTransport('ALREADY_EXISTS', 'CONFLICT', 409);
     case 'notif.template_param_missing': return errorTransport('FAILED_PRECONDITION', 'BAD_USER_INPUT', 422);
+    // Muting an event the catalog marks as not opt-out-able (password.reset_requested, order_paid).
+    case 'notif.event_not_mutable':
+      return errorTransport('FAILED_PRECONDITION', 'BAD_USER_INPUT', 422);
+    // Cancelling a record already sending, sent or otherwise finished.
+    case 'notif.record_not_cancellable':
+      return errorTransport('FAILED_PRECONDITION', 'FAILED_PRECONDITION', 409);
     default:
       return assertUnreachable(code);
   }

@@ -15,6 +15,11 @@ import { NotificationPlanner } from './notification-planner.service.js';
 import { NotificationRecordEntity } from './notification-record.entity.js';
 import { NotificationRecordRepository } from './notification-record.repository.js';
 import { TemplateService } from './templates/template.service.js';
+import { PluginsModule } from '../plugins/plugins.module.js';
+import { NotificationSettingsEntity } from './notification-settings.entity.js';
+import { NotificationSettingsRepository } from './notification-settings.repository.js';
+import { NotificationSettingsService } from './notification-settings.service.js';
+import { NotificationSettingsResolver } from './graphql/notification-settings.resolver.js';
 
 /**
  * Notification: templates, notification records and their delivery state machine (seeds 002-004),
@@ -24,9 +29,9 @@ import { TemplateService } from './templates/template.service.js';
  * domain events only from the events module's relay.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([NotificationRecordEntity, NotificationAttemptEntity]), EventsModule, IntegrationModule],
+  imports: [TypeOrmModule.forFeature([NotificationRecordEntity, NotificationAttemptEntity, NotificationSettingsEntity]), EventsModule, IntegrationModule, PluginsModule],
   controllers: [NotificationGrpcController],
-  providers: [NotificationRecordRepository, MessageComposer, NotificationPlanner, Dispatcher, DeliveryLogService, DeliveryLogResolver, DeliveryMetrics, ManualSendService, ManualSendResolver, TemplateService],
-  exports: [Dispatcher, NotificationRecordRepository, TemplateService, DeliveryLogService],
+  providers: [NotificationRecordRepository, MessageComposer, NotificationPlanner, Dispatcher, DeliveryLogService, DeliveryLogResolver, DeliveryMetrics, ManualSendService, ManualSendResolver, TemplateService, NotificationSettingsRepository, NotificationSettingsService, NotificationSettingsResolver],
+  exports: [Dispatcher, NotificationRecordRepository, TemplateService, DeliveryLogService, NotificationSettingsService],
 })
 export class NotificationModule {}

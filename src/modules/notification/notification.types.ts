@@ -24,6 +24,8 @@ export interface NotificationRecord {
   channelName: string;
   recipient: string | null;
   recipients: RecordRecipient[];
+  /** The recipient's own webhook/chat target (from their settings), sent to instead of the notifier's default; null: the default. */
+  target: string | null;
   title: string;
   body: string;
   data: Record<string, unknown>;
