@@ -10,7 +10,7 @@ export class CreateNotificationSettings1796191566796 implements MigrationInterfa
   name = 'CreateNotificationSettings1796191566796';
 
   public async up(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`CREATE TABLE "notification_settings" ("subject_kind" character varying(16) NOT NULL, "subject" character varying(320) NOT NULL, "channels" jsonb NOT NULL DEFAULT '[]'::jsonb, "muted_events" jsonb NOT NULL DEFAULT '[]'::jsonb, "created_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), "updated_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), CONSTRAINT "PK_37b4c3fddce3d47c4c6106344e7" PRIMARY KEY ("subject_kind", "subject"))`);
+    await queryRunner.query(`CREATE TABLE "notification_settings" ("subject_kind" character varying(16) NOT NULL, "subject" character varying(320) NOT NULL, "channels" jsonb NOT NULL, "muted_events" jsonb NOT NULL, "created_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), "updated_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), CONSTRAINT "PK_37b4c3fddce3d47c4c6106344e7" PRIMARY KEY ("subject_kind", "subject"))`);
     await queryRunner.query(`ALTER TABLE "outbox_events" ADD "deliver_at" TIMESTAMP WITH TIME ZONE`);
     await queryRunner.query(`ALTER TABLE "notification_records" ADD "target" text`);
   }

@@ -15,10 +15,10 @@ export class NotificationSettingsEntity {
   @PrimaryColumn('varchar', { length: 320 })
   subject!: string;
   /** [{ channel, enabled, target }] */
-  @Column('jsonb', { default: () => `'[]'::jsonb` })
+  @Column('jsonb')
   channels!: unknown[];
   /** [{ event_type, channels }] — channels empty: every channel. */
-  @Column('jsonb', { default: () => `'[]'::jsonb` })
+  @Column('jsonb')
   mutedEvents!: unknown[];
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt!: Date;

@@ -44,7 +44,7 @@ export class NotificationSettingsRepository {
         JSON.stringify(mutedEvents.map((m) => ({ event_type: m.eventType, channels: m.channels }))),
       ],
     );
-    return toSettings(row!);
+    return toSettings(row);
   }
 }
 
