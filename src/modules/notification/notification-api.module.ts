@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { IntegrationModule } from '../integration/integration.module.js';
+import { ScheduledNotificationResolver } from './graphql/scheduled-notification.resolver.js';
 import { TemplateSendResolver } from './graphql/template-send.resolver.js';
 import { NotificationSettingsHttpController } from './http/notification-settings.http-controller.js';
 import { SendHttpController } from './http/send.http-controller.js';
@@ -15,6 +16,6 @@ import { TemplateSendService } from './template-send.service.js';
 @Module({
   imports: [NotificationModule, IntegrationModule],
   controllers: [TemplatesHttpController, SendHttpController, NotificationSettingsHttpController],
-  providers: [TemplateSendService, TemplateSendResolver],
+  providers: [TemplateSendService, TemplateSendResolver, ScheduledNotificationResolver],
 })
 export class NotificationApiModule {}

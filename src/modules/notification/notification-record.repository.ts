@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { DISPATCH_CHANNEL } from './notification.events.js';
-import type { NotificationAttempt, NotificationRecord, RecordFilter, RecordPage, RecordRecipient, RecordStatus } from './notification.types.js';
+import { CANCELLABLE_STATUSES, type NotificationAttempt, type NotificationRecord, type RecordFilter, type RecordPage, type RecordRecipient, type RecordStatus } from './notification.types.js';
 
 /** A record as the planner (or a manual send) creates it: the record's own fields, before any attempt. */
 export type NewRecord = Pick<
@@ -236,6 +236,22 @@ export class NotificationRecordRepository {
       ],
     );
     return rows.length > 0;
+  }
+
+  /**
+   * Cancels a record not sent yet (queued, scheduled or waiting for a retry): it becomes
+   * `cancelled` and no worker claims it again. null when it was not in such a state (a worker
+   * holds it, or it is finished); the row lock makes a concurrent claim and cancel exclusive.
+   */
+  async cancel(id: string, reason: string): Promise<NotificationRecord | null> {
+    const [rows] = await this.dataSource.query<[Record<string, unknown>[], number]>(
+      `UPDATE notification_records
+          SET status = 'cancelled', last_error_code = 'cancelled', last_error_message = $2, updated_at = now()
+        WHERE id = $1 AND status = ANY($3::varchar[])
+        RETURNING ${COLUMNS}`,
+      [id, reason, CANCELLABLE_STATUSES],
+    );
+    return rows[0] ? toRecord(rows[0]) : null;
   }
 
   /** Ends a claimed record without an attempt (its interface is gone or disabled). */

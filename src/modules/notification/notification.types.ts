@@ -1,6 +1,9 @@
-/** Seed 003's record states. */
-export const RECORD_STATUSES = ['queued', 'sending', 'sent', 'failed', 'dead', 'skipped'] as const;
+/** Seed 003's record states, and `cancelled` (issue 12: cancelled by hand before it was sent). */
+export const RECORD_STATUSES = ['queued', 'sending', 'sent', 'failed', 'dead', 'skipped', 'cancelled'] as const;
 export type RecordStatus = (typeof RECORD_STATUSES)[number];
+
+/** States a record can be cancelled from (cancelNotification): not sent yet and not being sent. */
+export const CANCELLABLE_STATUSES: readonly RecordStatus[] = ['queued', 'failed'];
 
 /** States a record can be replayed from (retryNotification). */
 export const REPLAYABLE_STATUSES: readonly RecordStatus[] = ['failed', 'dead'];

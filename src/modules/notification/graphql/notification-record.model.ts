@@ -56,7 +56,7 @@ export class NotificationRecordModel {
   @Field(() => Int, { nullable: true })
   templateVersion!: number | null;
 
-  @Field({ description: 'queued | sending | sent | failed | dead | skipped' })
+  @Field({ description: 'queued | sending | sent | failed | dead | skipped | cancelled' })
   status!: string;
 
   @Field(() => Int)
