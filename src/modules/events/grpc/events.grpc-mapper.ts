@@ -7,7 +7,7 @@ export interface PublishEventRequestMessage {
   event_version: string;
   source: string;
   occurred_at: string;
-  deliver_at?: string;
+  deliver_at: string;
   data_json: string;
 }
 
