@@ -22,7 +22,10 @@ const EXPORTED = {
   integration: [
     'notifier-directory\\.service', // NotifierDirectory: enabled notifiers, and sending through one
   ],
-  notification: [],
+  notification: [
+    'templates/template\\.service', // TemplateService: templates, rendering, the planner's look-up
+    'templates/template\\.types', // the template types its signatures expose
+  ],
   events: [
     'event-bus\\.service', // EventBus.publish
     'outbox-relay\\.service', // OutboxRelay.subscribe: how the notification module hears events

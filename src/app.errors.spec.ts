@@ -55,9 +55,10 @@ const EXPECTED = {
   'notif.record_not_found': { grpc: status.NOT_FOUND, graphql: 'NOT_FOUND', http: 404 },
   'notif.record_not_replayable': { grpc: status.FAILED_PRECONDITION, graphql: 'FAILED_PRECONDITION', http: 409 },
   'notif.channel_unavailable': { grpc: status.FAILED_PRECONDITION, graphql: 'FAILED_PRECONDITION', http: 422 },
-  'notif.template_not_found': { grpc: status.NOT_FOUND, graphql: 'NOT_FOUND', http: 404 }, // STUB
-  'notif.template_name_taken': { grpc: status.ALREADY_EXISTS, graphql: 'CONFLICT', http: 409 }, // STUB
-  'notif.template_param_missing': { grpc: status.FAILED_PRECONDITION, graphql: 'BAD_USER_INPUT', http: 422 }, // STUB
+  'notif.template_not_found': { grpc: status.NOT_FOUND, graphql: 'NOT_FOUND', http: 404 },
+  'notif.template_name_taken': { grpc: status.ALREADY_EXISTS, graphql: 'CONFLICT', http: 409 },
+  'notif.template_trigger_taken': { grpc: status.ALREADY_EXISTS, graphql: 'CONFLICT', http: 409 },
+  'notif.template_param_missing': { grpc: status.INVALID_ARGUMENT, graphql: 'BAD_USER_INPUT', http: 422 },
   'notif.event_not_mutable': { grpc: status.FAILED_PRECONDITION, graphql: 'BAD_USER_INPUT', http: 422 },
   'notif.record_not_cancellable': { grpc: status.FAILED_PRECONDITION, graphql: 'FAILED_PRECONDITION', http: 409 },
 } satisfies Record<ErrorCode, Expected>;

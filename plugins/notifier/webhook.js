@@ -21,7 +21,8 @@
  */
 /* exported version, channel, config_schema, supported_events, health_check, send */
 
-const SYSTEM_EVENTS = ['order_paid', 'order_provisioned', 'order_cancelled', 'ticket_assigned', 'ticket_replied', 'test'];
+// Seed 002's user.created, password.reset_requested and report.generated too: templates for them work with no events list.
+const SYSTEM_EVENTS = ['order_paid', 'order_provisioned', 'order_cancelled', 'ticket_assigned', 'ticket_replied', 'user.created', 'password.reset_requested', 'report.generated', 'test'];
 const SECRET_PATTERN = '^whsec_(?:[A-Za-z0-9+/]{4}){6,}(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$';
 const MAX_RETRY_AFTER_SECONDS = 86400;
 

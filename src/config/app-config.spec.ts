@@ -89,6 +89,18 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ MAX_SCHEDULE_DAYS: '0' }, '/srv/app')).toThrow(/MAX_SCHEDULE_DAYS/);
   });
 
+  it('reads DEFAULT_LANGUAGE: en by default, lower-cased; a bad tag is reported', () => {
+    expect(loadConfig({}).templates.defaultLanguage).toBe('en');
+    expect(loadConfig({ DEFAULT_LANGUAGE: 'pt-BR' }).templates.defaultLanguage).toBe('pt-br');
+    let problems: string[] = [];
+    try {
+      loadConfig({ DEFAULT_LANGUAGE: 'english!' });
+    } catch (err) {
+      problems = (err as ConfigError).problems;
+    }
+    expect(problems).toEqual([expect.stringMatching(/^DEFAULT_LANGUAGE: must be a language tag/)]);
+  });
+
   it('requires JWT_SECRET in production', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/JWT_SECRET: required when NODE_ENV=production/);
   });

@@ -90,6 +90,14 @@ export interface AppConfig {
   };
   /** GET /metrics: public when token is null, else it requires `authorization: Bearer <token>`. */
   metrics: { token: string | null };
+  /** Notification templates (seed 002). */
+  templates: {
+    /**
+     * DEFAULT_LANGUAGE: the language of a template created without one, and the last step of the
+     * planner's fallback (exact language → its primary subtag → this). Lower-cased.
+     */
+    defaultLanguage: string;
+  };
   smtp: {
     url: string | null;
     from: string;
@@ -176,6 +184,9 @@ function parseDuration(text: string): number | null {
   return Math.round(Number(match[1]) * DURATION_UNITS[match[2] ?? 'ms']);
 }
 
+/** BCP 47-ish, as the event catalog's `language` fields: "en", "vi", "zh-cn". */
+export const LANGUAGE_TAG = /^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$/;
+
 /** SWITCHBOARD_SUPERVISED: `auto` looks for systemd's INVOCATION_ID or Kubernetes' KUBERNETES_SERVICE_HOST. */
 export const SUPERVISED_SETTINGS = ['auto', '1', 'true', '0', 'false'] as const;
 
@@ -210,6 +221,9 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
   if (metricsToken !== null) {
     r.check('METRICS_TOKEN', metricsToken.length >= 16 && /^[\x21-\x7e]+$/.test(metricsToken), 'must be at least 16 printable ASCII characters without spaces (it travels in a header)');
   }
+
+  const defaultLanguage = r.string('DEFAULT_LANGUAGE', 'en').toLowerCase();
+  r.check('DEFAULT_LANGUAGE', LANGUAGE_TAG.test(defaultLanguage), `must be a language tag such as "en", "vi" or "pt-br", got "${defaultLanguage}"`);
 
   const healthCron = r.string('HEALTH_CHECK_CRON', '*/5 * * * *');
   const cronCheck = validateCronExpression(healthCron);
@@ -276,6 +290,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
       maxScheduleDays: r.int('MAX_SCHEDULE_DAYS', 365, 1, 3_650),
     },
     metrics: { token: metricsToken },
+    templates: { defaultLanguage },
     smtp: {
       url: smtpUrl,
       from: r.string('SMTP_FROM', 'Switchboard <switchboard@localhost>'),

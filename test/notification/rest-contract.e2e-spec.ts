@@ -145,27 +145,28 @@ describe('seed 002 REST contract: /templates, /send, /notifications/{id}', () =>
     });
 
     it.each([
-      ['a duplicate name', () => ({ ...SEED_CREATE }), 409, 'notif.template_name_taken', undefined],
-      ['no name', () => ({ type: 'sms', content: 'x' }), 422, 'common.validation_failed', 'name'],
-      ['an empty name', () => ({ name: '', type: 'sms', content: 'x' }), 422, 'common.validation_failed', 'name'],
-      ['an unknown type', () => ({ name: 'fax_1', type: 'fax', content: 'x' }), 422, 'common.validation_failed', 'type'],
-      ['no content', () => ({ name: 'empty_1', type: 'sms' }), 422, 'common.validation_failed', 'content'],
-      ['content over 100 KB', () => ({ name: 'huge_1', type: 'sms', content: 'x'.repeat(100 * 1024 + 1) }), 422, 'common.validation_failed', 'content'],
-      ['an unknown trigger event', () => ({ name: 'nope_1', type: 'email', trigger_event: 'no.such_event', content: 'x' }), 422, 'common.validation_failed', 'trigger_event'],
-      ['a placeholder the trigger event does not carry', () => ({ name: 'ph_1', type: 'email', trigger_event: 'user.created', content: 'Hi {{nickname}}' }), 422, 'common.validation_failed', 'content'],
-      ['an unbalanced section', () => ({ name: 'unb_1', type: 'sms', content: 'x {{#items}} y' }), 422, 'common.validation_failed', 'content'],
-      ['a name that is a number', () => ({ name: 42, type: 'sms', content: 'x' }), 422, 'common.validation_failed', 'name'],
-      ['an unknown field', () => ({ ...SEED_CREATE, name: 'extra_1', body: 'misspelt content' }), 422, 'common.validation_failed', 'body'],
-    ])('POST /templates with %s is %i %s', async (_what, body, status, code, field) => {
+      ['a duplicate name', 409, 'notif.template_name_taken', undefined, () => ({ ...SEED_CREATE, language: 'en' })],
+      ['a second template for the same event, type and language', 409, 'notif.template_trigger_taken', undefined, () => ({ ...SEED_CREATE, name: 'reset_sms_2' })],
+      ['no name', 422, 'common.validation_failed', 'name', () => ({ type: 'sms', content: 'x' })],
+      ['an empty name', 422, 'common.validation_failed', 'name', () => ({ name: '', type: 'sms', content: 'x' })],
+      ['an unknown type', 422, 'common.validation_failed', 'type', () => ({ name: 'fax_1', type: 'fax', content: 'x' })],
+      ['no content', 422, 'common.validation_failed', 'content', () => ({ name: 'empty_1', type: 'sms' })],
+      ['content over 100 KB', 422, 'common.validation_failed', 'content', () => ({ name: 'huge_1', type: 'sms', content: 'x'.repeat(100 * 1024 + 1) })],
+      ['an unknown trigger event', 422, 'common.validation_failed', 'trigger_event', () => ({ name: 'nope_1', type: 'email', trigger_event: 'no.such_event', content: 'x' })],
+      ['a placeholder the trigger event does not carry', 422, 'common.validation_failed', 'content', () => ({ name: 'ph_1', type: 'email', trigger_event: 'user.created', content: 'Hi {{nickname}}' })],
+      ['an unbalanced section', 422, 'common.validation_failed', 'content', () => ({ name: 'unb_1', type: 'sms', content: 'x {{#items}} y' })],
+      ['a name that is a number', 422, 'common.validation_failed', 'name', () => ({ name: 42, type: 'sms', content: 'x' })],
+      ['an unknown field', 422, 'common.validation_failed', 'body', () => ({ ...SEED_CREATE, name: 'extra_1', body: 'misspelt content' })],
+    ])('POST /templates with %s is %i %s', async (_what, status, code, field, body) => {
       expectError(await call('POST', '/templates', { body: body() }), status, code, field);
     });
 
     it.each([
-      ['a malformed JSON body', { rawBody: '{"name": "x", ' }, 400, 'common.malformed_request'],
-      ['a JSON array', { rawBody: '[]' }, 422, 'common.validation_failed'],
-      ['a text/plain body', { rawBody: 'name=x', headers: { 'content-type': 'text/plain' } }, 415, 'common.unsupported_media_type'],
-      ['no body', {}, 400, 'common.malformed_request'],
-    ])('POST /templates with %s is %i %s', async (_what, options, status, code) => {
+      ['a malformed JSON body', 400, 'common.malformed_request', { rawBody: '{"name": "x", ' }],
+      ['a JSON array', 422, 'common.validation_failed', { rawBody: '[]' }],
+      ['a text/plain body', 415, 'common.unsupported_media_type', { rawBody: 'name=x', headers: { 'content-type': 'text/plain' } }],
+      ['no body', 400, 'common.malformed_request', {}],
+    ])('POST /templates with %s is %i %s', async (_what, status, code, options: Parameters<typeof http>[3]) => {
       expectError(await call('POST', '/templates', options), status, code);
     });
 
@@ -226,17 +227,17 @@ describe('seed 002 REST contract: /templates, /send, /notifications/{id}', () =>
     });
 
     it.each([
-      ['a template_id that is not a UUID', () => ({ template_id: 'tpl-001', recipient: 'a@example.com' }), 422, 'common.validation_failed', 'template_id'],
-      ['no template_id', () => ({ recipient: 'a@example.com' }), 422, 'common.validation_failed', 'template_id'],
-      ['an unknown channel', () => ({ template_id: greetId, channel: 'fax', recipient: 'a@example.com' }), 422, 'common.validation_failed', 'channel'],
-      ['a channel the template is not for', () => ({ template_id: greetId, channel: 'webhook', params: { name: 'x' } }), 422, 'common.validation_failed', 'channel'],
-      ['params that are an array', () => ({ template_id: greetId, recipient: 'a@example.com', params: ['Ann'] }), 422, 'common.validation_failed', 'params'],
-      ['params that are a string', () => ({ template_id: greetId, recipient: 'a@example.com', params: 'name=Ann' }), 422, 'common.validation_failed', 'params'],
-      ['a recipient that is not an email address on email', () => ({ template_id: greetId, recipient: 'not-an-address', params: { name: 'x' } }), 422, 'common.validation_failed', 'recipient'],
-      ['a recipient over 320 characters', () => ({ template_id: greetId, recipient: `${'a'.repeat(320)}@example.com`, params: { name: 'x' } }), 422, 'common.validation_failed', 'recipient'],
-      ['an unknown field', () => ({ template_id: greetId, to: 'a@example.com' }), 422, 'common.validation_failed', 'to'],
-      ['a template that does not exist', () => ({ template_id: ABSENT_ID, recipient: 'a@example.com' }), 404, 'notif.template_not_found', undefined],
-    ])('POST /send with %s is %i %s', async (_what, body, status, code, field) => {
+      ['a template_id that is not a UUID', 422, 'common.validation_failed', 'template_id', () => ({ template_id: 'tpl-001', recipient: 'a@example.com' })],
+      ['no template_id', 422, 'common.validation_failed', 'template_id', () => ({ recipient: 'a@example.com' })],
+      ['an unknown channel', 422, 'common.validation_failed', 'channel', () => ({ template_id: greetId, channel: 'fax', recipient: 'a@example.com' })],
+      ['a channel the template is not for', 422, 'common.validation_failed', 'channel', () => ({ template_id: greetId, channel: 'webhook', params: { name: 'x' } })],
+      ['params that are an array', 422, 'common.validation_failed', 'params', () => ({ template_id: greetId, recipient: 'a@example.com', params: ['Ann'] })],
+      ['params that are a string', 422, 'common.validation_failed', 'params', () => ({ template_id: greetId, recipient: 'a@example.com', params: 'name=Ann' })],
+      ['a recipient that is not an email address on email', 422, 'common.validation_failed', 'recipient', () => ({ template_id: greetId, recipient: 'not-an-address', params: { name: 'x' } })],
+      ['a recipient over 320 characters', 422, 'common.validation_failed', 'recipient', () => ({ template_id: greetId, recipient: `${'a'.repeat(320)}@example.com`, params: { name: 'x' } })],
+      ['an unknown field', 422, 'common.validation_failed', 'to', () => ({ template_id: greetId, to: 'a@example.com' })],
+      ['a template that does not exist', 404, 'notif.template_not_found', undefined, () => ({ template_id: ABSENT_ID, recipient: 'a@example.com' })],
+    ])('POST /send with %s is %i %s', async (_what, status, code, field, body) => {
       expectError(await call('POST', '/send', { body: body() }), status, code, field);
     });
 

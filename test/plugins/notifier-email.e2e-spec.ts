@@ -32,7 +32,7 @@ describe('notifier/email', () => {
 
   it('declares the email channel and the system events (or the configured ones)', async () => {
     expect(await plugin.call('channel', {})).toBe('email');
-    expect(await plugin.call('supported_events', {})).toContain('ticket_replied');
+    expect(await plugin.call('supported_events', {})).toEqual(expect.arrayContaining(['ticket_replied', 'user.created', 'password.reset_requested', 'report.generated']));
     expect(await plugin.call('supported_events', { events: ['user.created'] })).toEqual(['user.created']);
   });
 

@@ -58,6 +58,9 @@ describe('notifier/webhook', () => {
       'order_cancelled',
       'ticket_assigned',
       'ticket_replied',
+      'user.created',
+      'password.reset_requested',
+      'report.generated',
       'test',
     ]);
     expect(await plugin.call('supported_events', config({ events: ['order_paid', 'user.created'] }))).toEqual(['order_paid', 'user.created']);

@@ -1,4 +1,5 @@
 import { AppError } from '../errors/app-error.js';
+import { isJsonObject, kindOf } from '../validation/validators.js';
 
 /**
  * A REST request body that must be a JSON object, as the body parser left it: the parser only
@@ -15,13 +16,4 @@ export function jsonObjectBody(body: unknown, contentType: string | undefined, w
   }
   if (!isJsonObject(body)) throw AppError.invalidField('body', `must be a JSON object (${what}), got ${kindOf(body)}`);
   return body;
-}
-
-export function isJsonObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** How an error message names a JSON value's kind: "null", "an array", "string". */
-export function kindOf(value: unknown): string {
-  return value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value;
 }

@@ -17,6 +17,16 @@ export function optionalOneOf<T extends string>(value: unknown, allowed: readonl
   return value as T;
 }
 
+/** A JSON object (not null, not an array). */
+export function isJsonObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** How an error message names a JSON value's kind: "null", "an array", "string". */
+export function kindOf(value: unknown): string {
+  return value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value;
+}
+
 function truncate(value: string, max = 64): string {
   return value.length > max ? `${value.slice(0, max)}…` : value;
 }

@@ -1,26 +1,58 @@
 import { Injectable } from '@nestjs/common';
+import { AppError } from '../../common/errors/app-error.js';
 import { catalogEntry } from '../events/event-catalog.js';
 import type { EventEnvelope } from '../events/events.types.js';
 import type { NotifierChannel } from '../plugins/plugin-contract.js';
+import { TemplateService } from './templates/template.service.js';
 
 export interface ComposedMessage {
   title: string;
   body: string;
   templateId: string | null;
   templateVersion: number | null;
+  /**
+   * Set when the event's template could not be rendered with its data (a printed param the
+   * payload lacks): the record is stored `skipped` with this code and message, never silently
+   * sent with the default text nor dropped.
+   */
+  failure?: { code: 'template_param_missing'; message: string };
 }
 
 /**
- * The title and body of an event's notification on one channel type, in the event's language.
- * The seam for templates (the notification-API issue): a template for (trigger_event, channel
- * type, language) will be rendered here with `params = data`; until then, and whenever none
- * exists, the catalog's default message for the event type.
+ * The title and body of an event's notification on one channel type, in the event's language:
+ * the template for (event type, channel type, language) — with language fallback, see
+ * TemplateService.forEvent — rendered with `params = data`; the catalog's default message when
+ * no template exists. `prepare()` brings the templates up to date once per batch (compose itself
+ * is synchronous and reads memory only).
  */
 @Injectable()
 export class MessageComposer {
-  compose(event: EventEnvelope, _channel: NotifierChannel, _language: string | null): ComposedMessage {
-    const entry = catalogEntry(event.eventType, event.eventVersion);
-    const message = entry ? entry.defaultMessage(event.data) : { title: event.eventType, body: JSON.stringify(event.data) };
-    return { ...message, templateId: null, templateVersion: null };
+  constructor(private readonly templates: TemplateService) {}
+
+  prepare(): Promise<void> {
+    return this.templates.refresh();
   }
+
+  compose(event: EventEnvelope, channel: NotifierChannel, language: string | null): ComposedMessage {
+    const template = this.templates.forEvent(event.eventType, channel, language);
+    if (template) {
+      try {
+        return this.templates.render(template, event.data);
+      } catch (err) {
+        if (!(err instanceof AppError) || err.code !== 'notif.template_param_missing') throw err;
+        return {
+          ...defaultMessage(event),
+          templateId: template.id,
+          templateVersion: template.version,
+          failure: { code: 'template_param_missing', message: `${event.eventType}: ${err.message}` },
+        };
+      }
+    }
+    return { ...defaultMessage(event), templateId: null, templateVersion: null };
+  }
+}
+
+function defaultMessage(event: EventEnvelope): { title: string; body: string } {
+  const entry = catalogEntry(event.eventType, event.eventVersion);
+  return entry ? entry.defaultMessage(event.data) : { title: event.eventType, body: JSON.stringify(event.data) };
 }

@@ -39,7 +39,8 @@ export function dedupKey(eventId: string, interfaceId: string, recipient: string
  * the recipients in its data. An event with no recipients at all (internal ones such as
  * plugin.health_changed) gets one record per personal channel too, for the channel's default
  * recipient. An event whose recipients a channel cannot address (no phone number for sms) gets a
- * `skipped` record saying so: visible, never silent.
+ * `skipped` record saying so: visible, never silent. So does an event whose template prints a
+ * param its data lacks (`template_param_missing`, from MessageComposer).
  *
  * Recipients' own settings (issue 12, docs/settings.md), read in the relay's transaction: a
  * recipient who turned the channel off or muted the event gets a `skipped` record with reason
@@ -71,6 +72,7 @@ export class NotificationPlanner implements OutboxSubscriber, OnModuleInit {
 
   async handle(events: EventEnvelope[], tx: RelayTransaction): Promise<void> {
     const notifiers = await this.directory.enabled();
+    await this.composer.prepare();
     const subjects = events.flatMap((event) => this.recipientsOf(event).flatMap(subjectsOf));
     const settings = await this.settings.findMany(subjects, tx.manager);
     const rows = events.flatMap((event) => this.plan(event, notifiers, settings));
@@ -94,7 +96,11 @@ export class NotificationPlanner implements OutboxSubscriber, OnModuleInit {
     for (const notifier of notifiers) {
       if (!notifier.supportedEvents.includes(event.eventType)) continue;
       const message = this.composer.compose(event, notifier.channel, language);
-      const record = (recipient: string | null, skipped?: { code: string; message: string }, own?: { target?: string; recipients?: EventRecipient[]; dedupAs?: string }): NewRecord => ({
+      const record = (
+        recipient: string | null,
+        skipped: { code: string; message: string } | undefined = message.failure,
+        own?: { target?: string; recipients?: EventRecipient[]; dedupAs?: string },
+      ): NewRecord => ({
         id: this.ids.uuid(),
         dedupKey: dedupKey(event.eventId, notifier.id, own?.dedupAs ?? recipient),
         eventId: event.eventId,

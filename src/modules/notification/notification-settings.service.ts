@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AppError, type Violation } from '../../common/errors/app-error.js';
+import { kindOf } from '../../common/validation/validators.js';
 import { isEventType, isOptOutable } from '../events/event-catalog.js';
 import { OutboundUrlPolicy } from '../plugins/outbound-url-policy.service.js';
 import { NOTIFIER_CHANNELS, isNotifierChannel, type NotifierChannel } from '../plugins/plugin-contract.js';
@@ -175,9 +176,4 @@ function addressSubject(value: unknown): SettingsSubject {
 
 function describe(value: unknown): string {
   return typeof value === 'string' ? `"${value.slice(0, 64)}"` : kindOf(value);
-}
-
-/** How a message names a value's kind ("null", "an array", "string"). */
-function kindOf(value: unknown): string {
-  return value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value;
 }

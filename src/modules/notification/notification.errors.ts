@@ -6,7 +6,17 @@ import { assertUnreachable, defineErrorTable, errorTransport } from '../../commo
  * src/app.errors.ts). A bad filter, cursor or page size in the delivery log is
  * `common.validation_failed` naming the field; these are the conditions only this module knows.
  */
-export const NOTIFICATION_ERROR_CODES = ['notif.record_not_found', 'notif.record_not_replayable', 'notif.channel_unavailable', 'notif.template_not_found', 'notif.template_name_taken', 'notif.template_param_missing', 'notif.event_not_mutable', 'notif.record_not_cancellable'] as const;
+export const NOTIFICATION_ERROR_CODES = [
+  'notif.record_not_found',
+  'notif.record_not_replayable',
+  'notif.channel_unavailable',
+  'notif.template_not_found',
+  'notif.template_name_taken',
+  'notif.template_trigger_taken',
+  'notif.template_param_missing',
+  'notif.event_not_mutable',
+  'notif.record_not_cancellable',
+] as const;
 export type NotificationErrorCode = (typeof NOTIFICATION_ERROR_CODES)[number];
 
 declare module '../../common/errors/error-registry.js' {
@@ -27,9 +37,20 @@ export const NOTIFICATION_ERRORS = defineErrorTable(NOTIFICATION_ERROR_CODES, (c
     // refused rather than queued for nobody.
     case 'notif.channel_unavailable':
       return errorTransport('FAILED_PRECONDITION', 'FAILED_PRECONDITION', 422);
-    case 'notif.template_not_found': return errorTransport('NOT_FOUND', 'NOT_FOUND', 404);
-    case 'notif.template_name_taken': return errorTransport('ALREADY_EXISTS', 'CONFLICT', 409);
-    case 'notif.template_param_missing': return errorTransport('FAILED_PRECONDITION', 'BAD_USER_INPUT', 422);
+    case 'notif.template_not_found':
+      return errorTransport('NOT_FOUND', 'NOT_FOUND', 404);
+    // Template names are unique; so is (trigger_event, type, language) among event-triggered
+    // templates (the planner must not have to choose between two). Both from the unique index,
+    // so concurrent saves cannot both win.
+    case 'notif.template_name_taken':
+    case 'notif.template_trigger_taken':
+      return errorTransport('ALREADY_EXISTS', 'CONFLICT', 409);
+    // The params of a render (a templated send, a preview) lack a value the template prints. The
+    // caller fixes it by sending the params, not by waiting for the server's state to change, so
+    // INVALID_ARGUMENT (not FAILED_PRECONDITION); a code of its own so a client can tell "these
+    // params do not fit this template" from a malformed field.
+    case 'notif.template_param_missing':
+      return errorTransport('INVALID_ARGUMENT', 'BAD_USER_INPUT', 422);
     // Muting an event the catalog marks as not opt-out-able (password.reset_requested, order_paid).
     case 'notif.event_not_mutable':
       return errorTransport('FAILED_PRECONDITION', 'BAD_USER_INPUT', 422);

@@ -7,6 +7,7 @@ import { DeliveryMetrics } from './delivery-metrics.js';
 import { Dispatcher } from './dispatcher.service.js';
 import { DeliveryLogResolver } from './graphql/delivery-log.resolver.js';
 import { ManualSendResolver } from './graphql/manual-send.resolver.js';
+import { TemplatesResolver } from './graphql/templates.resolver.js';
 import { NotificationGrpcController } from './grpc/notification.grpc-controller.js';
 import { ManualSendService } from './manual-send.service.js';
 import { MessageComposer } from './message-composer.js';
@@ -14,6 +15,10 @@ import { NotificationAttemptEntity } from './notification-attempt.entity.js';
 import { NotificationPlanner } from './notification-planner.service.js';
 import { NotificationRecordEntity } from './notification-record.entity.js';
 import { NotificationRecordRepository } from './notification-record.repository.js';
+import { NotificationTemplateVersionEntity } from './templates/notification-template-version.entity.js';
+import { NotificationTemplateEntity } from './templates/notification-template.entity.js';
+import { NotificationTemplatesVersionEntity } from './templates/notification-templates-version.entity.js';
+import { TemplateRepository } from './templates/template.repository.js';
 import { TemplateService } from './templates/template.service.js';
 import { PluginsModule } from '../plugins/plugins.module.js';
 import { NotificationSettingsEntity } from './notification-settings.entity.js';
@@ -29,9 +34,30 @@ import { NotificationSettingsResolver } from './graphql/notification-settings.re
  * domain events only from the events module's relay.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([NotificationRecordEntity, NotificationAttemptEntity, NotificationSettingsEntity]), EventsModule, IntegrationModule, PluginsModule],
+  imports: [
+    TypeOrmModule.forFeature([NotificationRecordEntity, NotificationAttemptEntity, NotificationTemplateEntity, NotificationTemplateVersionEntity, NotificationTemplatesVersionEntity, NotificationSettingsEntity]),
+    EventsModule,
+    IntegrationModule,
+    PluginsModule,
+  ],
   controllers: [NotificationGrpcController],
-  providers: [NotificationRecordRepository, MessageComposer, NotificationPlanner, Dispatcher, DeliveryLogService, DeliveryLogResolver, DeliveryMetrics, ManualSendService, ManualSendResolver, TemplateService, NotificationSettingsRepository, NotificationSettingsService, NotificationSettingsResolver],
+  providers: [
+    NotificationRecordRepository,
+    TemplateRepository,
+    TemplateService,
+    MessageComposer,
+    NotificationPlanner,
+    Dispatcher,
+    DeliveryLogService,
+    DeliveryLogResolver,
+    DeliveryMetrics,
+    ManualSendService,
+    ManualSendResolver,
+    TemplatesResolver,
+    NotificationSettingsRepository,
+    NotificationSettingsService,
+    NotificationSettingsResolver,
+  ],
   exports: [Dispatcher, NotificationRecordRepository, TemplateService, DeliveryLogService, NotificationSettingsService],
 })
 export class NotificationModule {}

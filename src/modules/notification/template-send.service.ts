@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { AppError, type Violation } from '../../common/errors/app-error.js';
-import { isJsonObject, kindOf } from '../../common/http/json-body.js';
+import { isJsonObject, kindOf } from '../../common/validation/validators.js';
 import { Clock } from '../../common/clock.js';
 import { IdGenerator } from '../../common/id-generator.js';
 import { scheduledTime } from '../../common/schedule-time.js';

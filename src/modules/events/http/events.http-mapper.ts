@@ -1,5 +1,6 @@
 import { AppError, type Violation } from '../../../common/errors/app-error.js';
-import { isJsonObject, jsonObjectBody, kindOf } from '../../../common/http/json-body.js';
+import { jsonObjectBody } from '../../../common/http/json-body.js';
+import { isJsonObject, kindOf } from '../../../common/validation/validators.js';
 import type { JsonSchema } from '../../../common/http/openapi.js';
 import type { PublishEventInput, PublishResult } from '../events.types.js';
 

@@ -1,5 +1,6 @@
 import { AppError } from '../../../common/errors/app-error.js';
-import { isJsonObject, jsonObjectBody } from '../../../common/http/json-body.js';
+import { jsonObjectBody } from '../../../common/http/json-body.js';
+import { isJsonObject } from '../../../common/validation/validators.js';
 import type { JsonSchema } from '../../../common/http/openapi.js';
 import { NOTIFIER_CHANNELS } from '../../plugins/plugin-contract.js';
 import type { NotificationSettings, NotificationSettingsInput } from '../notification-settings.types.js';

@@ -56,3 +56,17 @@ export interface RenderedTemplate {
   templateId: string | null;
   templateVersion: number | null;
 }
+
+/**
+ * A preview (render without sending) as a transport hands it over, unchecked: a stored template
+ * (`templateId`), or a text given here (`content`, optional `subject`, `channel` — default email —
+ * and `triggerEvent` for the placeholder check), rendered with `params`.
+ */
+export interface TemplatePreviewInput {
+  templateId?: unknown;
+  content?: unknown;
+  subject?: unknown;
+  channel?: unknown;
+  triggerEvent?: unknown;
+  params?: unknown;
+}

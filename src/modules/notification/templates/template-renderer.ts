@@ -1,0 +1,178 @@
+import mustache from 'mustache';
+import type { NotifierChannel } from '../../plugins/plugin-contract.js';
+
+/**
+ * Mustache (https://mustache.github.io/mustache.5.html, the `mustache` package) with the rules
+ * Switchboard's templates need, as pure functions: parse once, render many times.
+ *
+ * - Lookups see own properties only. `{{constructor}}`, `{{__proto__}}`, `{{toString}}` never
+ *   reach Object.prototype: they are missing params like any other name the params do not have.
+ * - A variable tag (`{{x}}`, `{{{x}}}`, `{{& x}}`) whose value is absent or null is a missing
+ *   param, reported by name, never rendered as an empty string. Sections (`{{#x}}`, `{{^x}}`) on
+ *   an absent name are simply false: that is how a template says "optional".
+ * - Escaping is the caller's choice per text: HTML-escaped (email bodies) or verbatim.
+ * - No partials (`{{> x}}`), no lambdas (params are JSON, so there are no functions to call).
+ *
+ * Deliberately not here: where templates come from, which one applies, and what a missing param
+ * means for a notification (TemplateService, MessageComposer).
+ */
+
+export type Tokens = mustache.TemplateSpans;
+
+/** A template text that failed to parse; the message is mustache's ("Unclosed section \"x\" at 12"). */
+export class TemplateSyntaxError extends Error {
+  override name = 'TemplateSyntaxError';
+}
+
+/**
+ * Where a name is used: `variable` prints it escaped (when the text escapes), `raw` prints it
+ * unescaped (`{{{x}}}`, `{{& x}}`), `section` tests or iterates it, `partial` includes a template.
+ */
+export interface Placeholder {
+  name: string;
+  kind: 'variable' | 'raw' | 'section' | 'partial';
+  /** The names of the enclosing sections, outermost first. */
+  sections: string[];
+}
+
+/** Channels whose bodies are HTML, so values are HTML-escaped; every other channel is plain text. */
+const HTML_CHANNELS: ReadonlySet<NotifierChannel> = new Set(['email']);
+
+export function escapesHtml(channel: NotifierChannel): boolean {
+  return HTML_CHANNELS.has(channel);
+}
+
+/** A JSON object as params: a plain object (not an array, not a class instance). */
+export function isParams(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
+/**
+ * Own-property lookups, and a record of the variable names that had no value. Each push (a
+ * section's item) shares the root's record.
+ */
+class OwnPropertyContext extends mustache.Context {
+  constructor(
+    view: unknown,
+    private readonly up: OwnPropertyContext | undefined,
+    readonly missing: Set<string>,
+  ) {
+    super(view, up);
+  }
+
+  override push(view: unknown): OwnPropertyContext {
+    return new OwnPropertyContext(view, this, this.missing);
+  }
+
+  override lookup(name: string): unknown {
+    if (name === '.') return this.view;
+    const path = name.split('.');
+    const hit = resolve(this.view, path);
+    if (hit.found) return hit.value;
+    return this.up?.lookup(name);
+  }
+}
+
+function resolve(view: unknown, path: string[]): { found: boolean; value?: unknown } {
+  let value = view;
+  for (const segment of path) {
+    if (typeof value !== 'object' || value === null || !Object.hasOwn(value, segment)) return { found: false };
+    value = (value as Record<string, unknown>)[segment];
+  }
+  return { found: true, value };
+}
+
+/** Printed form of a value: strings as they are, numbers and booleans in JSON form, objects and arrays as JSON. */
+function printable(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  return JSON.stringify(value) ?? '';
+}
+
+const verbatim = (text: string): string => text;
+
+class StrictWriter extends mustache.Writer {
+  constructor() {
+    super();
+    // Parsed tokens are kept by the callers (TemplateService keeps them per template version);
+    // the writer's own cache would keep every previewed text forever.
+    (this as unknown as { templateCache: unknown }).templateCache = undefined;
+  }
+
+  override escapedValue(token: string[], context: mustache.Context, config?: mustache.RenderOptions): string {
+    const value = this.printedValue(token, context);
+    if (value === undefined) return '';
+    return (config?.escape ?? verbatim)(printable(value));
+  }
+
+  override unescapedValue(token: string[], context: mustache.Context): string {
+    const value = this.printedValue(token, context);
+    return value === undefined ? '' : printable(value);
+  }
+
+  override renderPartial(): string {
+    // Refused when a template is saved (placeholders); never rendered from anywhere.
+    return '';
+  }
+
+  private printedValue(token: string[], context: mustache.Context): unknown {
+    const value: unknown = context.lookup(token[1]);
+    if (value === undefined || value === null) {
+      (context as OwnPropertyContext).missing.add(token[1]);
+      return undefined;
+    }
+    return value;
+  }
+}
+
+const writer = new StrictWriter();
+
+/** Parses a template text; a syntax error is a TemplateSyntaxError with mustache's message. */
+export function parseTemplate(source: string): Tokens {
+  try {
+    return writer.parse(source) as Tokens;
+  } catch (err) {
+    throw new TemplateSyntaxError((err as Error).message);
+  }
+}
+
+/** Every name the tokens use, in order of appearance (duplicates kept: callers dedupe as they need). */
+export function placeholdersOf(tokens: Tokens, sections: string[] = []): Placeholder[] {
+  const found: Placeholder[] = [];
+  for (const token of tokens) {
+    const [type, name] = token as unknown as [string, string, number, number, Tokens?];
+    if (type === 'name') found.push({ name, kind: 'variable', sections });
+    else if (type === '&') found.push({ name, kind: 'raw', sections });
+    else if (type === '#' || type === '^') {
+      found.push({ name, kind: 'section', sections });
+      found.push(...placeholdersOf((token as unknown as [string, string, number, number, Tokens])[4] ?? [], [...sections, name]));
+    } else if (type === '>') found.push({ name, kind: 'partial', sections });
+  }
+  return found;
+}
+
+export interface RenderResult {
+  text: string;
+  /** Variable names that had no value (absent or null), each once, in order of first use. */
+  missing: string[];
+}
+
+/**
+ * Renders parsed tokens with params (a JSON object, see isParams), HTML-escaping printed values
+ * when `html` is true. Linear in the size of the output: lookups walk the params in place, nothing
+ * is copied.
+ */
+export function renderTokens(tokens: Tokens, source: string, params: Record<string, unknown>, html: boolean): RenderResult {
+  const missing = new Set<string>();
+  const text = writer.renderTokens(tokens as unknown as string[][], new OwnPropertyContext(params, undefined, missing), undefined, source, {
+    escape: html ? mustache.escape : verbatim,
+  });
+  return { text, missing: [...missing] };
+}
+
+/** parseTemplate then renderTokens, for one-off texts (previews, tests). */
+export function renderText(source: string, params: Record<string, unknown>, html: boolean): RenderResult {
+  return renderTokens(parseTemplate(source), source, params, html);
+}
