@@ -131,6 +131,20 @@ await describeOnServer('scheduled notifications', () => {
     expect(res.body.data.cancelNotification).toEqual({ id: record.id, status: 'cancelled', lastErrorCode: 'cancelled' });
   });
 
+  it('POST /send with send_at: 202 repeating send_at, delivered no earlier than then', async () => {
+    const template = await http(api.httpUrl, 'POST', '/templates', { token: api.tokens.admin, body: { name: 'later_hook', type: 'webhook', content: 'Hello {{name}}' } });
+    expect(template.status).toBe(201);
+    const sendAt = new Date(Date.now() + 2_000);
+    const sent = await http(api.httpUrl, 'POST', '/send', { token: api.tokens.admin, body: { template_id: template.body.data.id, params: { name: 'Ann' }, send_at: sendAt.toISOString() } });
+    expect(sent.status).toBe(202);
+    expect(sent.body.data).toEqual({ status: 'queued', notification_id: expect.any(String), send_at: sendAt.toISOString() });
+    const id = sent.body.data.notification_id as string;
+    const queued = await http(api.httpUrl, 'GET', `/notifications/${id}`, { token: api.tokens.admin });
+    expect(queued.body.data).toMatchObject({ status: 'queued', state: 'queued', next_attempt_at: sendAt.toISOString() });
+    const arrival = await waitFor(async () => arrivals.find((a) => a.id === id), 10_000);
+    expect(arrival.at).toBeGreaterThanOrEqual(sendAt.getTime());
+  }, 15_000);
+
   it('a past time or one beyond MAX_SCHEDULE_DAYS is a validation error naming the field, on every transport', async () => {
     const past = await publish('sched-past', new Date(Date.now() - 1_000).toISOString());
     expect(past.status).toBe(422);

@@ -3,6 +3,7 @@ import pg from 'pg';
 import { EventBus } from '../../src/modules/events/event-bus.service.js';
 import { describeGraphqlAuthMatrix, describeHttpAuthMatrix } from '../support/auth-matrix.js';
 import { HttpTarget } from '../support/fake-servers/http-target.js';
+import { SmtpSink } from '../support/fake-servers/smtp-sink.js';
 import { GrpcTestClient } from '../support/grpc-client.js';
 import { graphql, http } from '../support/http-client.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
@@ -21,6 +22,7 @@ describe('recipient notification settings', () => {
   let app: TestApp;
   let client: GrpcTestClient;
   let target: HttpTarget;
+  let smtp: SmtpSink;
   let db: pg.Client;
   let bus: EventBus;
   let ann: string;
@@ -60,7 +62,8 @@ describe('recipient notification settings', () => {
     for (const path of ['/group', '/personal', '/open-apis/bot/v2/hook/bob']) target.on('POST', path, FEISHU_OK);
     for (const path of ['/hook', '/my-hook']) target.on('POST', path, { status: 204 });
     target.on('GET', '/hook', { status: 405 });
-    app = await startTestApp({ PLUGIN_HTTP_ALLOW: target.hostPort, DELIVERY_POLL_MS: '200', OUTBOX_POLL_MS: '200' });
+    smtp = await SmtpSink.start();
+    app = await startTestApp({ PLUGIN_HTTP_ALLOW: target.hostPort, SMTP_URL: smtp.url(), PLUGIN_MAIL_ALLOWED_SENDERS: '@shop.example', DELIVERY_POLL_MS: '200', OUTBOX_POLL_MS: '200' });
     client = new GrpcTestClient(app.grpcAddress);
     db = new pg.Client({ connectionString: app.databaseUrl });
     await db.connect();
@@ -69,15 +72,18 @@ describe('recipient notification settings', () => {
     bob = await app.tokens.sign({ sub: 'u-bob', role: 'user' });
     await createInterface('notifier/feishu', 'Support group', { webhook_url: target.url('/group'), events: ['ticket_replied', 'user.created'] });
     await createInterface('notifier/webhook', 'Ops webhook', { url: target.url('/hook'), secret: SECRET, events: ['ticket_replied', 'user.created'] });
+    await createInterface('notifier/email', 'Mail', { from: 'no-reply@shop.example', events: ['password.reset_requested', 'report.generated'] });
   });
   afterAll(async () => {
     client?.close();
     await db?.end();
     await app?.close();
     await target?.close();
+    await smtp?.close();
   });
   beforeEach(() => {
     target.requests.length = 0;
+    smtp.reset();
   });
 
   it('a user mutes ticket_replied by chat and sets a personal Feishu webhook: the next events go where the settings say, the muted one is a visible skipped record', async () => {
@@ -164,6 +170,19 @@ describe('recipient notification settings', () => {
       ['chat', 'sent'],
       ['webhook', 'sent'],
     ]);
+  });
+
+  it('on email: an own address replaces the event\'s; email off opts out, except for a password reset, which cannot be muted', async () => {
+    const erin = await app.tokens.sign({ sub: 'u-erin', role: 'user' });
+    expect((await put(erin, '/me/notification-settings', { channels: [{ channel: 'email', enabled: false, target: 'erin@private.test' }] })).status).toBe(200);
+    const reset = await bus.publish({ eventType: 'password.reset_requested', data: { code: '123456', email: 'erin@work.test', user_id: 'u-erin' } });
+    expect((await settled(reset.eventId, 1)).map((r) => [r.status, r.recipient])).toEqual([['sent', 'erin@private.test']]);
+    await waitFor(async () => smtp.messages.length === 1);
+    expect(smtp.messages[0].to).toEqual(['erin@private.test']);
+    // Settings by address: the report goes to an address whose owner switched email off.
+    await graphql(app.httpUrl, `mutation { updateNotificationSettings(address: "erin@work.test", input: { channels: [{ channel: "email", enabled: false }] }) { address } }`, {}, app.tokens.admin);
+    const report = await bus.publish({ eventType: 'report.generated', data: { report_id: 'R-1', email: 'erin@work.test', download_url: 'https://reports.example/R-1' } });
+    expect((await settled(report.eventId, 1)).map((r) => [r.status, r.recipient, r.last_error_code])).toEqual([['skipped', 'erin@work.test', 'recipient_opted_out']]);
   });
 
   it('a user cannot read or change another user\'s settings (403); an admin can', async () => {
