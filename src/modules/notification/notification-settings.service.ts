@@ -37,13 +37,13 @@ export class NotificationSettingsService {
     return this.update(userSubject(userId), input);
   }
 
-  /** The settings of a recipient known only by address (admin): an email address or phone number. */
-  async forAddress(address: unknown): Promise<NotificationSettings> {
-    return this.get(addressSubject(address));
+  /** An admin's choice of subject: a user id or an address, exactly one. */
+  async forUserOrAddress(user: unknown, address: unknown): Promise<NotificationSettings> {
+    return this.get(eitherSubject(user, address));
   }
 
-  async updateForAddress(address: unknown, input: NotificationSettingsInput): Promise<NotificationSettings> {
-    return this.update(addressSubject(address), input);
+  async updateForUserOrAddress(user: unknown, address: unknown, input: NotificationSettingsInput): Promise<NotificationSettings> {
+    return this.update(eitherSubject(user, address), input);
   }
 
   private async get(subject: SettingsSubject): Promise<NotificationSettings> {
@@ -159,6 +159,12 @@ function mutedEventsOf(value: unknown, violations: Violation[]): EventOptOut[] {
     out.push({ eventType, channels: list });
   }
   return out;
+}
+
+function eitherSubject(user: unknown, address: unknown): SettingsSubject {
+  const given = (v: unknown) => v !== undefined && v !== null;
+  if (given(user) && given(address)) throw AppError.invalidField('address', 'give user or address, not both');
+  return given(address) ? addressSubject(address) : userSubject(user);
 }
 
 function userSubject(value: unknown): SettingsSubject {

@@ -32,7 +32,7 @@ export class NotificationSettingsResolver {
     @Args('user', { type: () => String, nullable: true }) user?: string,
     @Args('address', { type: () => String, nullable: true }) address?: string,
   ): Promise<NotificationSettingsModel> {
-    return NotificationSettingsModel.from(await (address !== undefined && address !== null && user == null ? this.settings.forAddress(address) : this.settings.forUser(user)));
+    return NotificationSettingsModel.from(await this.settings.forUserOrAddress(user, address));
   }
 
   @AdminOnly()
@@ -42,8 +42,6 @@ export class NotificationSettingsResolver {
     @Args('user', { type: () => String, nullable: true }) user?: string,
     @Args('address', { type: () => String, nullable: true }) address?: string,
   ): Promise<NotificationSettingsModel> {
-    return NotificationSettingsModel.from(
-      await (address !== undefined && address !== null && user == null ? this.settings.updateForAddress(address, input) : this.settings.updateForUser(user, input)),
-    );
+    return NotificationSettingsModel.from(await this.settings.updateForUserOrAddress(user, address, input));
   }
 }
