@@ -1,15 +1,10 @@
-import { Args, Field, ID, InputType, Mutation, Resolver } from '@nestjs/graphql';
+import { Args, ID, Mutation, Resolver } from '@nestjs/graphql';
 import { RequirePermission } from '../../../common/auth/access.decorator.js';
 import { DeliveryLogService } from '../delivery-log.service.js';
 import { TemplateSendService } from '../template-send.service.js';
 import { NotificationRecordModel } from './notification-record.model.js';
-import { SendTemplateInput, TemplateSendResultModel } from './template-send.models.js';
-
-@InputType('ScheduleNotificationInput', { description: 'sendTemplate\'s input and when to deliver it (POST /send with send_at).' })
-export class ScheduleNotificationInput extends SendTemplateInput {
-  @Field(() => String, { description: 'RFC 3339; in the future and at most MAX_SCHEDULE_DAYS ahead.' })
-  sendAt!: string;
-}
+import { ScheduleNotificationInput } from './schedule-notification.input.js';
+import { TemplateSendResultModel } from './template-send.models.js';
 
 /**
  * Scheduled notifications over GraphQL (issue 12), the same services as POST /send with send_at
