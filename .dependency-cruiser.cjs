@@ -17,6 +17,7 @@ const EXPORTED = {
     'plugin-definitions\\.service', // PluginDefinitionsService
     'plugin-contract', // plugin types, function names, send outcomes: what PluginRuntime callers pass and read
     'plugin-results', // PluginResults: the result type of each contract function
+    'outbound-url-policy\\.service', // OutboundUrlPolicy: plugin HTTP's SSRF rules for user-set URLs
   ],
   integration: [
     'notifier-directory\\.service', // NotifierDirectory: enabled notifiers, and sending through one

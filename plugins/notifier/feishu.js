@@ -11,8 +11,12 @@
  * Feishu answers HTTP 200 with { code, msg } (old deployments: { StatusCode, StatusMessage }); only
  * code 0 is a delivery. The code → outcome table is in docs/builtin-plugins.md and classifyCode().
  *
- * Deliberately not done here: per-user delivery (a custom bot posts to the one group it belongs to,
- * so params.recipient is ignored; per-user chat needs an app bot with an access token), @mentions,
+ * params.target_url (a recipient's own Feishu bot webhook, from their notification settings)
+ * replaces the configured webhook_url for that notification; the configured signing secret belongs
+ * to the configured bot, so a personal target is posted unsigned.
+ *
+ * Deliberately not done here: per-user delivery by user id (a custom bot posts to the one group it
+ * belongs to, so params.recipient is ignored; per-user chat needs an app bot with an access token), @mentions,
  * rich "post" messages, retries (the dispatcher owns them), keyword management (include the bot's
  * keyword in your templates, or Feishu answers 19024).
  */
@@ -138,9 +142,10 @@ async function send(config, params) {
     message = { msg_type: 'text', content: { text: body ? title + '\n' + body : title } };
   }
 
+  const personal = typeof p.target_url === 'string' && /^https?:\/\/[^\s]+$/.test(p.target_url) ? p.target_url : null;
   let response;
   try {
-    response = await http.request(requestOf(config, message));
+    response = await http.request(personal ? requestOf({ webhook_url: personal, timeout_ms: config.timeout_ms }, message) : requestOf(config, message));
   } catch (err) {
     const failure = hostFailure(err);
     log.warn('feishu delivery failed', { error_code: failure.error_code, attempt: p.attempt || null });

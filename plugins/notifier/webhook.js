@@ -11,6 +11,10 @@
  * Body: { "type": <event_type>, "timestamp": <occurred_at>, "data": { notification_id, title, body,
  * recipient, recipients, event: <event payload>, metadata, trace_id } }; it does not change between retries.
  *
+ * params.target_url (a recipient's own endpoint, from their notification settings) replaces the
+ * configured url for that notification; it is signed with the same secret. The host's SSRF rules
+ * apply to it as to the configured one.
+ *
  * Deliberately not done here: retries and backoff (the dispatcher owns them, this script only
  * classifies one attempt), following redirects (a moved endpoint must be reconfigured), fanning out
  * to several URLs (configure one interface per endpoint), asymmetric "v1a" signatures.
@@ -117,7 +121,7 @@ async function send(config, params) {
     response = await http.request(
       withTimeout(config, {
         method: 'POST',
-        url: config.url,
+        url: targetOf(p) || config.url,
         headers: {
           'content-type': 'application/json',
           'webhook-id': id,
@@ -219,4 +223,9 @@ const shortMessage = function (err) {
 // Standard Webhooks signature: the key is the base64 part of "whsec_...", taken as raw bytes.
 const signPayload = function (secret, content) {
   return crypto.hmacSha256(secret.slice('whsec_'.length), content, 'base64', 'base64');
+};
+
+/** The recipient's own endpoint (params.target_url), when it is an http(s) URL. */
+const targetOf = function (p) {
+  return typeof p.target_url === 'string' && /^https?:\/\/[^\s]+$/.test(p.target_url) ? p.target_url : null;
 };

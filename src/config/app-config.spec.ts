@@ -100,6 +100,12 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ METRICS_TOKEN: 'has a space in it, sadly' })).toThrow(/METRICS_TOKEN/);
   });
 
+  it('reads MAX_SCHEDULE_DAYS: 365 by default, 1 to 3650', () => {
+    expect(loadConfig({}, '/srv/app').delivery.maxScheduleDays).toBe(365);
+    expect(loadConfig({ MAX_SCHEDULE_DAYS: '30' }, '/srv/app').delivery.maxScheduleDays).toBe(30);
+    expect(() => loadConfig({ MAX_SCHEDULE_DAYS: '0' }, '/srv/app')).toThrow(/MAX_SCHEDULE_DAYS/);
+  });
+
   it('reads DEFAULT_LANGUAGE: en by default, lower-cased; a bad tag is reported', () => {
     expect(loadConfig({}).templates.defaultLanguage).toBe('en');
     expect(loadConfig({ DEFAULT_LANGUAGE: 'pt-BR' }).templates.defaultLanguage).toBe('pt-br');

@@ -91,6 +91,8 @@ export interface AppConfig {
     /** How long a claimed record is this worker's; past it, another worker reclaims it. */
     leaseMs: number;
     pollMs: number;
+    /** How far ahead a notification may be scheduled (send_at, deliver_at). */
+    maxScheduleDays: number;
   };
   /** GET /metrics: public when token is null, else it requires `authorization: Bearer <token>`. */
   metrics: { token: string | null };
@@ -293,6 +295,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
       channelConcurrency: r.int('DELIVERY_CHANNEL_CONCURRENCY', 16, 1, 4_096),
       leaseMs: r.int('DELIVERY_LEASE_MS', 60_000, 1_000, 3_600_000),
       pollMs: r.int('DELIVERY_POLL_MS', 1_000, 10, 600_000),
+      maxScheduleDays: r.int('MAX_SCHEDULE_DAYS', 365, 1, 3_650),
     },
     metrics: { token: metricsToken },
     templates: { defaultLanguage },

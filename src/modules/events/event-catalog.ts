@@ -72,6 +72,8 @@ export interface TicketReplied {
   ticket_id: string;
   subject: string;
   creator_email: string;
+  /** The creator's user id, when known: their notification settings are keyed by it. */
+  creator_user_id?: string;
   reply_excerpt?: string;
   language?: string;
 }
@@ -223,10 +225,11 @@ export const EVENT_CATALOG: Catalog = {
         ticket_id: id,
         subject: text(500),
         creator_email: email,
+        creator_user_id: id,
         reply_excerpt: text(2000),
         language,
       }),
-      recipients: (d) => [{ role: 'ticket_creator', email: d.creator_email }],
+      recipients: (d) => [{ role: 'ticket_creator', email: d.creator_email, ...(d.creator_user_id ? { userId: d.creator_user_id } : {}) }],
       defaultMessage: (d) => ({
         title: `New reply on ticket ${d.ticket_id}: ${d.subject}`,
         body: `Your ticket ${d.ticket_id} ("${d.subject}") has a new reply.` + (d.reply_excerpt ? `\n\n${d.reply_excerpt}` : ''),
@@ -280,6 +283,24 @@ export const EVENT_CATALOG: Catalog = {
 };
 
 export const EVENT_TYPES = Object.keys(EVENT_CATALOG) as EventType[];
+
+/**
+ * Transactional events that must always reach these recipients (issue 12): their notification
+ * settings may redirect them (an own target) but never mute them, and asking to mute one is
+ * `notif.event_not_mutable`. Other recipients of the same event (the admin copy of order_paid)
+ * may opt out.
+ */
+export const MANDATORY_RECIPIENTS: { readonly [T in EventType]?: readonly EventRecipient['role'][] } = {
+  'password.reset_requested': ['user'],
+  order_paid: ['customer'],
+};
+
+/** Whether a recipient may opt out of an event type (any recipient, when no role is given: may it be muted at all). */
+export function isOptOutable(type: string, role?: EventRecipient['role']): boolean {
+  const mandatory = isEventType(type) ? MANDATORY_RECIPIENTS[type] : undefined;
+  if (!mandatory) return true;
+  return role !== undefined && !mandatory.includes(role);
+}
 
 export function isEventType(value: string): value is EventType {
   return Object.prototype.hasOwnProperty.call(EVENT_CATALOG, value);

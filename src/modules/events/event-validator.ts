@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { AppError, type Violation } from '../../common/errors/app-error.js';
+import { scheduledTime } from '../../common/schedule-time.js';
 import { APP_CONFIG } from '../../common/tokens.js';
 import { addFormats, violationsOf } from '../../common/validation/json-schema.js';
 import type { AppConfig } from '../../config/app-config.js';
@@ -40,6 +41,12 @@ export class EventValidator {
     if (source !== '' && !SOURCE.test(source)) violations.push({ field: name('source'), message: 'must be at most 200 printable characters' });
     const occurredAt = parseOccurredAt(input.occurredAt, now);
     if (occurredAt === null) violations.push({ field: name('occurred_at'), message: 'must be an RFC 3339 timestamp such as 2026-12-01T10:00:00Z' });
+    let deliverAt: Date | null = null;
+    try {
+      deliverAt = scheduledTime(input.deliverAt, now, this.config.delivery.maxScheduleDays, name('deliver_at'));
+    } catch (err) {
+      violations.push(...(((err as AppError).details?.violations as Violation[] | undefined) ?? []));
+    }
     if (violations.length > 0) throw AppError.validation(violations);
 
     const eventType = (input.eventType ?? '').trim();
@@ -70,6 +77,7 @@ export class EventValidator {
       source: source === '' ? null : source,
       data,
       traceId,
+      deliverAt,
     };
   }
 

@@ -13,6 +13,8 @@ export interface PublishEventInput {
   occurredAt?: string | Date | null;
   data?: unknown;
   dataJson?: string | null;
+  /** RFC 3339 text or a Date: its notifications are not sent before then (issue 12); absent: now. */
+  deliverAt?: string | Date | null;
 }
 
 /** An accepted event: validated against the catalog, with every default filled in. */
@@ -25,6 +27,8 @@ export interface EventEnvelope {
   data: Record<string, unknown>;
   /** The trace id of the call that published it, carried into its notifications' logs. */
   traceId: string | null;
+  /** A scheduled event: its notifications are not sent before this time (absent or null: now). */
+  deliverAt?: Date | null;
 }
 
 export interface PublishResult {

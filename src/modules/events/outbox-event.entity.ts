@@ -39,6 +39,10 @@ export class OutboxEventEntity {
   @Column('varchar', { length: 64, nullable: true })
   traceId!: string | null;
 
+  /** A scheduled event: its notifications wait in `queued` until then (null: deliver now). */
+  @Column('timestamptz', { nullable: true })
+  deliverAt!: Date | null;
+
   @Column('varchar', { length: 16, default: 'pending' })
   status!: 'pending' | 'processed' | 'dead';
 

@@ -185,5 +185,6 @@ function toEnvelope(row: OutboxRow): EventEnvelope {
     source: row.source,
     data: row.data as Record<string, unknown>,
     traceId: row.traceId,
+    deliverAt: row.deliverAt,
   };
 }

@@ -14,6 +14,7 @@ export interface OutboxRow {
   occurredAt: Date;
   data: unknown;
   traceId: string | null;
+  deliverAt: Date | null;
   attempts: number;
 }
 
@@ -41,10 +42,10 @@ export class OutboxRepository {
     const runner = manager ?? this.dataSource.manager;
     const inserted = await runner.query<{ event_id: string }[]>(
       `WITH ins AS (
-         INSERT INTO outbox_events (id, event_id, event_type, event_version, source, occurred_at, data, trace_id)
-         SELECT u.id, u.event_id, u.event_type, u.event_version, u.source, u.occurred_at, u.data::jsonb, u.trace_id
-           FROM unnest($1::uuid[], $2::varchar[], $3::varchar[], $4::varchar[], $5::varchar[], $6::timestamptz[], $7::text[], $8::varchar[])
-             AS u(id, event_id, event_type, event_version, source, occurred_at, data, trace_id)
+         INSERT INTO outbox_events (id, event_id, event_type, event_version, source, occurred_at, data, trace_id, deliver_at)
+         SELECT u.id, u.event_id, u.event_type, u.event_version, u.source, u.occurred_at, u.data::jsonb, u.trace_id, u.deliver_at
+           FROM unnest($1::uuid[], $2::varchar[], $3::varchar[], $4::varchar[], $5::varchar[], $6::timestamptz[], $7::text[], $8::varchar[], $9::timestamptz[])
+             AS u(id, event_id, event_type, event_version, source, occurred_at, data, trace_id, deliver_at)
          ON CONFLICT (event_id) DO NOTHING
          RETURNING event_id
        )
@@ -58,6 +59,7 @@ export class OutboxRepository {
         rows.map((r) => r.occurredAt.toISOString()),
         rows.map((r) => JSON.stringify(r.data)),
         rows.map((r) => r.traceId),
+        rows.map((r) => r.deliverAt?.toISOString() ?? null),
       ],
     );
     return new Set(inserted.map((r) => r.event_id));
@@ -66,7 +68,7 @@ export class OutboxRepository {
   /** Locks up to `limit` due pending rows for the caller's transaction; rows other relays hold are skipped. */
   async claimDue(manager: EntityManager, limit: number): Promise<OutboxRow[]> {
     const rows = await manager.query<Record<string, unknown>[]>(
-      `SELECT id, event_id, event_type, event_version, source, occurred_at, data, trace_id, attempts
+      `SELECT id, event_id, event_type, event_version, source, occurred_at, data, trace_id, deliver_at, attempts
          FROM outbox_events
         WHERE status = 'pending' AND next_attempt_at <= now()
         ORDER BY next_attempt_at, id
@@ -83,6 +85,7 @@ export class OutboxRepository {
       occurredAt: r.occurred_at as Date,
       data: r.data,
       traceId: r.trace_id as string | null,
+      deliverAt: r.deliver_at as Date | null,
       attempts: r.attempts as number,
     }));
   }

@@ -14,7 +14,8 @@ function record(status: RecordStatus, attemptCount = 1): NotificationRecord {
   const at = new Date('2026-01-02T03:04:05Z');
   return {
     id: ID, eventId: 'e1', eventType: 'order_paid', interfaceId: ID, channelType: 'webhook', pluginId: 'webhook', channelName: 'hook',
-    recipient: null, recipients: [], title: 't', body: 'b', data: {}, metadata: {}, language: null, templateId: null, templateVersion: null,
+    recipient: null, recipients: [],
+  target: null, title: 't', body: 'b', data: {}, metadata: {}, language: null, templateId: null, templateVersion: null,
     status, attemptCount, maxAttempts: 3, nextAttemptAt: at, lastErrorCode: null, lastErrorMessage: null, providerMessageId: null,
     occurredAt: at, traceId: null, createdAt: at, updatedAt: at, sentAt: null,
   };

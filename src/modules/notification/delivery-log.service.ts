@@ -72,6 +72,28 @@ export class DeliveryLogService {
     return this.records.attemptsOf(recordId);
   }
 
+  /**
+   * Cancels one record not sent yet (queued — scheduled or not — or failed and waiting for its
+   * retry): it ends `cancelled` and is never sent. One already sending, sent or otherwise finished
+   * is notif.record_not_cancellable.
+   */
+  async cancel(id: unknown): Promise<NotificationRecord> {
+    const recordId = requireUuid(id, 'id');
+    const cancelled = await this.records.cancel(recordId, 'cancelled before it was sent');
+    if (cancelled) {
+      this.logger.info({ recordId }, 'notification record cancelled');
+      return cancelled;
+    }
+    const record = await this.find(recordId);
+    throw new AppError(
+      'notif.record_not_cancellable',
+      record.status === 'sending'
+        ? `Notification ${record.id} is being sent right now; it can no longer be cancelled`
+        : `Notification ${record.id} is ${record.status}; only queued or failed (waiting for a retry) notifications can be cancelled`,
+      { id: record.id, status: record.status },
+    );
+  }
+
   /** Replays one failed or dead record; anything else is notif.record_not_replayable. */
   async retry(id: unknown): Promise<NotificationRecord> {
     const recordId = requireUuid(id, 'id');

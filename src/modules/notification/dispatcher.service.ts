@@ -193,7 +193,7 @@ export class Dispatcher implements OnApplicationBootstrap, OnApplicationShutdown
       this.notify(record, 'skipped', 0);
       return;
     }
-    const params: NotifierSendParams & { recipients: unknown[] } = {
+    const params: NotifierSendParams & { recipients: unknown[]; target_url?: string } = {
       notification_id: record.id,
       event_type: record.eventType,
       title: record.title,
@@ -206,6 +206,7 @@ export class Dispatcher implements OnApplicationBootstrap, OnApplicationShutdown
       attempt: record.attemptCount,
       occurred_at: record.occurredAt.toISOString(),
       trace_id: record.traceId,
+      ...(record.target ? { target_url: record.target } : {}),
     };
     const startedAt = this.clock.now();
     let result: SendResult;
@@ -226,7 +227,8 @@ export class Dispatcher implements OnApplicationBootstrap, OnApplicationShutdown
       startedAt,
       finishedAt,
       outcome: result.outcome,
-      requestPayload: params,
+      // A personal webhook URL is a credential (Feishu's carries the bot token): the log keeps its origin only.
+      requestPayload: params.target_url ? { ...params, target_url: redactUrl(params.target_url) } : params,
       responsePayload: result,
     });
     const durationMs = finishedAt.getTime() - startedAt.getTime();
@@ -251,4 +253,12 @@ export class Dispatcher implements OnApplicationBootstrap, OnApplicationShutdown
 /** Email rendered from a template is HTML (its values were HTML-escaped); everything else is text. */
 function bodyFormatOf(record: NotificationRecord): 'html' | 'text' {
   return record.templateId !== null && record.channelType === 'email' ? 'html' : 'text';
+}
+
+function redactUrl(url: string): string {
+  try {
+    return `${new URL(url).origin}/…`;
+  } catch {
+    return '…';
+  }
 }

@@ -137,6 +137,8 @@ function resultOf(channelId: string, record: NotificationRecord, timeoutMs: numb
       return { channelId, success: false, errorMessage: error };
     case 'skipped':
       return { channelId, success: false, errorMessage: `skipped: ${error}` };
+    case 'cancelled':
+      return { channelId, success: false, errorMessage: `cancelled: ${error}` };
     case 'queued':
     case 'sending':
       return { channelId, success: false, errorMessage: `no outcome within ${timeoutMs} ms; notification ${record.id} is still ${record.status} and will be delivered by the dispatcher` };

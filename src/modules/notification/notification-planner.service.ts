@@ -4,7 +4,7 @@ import { EventEmitter2 } from '@nestjs/event-emitter';
 import { APP_CONFIG } from '../../common/tokens.js';
 import { IdGenerator } from '../../common/id-generator.js';
 import type { AppConfig } from '../../config/app-config.js';
-import { catalogEntry, type EventRecipient } from '../events/event-catalog.js';
+import { catalogEntry, isOptOutable, type EventRecipient } from '../events/event-catalog.js';
 import type { EventEnvelope, OutboxSubscriber, RelayTransaction } from '../events/events.types.js';
 import { OutboxRelay } from '../events/outbox-relay.service.js';
 import type { NotifierSummary } from '../integration/integration.types.js';
@@ -13,7 +13,10 @@ import { PERSONAL_CHANNELS, type NotifierChannel } from '../plugins/plugin-contr
 import { MessageComposer } from './message-composer.js';
 import { RECORDS_QUEUED } from './notification.events.js';
 import { NotificationRecordRepository, type NewRecord } from './notification-record.repository.js';
+import { NotificationSettingsRepository } from './notification-settings.repository.js';
+import { subjectKey, type NotificationSettings, type SettingsSubject } from './notification-settings.types.js';
 import type { RecordRecipient } from './notification.types.js';
+import { preferenceOf } from './recipient-preference.js';
 
 /** The address a personal channel sends to, from a recipient. */
 const ADDRESS_OF: Record<'email' | 'sms' | 'push', (r: EventRecipient) => string | undefined> = {
@@ -39,8 +42,14 @@ export function dedupKey(eventId: string, interfaceId: string, recipient: string
  * `skipped` record saying so: visible, never silent. So does an event whose template prints a
  * param its data lacks (`template_param_missing`, from MessageComposer).
  *
- * Deliberately not here: sending (the dispatcher), templates (MessageComposer), recipients'
- * own settings (a later issue).
+ * Recipients' own settings (issue 12, docs/settings.md), read in the relay's transaction: a
+ * recipient who turned the channel off or muted the event gets a `skipped` record with reason
+ * `recipient_opted_out` (unless the catalog makes them mandatory for the event); one with an own
+ * target gets it — their own record, with `target`, on webhook and chat (taken out of the
+ * default record's recipients), or that address on a personal channel. A scheduled event
+ * (deliver_at) gets its records queued with next_attempt_at = deliver_at.
+ *
+ * Deliberately not here: sending (the dispatcher), templates (MessageComposer).
  */
 @Injectable()
 export class NotificationPlanner implements OutboxSubscriber, OnModuleInit {
@@ -50,6 +59,7 @@ export class NotificationPlanner implements OutboxSubscriber, OnModuleInit {
     private readonly relay: OutboxRelay,
     private readonly directory: NotifierDirectory,
     private readonly records: NotificationRecordRepository,
+    private readonly settings: NotificationSettingsRepository,
     private readonly composer: MessageComposer,
     private readonly emitter: EventEmitter2,
     private readonly ids: IdGenerator,
@@ -63,25 +73,36 @@ export class NotificationPlanner implements OutboxSubscriber, OnModuleInit {
   async handle(events: EventEnvelope[], tx: RelayTransaction): Promise<void> {
     const notifiers = await this.directory.enabled();
     await this.composer.prepare();
-    const rows = events.flatMap((event) => this.plan(event, notifiers));
+    const subjects = events.flatMap((event) => this.recipientsOf(event).flatMap(subjectsOf));
+    const settings = await this.settings.findMany(subjects, tx.manager);
+    const rows = events.flatMap((event) => this.plan(event, notifiers, settings));
     const inserted = await this.records.insert(rows, tx.manager);
     if (inserted > 0) tx.afterCommit(() => this.emitter.emit(RECORDS_QUEUED));
   }
 
-  /** The records of one event (pure given the notifiers). */
-  plan(event: EventEnvelope, notifiers: NotifierSummary[]): NewRecord[] {
+  private recipientsOf(event: EventEnvelope): EventRecipient[] {
+    return catalogEntry(event.eventType, event.eventVersion)?.recipients(event.data, { adminNotifyEmail: this.config.adminNotifyEmail }) ?? [];
+  }
+
+  /** The records of one event (pure given the notifiers and the recipients' settings, by subjectKey). */
+  plan(event: EventEnvelope, notifiers: NotifierSummary[], settings: ReadonlyMap<string, NotificationSettings> = new Map()): NewRecord[] {
     const entry = catalogEntry(event.eventType, event.eventVersion);
     if (!entry) return [];
-    const recipients = entry.recipients(event.data, { adminNotifyEmail: this.config.adminNotifyEmail });
+    const recipients = this.recipientsOf(event);
+    const preference = (r: EventRecipient, channel: NotifierChannel) => preferenceOf(settingsOf(settings, r), event.eventType, channel, !isOptOutable(event.eventType, r.role));
     const language = typeof event.data.language === 'string' ? event.data.language : null;
     const stored: RecordRecipient[] = recipients.map((r) => ({ ...r }));
     const rows: NewRecord[] = [];
     for (const notifier of notifiers) {
       if (!notifier.supportedEvents.includes(event.eventType)) continue;
       const message = this.composer.compose(event, notifier.channel, language);
-      const record = (recipient: string | null, skipped: { code: string; message: string } | undefined = message.failure): NewRecord => ({
+      const record = (
+        recipient: string | null,
+        skipped: { code: string; message: string } | undefined = message.failure,
+        own?: { target?: string; recipients?: EventRecipient[]; dedupAs?: string },
+      ): NewRecord => ({
         id: this.ids.uuid(),
-        dedupKey: dedupKey(event.eventId, notifier.id, recipient),
+        dedupKey: dedupKey(event.eventId, notifier.id, own?.dedupAs ?? recipient),
         eventId: event.eventId,
         eventType: event.eventType,
         interfaceId: notifier.id,
@@ -89,7 +110,9 @@ export class NotificationPlanner implements OutboxSubscriber, OnModuleInit {
         pluginId: notifier.pluginId,
         channelName: notifier.name,
         recipient,
-        recipients: stored,
+        recipients: own?.recipients ? own.recipients.map((r) => ({ ...r })) : stored,
+        target: own?.target ?? null,
+        notBefore: event.deliverAt ?? null,
         title: message.title,
         body: message.body,
         data: event.data,
@@ -104,11 +127,27 @@ export class NotificationPlanner implements OutboxSubscriber, OnModuleInit {
         occurredAt: event.occurredAt,
         traceId: event.traceId,
       });
-      if (!isPersonal(notifier.channel) || recipients.length === 0) {
+      if (recipients.length === 0) {
         rows.push(record(null));
         continue;
       }
-      const addresses = [...new Set(recipients.map(ADDRESS_OF[notifier.channel]).filter((a): a is string => !!a))];
+      if (!isPersonal(notifier.channel)) {
+        const group: EventRecipient[] = [];
+        const own = new Set<string>();
+        for (const r of recipients) {
+          const pref = preference(r, notifier.channel);
+          const who = r.userId ?? r.email ?? r.phone ?? r.role;
+          if (pref.kind === 'default') group.push(r);
+          else if (own.has(who)) continue;
+          else if (pref.kind === 'opted_out') rows.push(record(who, { code: 'recipient_opted_out', message: pref.message }, { recipients: [r] }));
+          else rows.push(record(who, undefined, { target: pref.target, recipients: [r] }));
+          own.add(who);
+        }
+        if (group.length > 0) rows.push(record(null, undefined, { recipients: group }));
+        continue;
+      }
+      const addressOf = ADDRESS_OF[notifier.channel];
+      const addresses = [...new Set(recipients.map(addressOf).filter((a): a is string => !!a))];
       if (addresses.length === 0) {
         rows.push(
           record(null, {
@@ -118,10 +157,34 @@ export class NotificationPlanner implements OutboxSubscriber, OnModuleInit {
         );
         continue;
       }
-      for (const address of addresses) rows.push(record(address));
+      for (const address of addresses) {
+        const owner = recipients.find((r) => addressOf(r) === address)!;
+        const pref = preference(owner, notifier.channel);
+        if (pref.kind === 'opted_out') rows.push(record(address, { code: 'recipient_opted_out', message: pref.message }));
+        else if (pref.kind === 'target') rows.push(record(pref.target, undefined, { dedupAs: address }));
+        else rows.push(record(address));
+      }
     }
     return rows;
   }
+}
+
+/** The settings keys a recipient may have settings under, most specific first. */
+function subjectsOf(r: EventRecipient): SettingsSubject[] {
+  return [
+    ...(r.userId ? [{ kind: 'user' as const, id: r.userId }] : []),
+    ...(r.email ? [{ kind: 'address' as const, id: r.email.toLowerCase() }] : []),
+    ...(r.phone ? [{ kind: 'address' as const, id: r.phone }] : []),
+  ];
+}
+
+/** A recipient's settings: those of their user id, else of their email address, else of their phone number. */
+function settingsOf(settings: ReadonlyMap<string, NotificationSettings>, r: EventRecipient): NotificationSettings | undefined {
+  for (const subject of subjectsOf(r)) {
+    const found = settings.get(subjectKey(subject));
+    if (found) return found;
+  }
+  return undefined;
 }
 
 function isPersonal(channel: NotifierChannel): channel is 'email' | 'sms' | 'push' {

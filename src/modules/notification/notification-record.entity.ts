@@ -49,6 +49,12 @@ export class NotificationRecordEntity {
   /** Everyone the event is for (roles and addresses): what webhook and chat channels get in their data. */
   @Column('jsonb')
   recipients!: unknown[];
+  /**
+   * The recipient's own target on a webhook or chat channel (a personal webhook URL from their
+   * notification settings): the notifier sends there instead of its configured default.
+   */
+  @Column('text', { nullable: true })
+  target!: string | null;
 
   @Column('text')
   title!: string;

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { DISPATCH_CHANNEL } from './notification.events.js';
-import type { NotificationAttempt, NotificationRecord, RecordFilter, RecordPage, RecordRecipient, RecordStatus } from './notification.types.js';
+import { CANCELLABLE_STATUSES, type NotificationAttempt, type NotificationRecord, type RecordFilter, type RecordPage, type RecordRecipient, type RecordStatus } from './notification.types.js';
 
 /** A record as the planner (or a manual send) creates it: the record's own fields, before any attempt. */
 export type NewRecord = Pick<
@@ -32,6 +32,10 @@ export type NewRecord = Pick<
   dedupKey: string;
   /** `queued`, or `skipped` when planning already knows there is nothing to send. */
   status: 'queued' | 'skipped';
+  /** The recipient's own webhook/chat target (NotificationRecord.target); absent: the notifier's default. */
+  target?: string | null;
+  /** A scheduled record: not claimed before this time (next_attempt_at); absent: due now. */
+  notBefore?: Date | null;
 };
 
 /** How one attempt ended, as stored: the record's new state and the attempt's audit row. */
@@ -53,7 +57,7 @@ export interface FinishedAttempt {
   responsePayload: unknown;
 }
 
-const COLUMNS = `id, event_id, event_type, interface_id, channel_type, plugin_id, channel_name, recipient, recipients, title, body, data,
+const COLUMNS = `id, event_id, event_type, interface_id, channel_type, plugin_id, channel_name, recipient, recipients, target, title, body, data,
   metadata, language, template_id, template_version, status, attempt_count, max_attempts, next_attempt_at, last_error_code,
   last_error_message, provider_message_id, occurred_at, trace_id, created_at, updated_at, sent_at`;
 
@@ -75,16 +79,16 @@ export class NotificationRecordRepository {
       `WITH ins AS (
          INSERT INTO notification_records (id, dedup_key, event_id, event_type, interface_id, channel_type, plugin_id, channel_name, recipient,
            recipients, title, body, data, metadata, language, template_id, template_version, status, max_attempts, next_attempt_at,
-           last_error_code, last_error_message, occurred_at, trace_id)
+           last_error_code, last_error_message, occurred_at, trace_id, target)
          SELECT u.id, u.dedup_key, u.event_id, u.event_type, u.interface_id, u.channel_type, u.plugin_id, u.channel_name, u.recipient,
            u.recipients::jsonb, u.title, u.body, u.data::jsonb, u.metadata::jsonb, u.language, u.template_id, u.template_version, u.status,
-           u.max_attempts, now(), u.last_error_code, u.last_error_message, u.occurred_at, u.trace_id
+           u.max_attempts, COALESCE(u.not_before, now()), u.last_error_code, u.last_error_message, u.occurred_at, u.trace_id, u.target
            FROM unnest($1::uuid[], $2::varchar[], $3::varchar[], $4::varchar[], $5::uuid[], $6::varchar[], $7::varchar[], $8::varchar[],
                        $9::varchar[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::varchar[], $16::uuid[], $17::int[],
-                       $18::varchar[], $19::int[], $20::varchar[], $21::text[], $22::timestamptz[], $23::varchar[])
+                       $18::varchar[], $19::int[], $20::varchar[], $21::text[], $22::timestamptz[], $23::varchar[], $24::text[], $25::timestamptz[])
              AS u(id, dedup_key, event_id, event_type, interface_id, channel_type, plugin_id, channel_name, recipient, recipients, title, body,
                   data, metadata, language, template_id, template_version, status, max_attempts, last_error_code, last_error_message,
-                  occurred_at, trace_id)
+                  occurred_at, trace_id, target, not_before)
          ON CONFLICT (dedup_key) DO NOTHING
          RETURNING id, status
        )
@@ -114,6 +118,8 @@ export class NotificationRecordRepository {
         rows.map((r) => r.lastErrorMessage),
         rows.map((r) => r.occurredAt.toISOString()),
         rows.map((r) => r.traceId),
+        rows.map((r) => r.target ?? null),
+        rows.map((r) => r.notBefore?.toISOString() ?? null),
       ],
     );
     return (inserted[0] as unknown as { n: number } | undefined)?.n ?? 0;
@@ -230,6 +236,22 @@ export class NotificationRecordRepository {
       ],
     );
     return rows.length > 0;
+  }
+
+  /**
+   * Cancels a record not sent yet (queued, scheduled or waiting for a retry): it becomes
+   * `cancelled` and no worker claims it again. null when it was not in such a state (a worker
+   * holds it, or it is finished); the row lock makes a concurrent claim and cancel exclusive.
+   */
+  async cancel(id: string, reason: string): Promise<NotificationRecord | null> {
+    const [rows] = await this.dataSource.query<[Record<string, unknown>[], number]>(
+      `UPDATE notification_records
+          SET status = 'cancelled', last_error_code = 'cancelled', last_error_message = $2, updated_at = now()
+        WHERE id = $1 AND status = ANY($3::varchar[])
+        RETURNING ${COLUMNS}`,
+      [id, reason, CANCELLABLE_STATUSES],
+    );
+    return rows[0] ? toRecord(rows[0]) : null;
   }
 
   /** Ends a claimed record without an attempt (its interface is gone or disabled). */
@@ -405,6 +427,7 @@ function toRecord(r: Record<string, unknown>): NotificationRecord {
     channelName: r.channel_name as string,
     recipient: r.recipient as string | null,
     recipients: r.recipients as RecordRecipient[],
+    target: r.target as string | null,
     title: r.title as string,
     body: r.body as string,
     data: r.data as Record<string, unknown>,

@@ -14,6 +14,8 @@ export const NOTIFICATION_ERROR_CODES = [
   'notif.template_name_taken',
   'notif.template_trigger_taken',
   'notif.template_param_missing',
+  'notif.event_not_mutable',
+  'notif.record_not_cancellable',
 ] as const;
 export type NotificationErrorCode = (typeof NOTIFICATION_ERROR_CODES)[number];
 
@@ -49,6 +51,12 @@ export const NOTIFICATION_ERRORS = defineErrorTable(NOTIFICATION_ERROR_CODES, (c
     // params do not fit this template" from a malformed field.
     case 'notif.template_param_missing':
       return errorTransport('INVALID_ARGUMENT', 'BAD_USER_INPUT', 422);
+    // Muting an event the catalog marks as not opt-out-able (password.reset_requested, order_paid).
+    case 'notif.event_not_mutable':
+      return errorTransport('FAILED_PRECONDITION', 'BAD_USER_INPUT', 422);
+    // Cancelling a record already sending, sent or otherwise finished.
+    case 'notif.record_not_cancellable':
+      return errorTransport('FAILED_PRECONDITION', 'FAILED_PRECONDITION', 409);
     default:
       return assertUnreachable(code);
   }

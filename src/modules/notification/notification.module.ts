@@ -20,6 +20,11 @@ import { NotificationTemplateEntity } from './templates/notification-template.en
 import { NotificationTemplatesVersionEntity } from './templates/notification-templates-version.entity.js';
 import { TemplateRepository } from './templates/template.repository.js';
 import { TemplateService } from './templates/template.service.js';
+import { PluginsModule } from '../plugins/plugins.module.js';
+import { NotificationSettingsEntity } from './notification-settings.entity.js';
+import { NotificationSettingsRepository } from './notification-settings.repository.js';
+import { NotificationSettingsService } from './notification-settings.service.js';
+import { NotificationSettingsResolver } from './graphql/notification-settings.resolver.js';
 
 /**
  * Notification: templates, notification records and their delivery state machine (seeds 002-004),
@@ -30,9 +35,10 @@ import { TemplateService } from './templates/template.service.js';
  */
 @Module({
   imports: [
-    TypeOrmModule.forFeature([NotificationRecordEntity, NotificationAttemptEntity, NotificationTemplateEntity, NotificationTemplateVersionEntity, NotificationTemplatesVersionEntity]),
+    TypeOrmModule.forFeature([NotificationRecordEntity, NotificationAttemptEntity, NotificationTemplateEntity, NotificationTemplateVersionEntity, NotificationTemplatesVersionEntity, NotificationSettingsEntity]),
     EventsModule,
     IntegrationModule,
+    PluginsModule,
   ],
   controllers: [NotificationGrpcController],
   providers: [
@@ -48,7 +54,10 @@ import { TemplateService } from './templates/template.service.js';
     ManualSendService,
     ManualSendResolver,
     TemplatesResolver,
+    NotificationSettingsRepository,
+    NotificationSettingsService,
+    NotificationSettingsResolver,
   ],
-  exports: [Dispatcher, NotificationRecordRepository, TemplateService, DeliveryLogService],
+  exports: [Dispatcher, NotificationRecordRepository, TemplateService, DeliveryLogService, NotificationSettingsService],
 })
 export class NotificationModule {}

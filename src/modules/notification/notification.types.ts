@@ -1,6 +1,9 @@
-/** Seed 003's record states. */
-export const RECORD_STATUSES = ['queued', 'sending', 'sent', 'failed', 'dead', 'skipped'] as const;
+/** Seed 003's record states, and `cancelled` (issue 12: cancelled by hand before it was sent). */
+export const RECORD_STATUSES = ['queued', 'sending', 'sent', 'failed', 'dead', 'skipped', 'cancelled'] as const;
 export type RecordStatus = (typeof RECORD_STATUSES)[number];
+
+/** States a record can be cancelled from (cancelNotification): not sent yet and not being sent. */
+export const CANCELLABLE_STATUSES: readonly RecordStatus[] = ['queued', 'failed'];
 
 /** States a record can be replayed from (retryNotification). */
 export const REPLAYABLE_STATUSES: readonly RecordStatus[] = ['failed', 'dead'];
@@ -24,6 +27,8 @@ export interface NotificationRecord {
   channelName: string;
   recipient: string | null;
   recipients: RecordRecipient[];
+  /** The recipient's own webhook/chat target (from their settings), sent to instead of the notifier's default; null: the default. */
+  target: string | null;
   title: string;
   body: string;
   data: Record<string, unknown>;

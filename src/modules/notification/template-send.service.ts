@@ -2,7 +2,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { AppError, type Violation } from '../../common/errors/app-error.js';
 import { isJsonObject, kindOf } from '../../common/validation/validators.js';
+import { Clock } from '../../common/clock.js';
 import { IdGenerator } from '../../common/id-generator.js';
+import { scheduledTime } from '../../common/schedule-time.js';
 import { currentContext } from '../../common/logging/request-context.js';
 import { APP_CONFIG } from '../../common/tokens.js';
 import type { AppConfig } from '../../config/app-config.js';
@@ -20,6 +22,8 @@ export interface TemplateSendInput {
   recipient?: unknown;
   channel?: unknown;
   params?: unknown;
+  /** RFC 3339: deliver no earlier than this (issue 12); absent: now. */
+  sendAt?: unknown;
 }
 
 /** Seed 002's 202 answer: the record is stored and queued for the dispatcher. */
@@ -28,6 +32,8 @@ export interface TemplateSendResult {
   notificationId: string;
   /** The notifier interface chosen for the channel. */
   channelId: string;
+  /** When it is scheduled for; null: now. */
+  sendAt: Date | null;
 }
 
 export const TEMPLATE_SEND_LIMITS = { recipient: 320 } as const;
@@ -43,7 +49,9 @@ const EMAIL = /^[^\s@]+@[^\s@]+$/;
  * attempt: the answer is `queued` with the record's id, whose status `GET /notifications/{id}`
  * reads. Everything that can be known before queueing is refused before queueing: a bad field,
  * an unknown template, a missing param, a channel no enabled notifier serves
- * (`notif.channel_unavailable`) — so a 202 is never a record queued for nobody.
+ * (`notif.channel_unavailable`) — so a 202 is never a record queued for nobody. With `send_at`
+ * (issue 12) the record waits `queued` with next_attempt_at = send_at, and the dispatcher's due
+ * scan sends it then, like a retry that fell due.
  */
 @Injectable()
 export class TemplateSendService {
@@ -53,11 +61,13 @@ export class TemplateSendService {
     private readonly records: NotificationRecordRepository,
     private readonly emitter: EventEmitter2,
     private readonly ids: IdGenerator,
+    private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async send(input: TemplateSendInput): Promise<TemplateSendResult> {
     const request = validate(input);
+    const sendAt = scheduledTime(input.sendAt, this.clock.now(), this.config.delivery.maxScheduleDays, 'send_at');
     const template = await this.templates.get(request.templateId);
     const channel = request.channel ?? template.type;
     if (channel !== template.type) {
@@ -93,6 +103,7 @@ export class TemplateSendService {
         templateId: rendered.templateId,
         templateVersion: rendered.templateVersion,
         status: 'queued',
+        notBefore: sendAt,
         maxAttempts: this.config.delivery.retryScheduleMs.length + 1,
         lastErrorCode: null,
         lastErrorMessage: null,
@@ -100,8 +111,8 @@ export class TemplateSendService {
         traceId: currentContext()?.traceId ?? null,
       },
     ]);
-    this.emitter.emit(RECORDS_QUEUED);
-    return { status: 'queued', notificationId: id, channelId: notifier.id };
+    if (!sendAt) this.emitter.emit(RECORDS_QUEUED);
+    return { status: 'queued', notificationId: id, channelId: notifier.id, sendAt };
   }
 }
 

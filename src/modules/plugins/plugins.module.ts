@@ -17,6 +17,7 @@ import { PluginRuntime } from './plugin-runtime.service.js';
 import { PluginScanner } from './plugin-scanner.service.js';
 import { PluginEntity } from './plugin.entity.js';
 import { PluginRepository } from './plugin.repository.js';
+import { OutboundUrlPolicy } from './outbound-url-policy.service.js';
 import type { SandboxPool } from './sandbox/sandbox-pool.js';
 import { SecretScrubber } from './secret-scrubber.js';
 
@@ -54,7 +55,8 @@ import { SecretScrubber } from './secret-scrubber.js';
     PluginRuntime,
     PluginScanner,
     PluginsResolver,
+    OutboundUrlPolicy,
   ],
-  exports: [PluginRuntime, PluginConfigService, PluginDefinitionsService],
+  exports: [PluginRuntime, PluginConfigService, PluginDefinitionsService, OutboundUrlPolicy],
 })
 export class PluginsModule {}

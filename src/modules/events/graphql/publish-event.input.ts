@@ -19,6 +19,9 @@ export class PublishEventInput {
   @Field(() => String, { nullable: true, description: 'RFC 3339 timestamp; absent: now.' })
   occurredAt?: string | null;
 
+  @Field(() => String, { nullable: true, description: 'RFC 3339: its notifications are not sent before then (at most MAX_SCHEDULE_DAYS ahead); absent: now.' })
+  deliverAt?: string | null;
+
   @Field(() => JsonScalar, { description: 'The payload: a JSON object valid against the schema of the event type and version.' })
   data!: unknown;
 }

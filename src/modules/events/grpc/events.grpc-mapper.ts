@@ -7,6 +7,7 @@ export interface PublishEventRequestMessage {
   event_version: string;
   source: string;
   occurred_at: string;
+  deliver_at: string;
   data_json: string;
 }
 
@@ -28,6 +29,7 @@ export function fromPublishEventRequest(m: PublishEventRequestMessage): PublishE
     source: m.source || null,
     occurredAt: m.occurred_at || null,
     dataJson: m.data_json || null,
+    deliverAt: m.deliver_at || null,
   };
 }
 

@@ -46,6 +46,7 @@ export function fromEventEnvelope(parsed: unknown, contentType: string | undefin
     eventId: text(meta.event_id, 'metadata.event_id'),
     occurredAt: text(meta.timestamp, 'metadata.timestamp'),
     source: text(meta.source_service, 'metadata.source_service'),
+    deliverAt: text(meta.deliver_at, 'metadata.deliver_at'),
     data: body.data,
   };
   if (violations.length > 0) throw AppError.validation(violations);
@@ -69,6 +70,7 @@ export const EVENT_ENVELOPE_SCHEMA: JsonSchema = {
         event_id: { type: 'string', description: 'The deduplication key; absent: one is generated.' },
         timestamp: { type: 'string', format: 'date-time' },
         source_service: { type: 'string' },
+        deliver_at: { type: 'string', format: 'date-time', description: 'Schedule: its notifications are not sent before this time (in the future, at most MAX_SCHEDULE_DAYS ahead); absent: now.' },
       },
     },
   },

@@ -2,7 +2,7 @@ import { Field, ID, InputType } from '@nestjs/graphql';
 
 @InputType('NotificationRecordFilter', { description: 'Every field is optional; records match all the fields given (a list: any of its values).' })
 export class NotificationRecordFilterInput {
-  @Field(() => [String], { nullable: true, description: 'queued | sending | sent | failed | dead | skipped' })
+  @Field(() => [String], { nullable: true, description: 'queued | sending | sent | failed | dead | skipped | cancelled' })
   statuses?: string[] | null;
 
   @Field(() => [String], { nullable: true, description: 'email | sms | push | chat | webhook' })

@@ -29,7 +29,7 @@ export class NotificationRecordModel {
   @Field({ description: "The interface's display name when the record was planned." })
   channelName!: string;
 
-  @Field(() => String, { nullable: true, description: 'The address for personal channels; null for webhook and chat.' })
+  @Field(() => String, { nullable: true, description: 'The address for personal channels; null for webhook and chat, except a recipient\'s own record there (an own target or an opt-out in their settings: their user id or address).' })
   recipient!: string | null;
 
   @Field(() => [NotificationRecipientModel], { description: 'Everyone the event is for.' })
@@ -56,7 +56,7 @@ export class NotificationRecordModel {
   @Field(() => Int, { nullable: true })
   templateVersion!: number | null;
 
-  @Field({ description: 'queued | sending | sent | failed | dead | skipped' })
+  @Field({ description: 'queued | sending | sent | failed | dead | skipped | cancelled' })
   status!: string;
 
   @Field(() => Int)

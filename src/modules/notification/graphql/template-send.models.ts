@@ -28,6 +28,9 @@ export class TemplateSendResultModel {
   @Field(() => ID, { description: 'The notifier interface chosen for the channel.' })
   channelId!: string;
 
+  @Field(() => Date, { nullable: true, description: 'When it is scheduled for (scheduleNotification); null: now.' })
+  sendAt!: Date | null;
+
   static from(r: TemplateSendResult): TemplateSendResultModel {
     return Object.assign(new TemplateSendResultModel(), r);
   }

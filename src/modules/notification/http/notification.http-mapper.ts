@@ -81,20 +81,22 @@ export function fromTemplateListQuery(query: Record<string, unknown>): TemplateL
 export interface SendAcceptedBody {
   status: 'queued';
   notification_id: string;
+  /** Only for a scheduled send. */
+  send_at?: string;
 }
 
 export function fromSendBody(parsed: unknown, contentType: string | undefined): TemplateSendInput {
   const body = jsonObjectBody(parsed, contentType, 'a send request');
-  const known = ['template_id', 'recipient', 'channel', 'params'];
+  const known = ['template_id', 'recipient', 'channel', 'params', 'send_at'];
   const unknown = Object.keys(body).filter((k) => !known.includes(k));
   if (unknown.length > 0) {
     throw AppError.validation(unknown.slice(0, 20).map((k) => ({ field: k.slice(0, 64), message: `is not a send field (fields: ${known.join(', ')})` })));
   }
-  return { templateId: body.template_id, recipient: body.recipient, channel: body.channel, params: body.params };
+  return { templateId: body.template_id, recipient: body.recipient, channel: body.channel, params: body.params, sendAt: body.send_at };
 }
 
 export function toSendAccepted(r: TemplateSendResult): SendAcceptedBody {
-  return { status: r.status, notification_id: r.notificationId };
+  return { status: r.status, notification_id: r.notificationId, ...(r.sendAt ? { send_at: r.sendAt.toISOString() } : {}) };
 }
 
 // ---- notification status ----
@@ -115,6 +117,7 @@ export const SEED_STATUS_OF: Record<RecordStatus, SeedStatus> = {
   sent: 'sent',
   dead: 'failed',
   skipped: 'failed',
+  cancelled: 'failed',
 };
 
 export interface NotificationStatusBody {
@@ -226,6 +229,7 @@ export const SEND_SCHEMA: JsonSchema = {
     recipient: { type: 'string', description: 'Email address, phone number or user id; absent: the notifier\'s default recipient.' },
     channel: { type: 'string', enum: [...NOTIFIER_CHANNELS], description: 'Default: the template\'s type; must match it.' },
     params: { type: 'object', description: 'The template\'s parameters.' },
+    send_at: { type: 'string', format: 'date-time', description: 'Deliver no earlier than this (RFC 3339, in the future, at most MAX_SCHEDULE_DAYS ahead); absent: now.' },
   },
   examples: [{ template_id: '0190a3a8-7b1c-7cc1-9e0a-3f1f1b2c3d4e', recipient: 'student@vas.edu.vn', channel: 'email', params: { name: 'Nguyễn Văn A' } }],
 };
@@ -233,7 +237,7 @@ export const SEND_SCHEMA: JsonSchema = {
 export const SEND_ACCEPTED_SCHEMA: JsonSchema = {
   type: 'object',
   required: ['status', 'notification_id'],
-  properties: { status: { const: 'queued' }, notification_id: { type: 'string', format: 'uuid' } },
+  properties: { status: { const: 'queued' }, notification_id: { type: 'string', format: 'uuid' }, send_at: { type: 'string', format: 'date-time', description: 'Only for a scheduled send.' } },
 };
 
 const NOTIFICATION_STATUS_PROPERTIES: Record<keyof NotificationStatusBody, JsonSchema> = {

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { RequirePermission } from '../../../common/auth/access.decorator.js';
 import { Clock } from '../../../common/clock.js';
@@ -18,9 +18,10 @@ import {
 } from './notification.http-mapper.js';
 
 /**
- * Seed 002's `POST /send` (a manual notification from a template; 202 once queued) and
- * `GET /notifications/{id}`, its status. Both under `notif.send_manual`: whoever may send may
- * follow what they sent.
+ * Seed 002's `POST /send` (a manual notification from a template; 202 once queued; `send_at`
+ * schedules it), `GET /notifications/{id}`, its status, and `DELETE /notifications/{id}`, which
+ * cancels it while not sent yet (issue 12). All under `notif.send_manual`: whoever may send may
+ * follow and cancel what they sent.
  */
 @ApiTags('send')
 @Controller()
@@ -50,5 +51,15 @@ export class SendHttpController {
   @ErrorResponses('common.validation_failed', 'notif.record_not_found')
   async status(@Param('id') id: string): Promise<SuccessEnvelope<NotificationStatusBody>> {
     return successEnvelope(toNotificationStatus(await this.log.get(id)), this.clock.now());
+  }
+
+  @RequirePermission('notif.send_manual')
+  @Delete('notifications/:id')
+  @ApiOperation({ summary: 'Cancel a notification not sent yet (queued, scheduled, or waiting for a retry)' })
+  @ApiParam({ name: 'id', schema: { type: 'string', format: 'uuid' } })
+  @SuccessResponse(200, 'Cancelled: its state is now `cancelled` (status failed) and it will not be sent.', NOTIFICATION_STATUS_SCHEMA)
+  @ErrorResponses('common.validation_failed', 'notif.record_not_found', 'notif.record_not_cancellable')
+  async cancel(@Param('id') id: string): Promise<SuccessEnvelope<NotificationStatusBody>> {
+    return successEnvelope(toNotificationStatus(await this.log.cancel(id)), this.clock.now());
   }
 }

@@ -1,0 +1,29 @@
+import { AppError } from './errors/app-error.js';
+import { scheduledTime } from './schedule-time.js';
+
+const NOW = new Date('2026-12-01T10:00:00Z');
+const violations = (value: unknown): unknown => {
+  try {
+    scheduledTime(value, NOW, 365, 'send_at');
+  } catch (err) {
+    return (err as AppError).details?.violations;
+  }
+  throw new Error('accepted');
+};
+
+describe('scheduledTime', () => {
+  it('is null when absent, the time when in the window', () => {
+    expect(scheduledTime(undefined, NOW, 365, 'send_at')).toBeNull();
+    expect(scheduledTime('', NOW, 365, 'send_at')).toBeNull();
+    expect(scheduledTime('2026-12-01T10:00:05Z', NOW, 365, 'send_at')).toEqual(new Date('2026-12-01T10:00:05Z'));
+    expect(scheduledTime('2026-12-01T13:00:00+02:00', NOW, 365, 'send_at')).toEqual(new Date('2026-12-01T11:00:00Z'));
+    expect(scheduledTime('2027-12-01T10:00:00Z', NOW, 365, 'send_at')).toEqual(new Date('2027-12-01T10:00:00Z'));
+  });
+
+  it('refuses a past or present time, one beyond the window, and what is not RFC 3339, naming the field', () => {
+    expect(violations('2026-12-01T09:59:59Z')).toEqual([{ field: 'send_at', message: expect.stringContaining('must be in the future') }]);
+    expect(violations('2026-12-01T10:00:00Z')).toEqual([{ field: 'send_at', message: expect.stringContaining('must be in the future') }]);
+    expect(violations('2027-12-01T10:00:01Z')).toEqual([{ field: 'send_at', message: 'must be at most 365 days ahead (MAX_SCHEDULE_DAYS)' }]);
+    for (const bad of ['tomorrow', '2026-12-02', 1764583200000, '2026-13-01T10:00:00Z']) expect(violations(bad)).toEqual([{ field: 'send_at', message: expect.stringContaining('RFC 3339') }]);
+  });
+});

@@ -1,0 +1,31 @@
+import { Args, ID, Mutation, Resolver } from '@nestjs/graphql';
+import { RequirePermission } from '../../../common/auth/access.decorator.js';
+import { DeliveryLogService } from '../delivery-log.service.js';
+import { TemplateSendService } from '../template-send.service.js';
+import { NotificationRecordModel } from './notification-record.model.js';
+import { ScheduleNotificationInput } from './schedule-notification.input.js';
+import { TemplateSendResultModel } from './template-send.models.js';
+
+/**
+ * Scheduled notifications over GraphQL (issue 12), the same services as POST /send with send_at
+ * and DELETE /notifications/{id}, under the same permission.
+ */
+@Resolver()
+export class ScheduledNotificationResolver {
+  constructor(
+    private readonly sender: TemplateSendService,
+    private readonly log: DeliveryLogService,
+  ) {}
+
+  @RequirePermission('notif.send_manual')
+  @Mutation(() => TemplateSendResultModel, { description: 'Renders a template and queues it to be delivered no earlier than sendAt.' })
+  async scheduleNotification(@Args('input') input: ScheduleNotificationInput): Promise<TemplateSendResultModel> {
+    return TemplateSendResultModel.from(await this.sender.send(input));
+  }
+
+  @RequirePermission('notif.send_manual')
+  @Mutation(() => NotificationRecordModel, { description: 'Cancels a notification not sent yet (state cancelled); FAILED_PRECONDITION (notif.record_not_cancellable) once it is sending or finished.' })
+  async cancelNotification(@Args('id', { type: () => ID }) id: string): Promise<NotificationRecordModel> {
+    return NotificationRecordModel.from(await this.log.cancel(id));
+  }
+}

@@ -1,0 +1,185 @@
+import { Injectable } from '@nestjs/common';
+import { AppError, type Violation } from '../../common/errors/app-error.js';
+import { kindOf } from '../../common/validation/validators.js';
+import { isEventType, isOptOutable } from '../events/event-catalog.js';
+import { OutboundUrlPolicy } from '../plugins/outbound-url-policy.service.js';
+import { NOTIFIER_CHANNELS, isNotifierChannel, type NotifierChannel } from '../plugins/plugin-contract.js';
+import { NotificationSettingsRepository } from './notification-settings.repository.js';
+import type { ChannelSetting, EventOptOut, NotificationSettings, NotificationSettingsInput, SettingsSubject } from './notification-settings.types.js';
+
+export const SETTINGS_LIMITS = { userId: 200, address: 320, url: 2000, mutedEvents: 100 } as const;
+const EMAIL = /^[^\s@]+@[^\s@]+$/;
+const PHONE = /^\+?[0-9 ()./-]{4,32}$/;
+
+/**
+ * Recipients' notification settings (issue 12): reads them (defaults when none were saved) and
+ * replaces them after validating every field — channel types, own targets (a webhook/chat URL
+ * must pass plugin HTTP's SSRF rules, OutboundUrlPolicy), event types, and that no event the
+ * catalog marks as not opt-out-able is muted (`notif.event_not_mutable`).
+ *
+ * Deliberately not here: who may read or change whose settings (the transports' access rules:
+ * a user its own, an admin anyone's) and applying them (NotificationPlanner, at planning time:
+ * a change applies to records planned after it).
+ */
+@Injectable()
+export class NotificationSettingsService {
+  constructor(
+    private readonly repository: NotificationSettingsRepository,
+    private readonly urls: OutboundUrlPolicy,
+  ) {}
+
+  /** A user's settings, by user id (the caller's `sub`, or any user's for an admin). */
+  async forUser(userId: unknown): Promise<NotificationSettings> {
+    return this.get(userSubject(userId));
+  }
+
+  async updateForUser(userId: unknown, input: NotificationSettingsInput): Promise<NotificationSettings> {
+    return this.update(userSubject(userId), input);
+  }
+
+  /** An admin's choice of subject: a user id or an address, exactly one. */
+  async forUserOrAddress(user: unknown, address: unknown): Promise<NotificationSettings> {
+    return this.get(eitherSubject(user, address));
+  }
+
+  async updateForUserOrAddress(user: unknown, address: unknown, input: NotificationSettingsInput): Promise<NotificationSettings> {
+    return this.update(eitherSubject(user, address), input);
+  }
+
+  private async get(subject: SettingsSubject): Promise<NotificationSettings> {
+    return (await this.repository.find(subject)) ?? { subject, channels: [], mutedEvents: [], updatedAt: null };
+  }
+
+  private async update(subject: SettingsSubject, input: NotificationSettingsInput): Promise<NotificationSettings> {
+    const violations: Violation[] = [];
+    const channels = await this.channelsOf(input.channels, violations);
+    const muted = mutedEventsOf(input.mutedEvents, violations);
+    if (violations.length > 0) throw AppError.validation(violations);
+    const mandatory = muted.find((m) => !isOptOutable(m.eventType));
+    if (mandatory) {
+      throw new AppError('notif.event_not_mutable', `${mandatory.eventType} is transactional and cannot be muted: it always reaches its recipient (an own target still applies)`, {
+        field: `muted_events[${muted.indexOf(mandatory)}].event_type`,
+        event_type: mandatory.eventType,
+      });
+    }
+    return this.repository.save(subject, channels, muted);
+  }
+
+  private async channelsOf(value: unknown, violations: Violation[]): Promise<ChannelSetting[]> {
+    if (value === undefined || value === null) return [];
+    if (!Array.isArray(value)) {
+      violations.push({ field: 'channels', message: `must be a list, got ${kindOf(value)}` });
+      return [];
+    }
+    const out: ChannelSetting[] = [];
+    for (const [i, item] of value.entries()) {
+      const at = `channels[${i}]`;
+      if (!item || typeof item !== 'object' || Array.isArray(item)) {
+        violations.push({ field: at, message: `must be an object { channel, enabled, target }, got ${kindOf(item)}` });
+        continue;
+      }
+      const { channel, enabled, target } = item as Record<string, unknown>;
+      if (!isNotifierChannel(channel)) {
+        violations.push({ field: `${at}.channel`, message: `must be one of ${NOTIFIER_CHANNELS.join(', ')}, got ${describe(channel)}` });
+        continue;
+      }
+      if (out.some((c) => c.channel === channel)) {
+        violations.push({ field: `${at}.channel`, message: `${channel} is listed twice` });
+        continue;
+      }
+      if (enabled !== undefined && enabled !== null && typeof enabled !== 'boolean') violations.push({ field: `${at}.enabled`, message: `must be a boolean, got ${kindOf(enabled)}` });
+      const checked = await this.targetOf(channel, target, `${at}.target`, violations);
+      out.push({ channel, enabled: enabled !== false, target: checked });
+    }
+    return out;
+  }
+
+  private async targetOf(channel: NotifierChannel, value: unknown, field: string, violations: Violation[]): Promise<string | null> {
+    if (value === undefined || value === null || value === '') return null;
+    if (typeof value !== 'string') {
+      violations.push({ field, message: `must be a string, got ${kindOf(value)}` });
+      return null;
+    }
+    const problem = (message: string): null => {
+      violations.push({ field, message });
+      return null;
+    };
+    if (value.trim() !== value) return problem('must not have surrounding spaces');
+    switch (channel) {
+      case 'webhook':
+      case 'chat': {
+        if (value.length > SETTINGS_LIMITS.url) return problem(`must be at most ${SETTINGS_LIMITS.url} characters`);
+        const blocked = await this.urls.problemWith(value);
+        return blocked ? problem(blocked) : value;
+      }
+      case 'email':
+        return value.length <= SETTINGS_LIMITS.address && EMAIL.test(value) ? value : problem('must be an email address');
+      case 'sms':
+        return PHONE.test(value) ? value : problem('must be a phone number');
+      case 'push':
+        return problem('push has no own target: it reaches the user by user id');
+    }
+  }
+}
+
+function mutedEventsOf(value: unknown, violations: Violation[]): EventOptOut[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) {
+    violations.push({ field: 'muted_events', message: `must be a list, got ${kindOf(value)}` });
+    return [];
+  }
+  if (value.length > SETTINGS_LIMITS.mutedEvents) {
+    violations.push({ field: 'muted_events', message: `must have at most ${SETTINGS_LIMITS.mutedEvents} entries` });
+    return [];
+  }
+  const out: EventOptOut[] = [];
+  for (const [i, item] of value.entries()) {
+    const at = `muted_events[${i}]`;
+    if (!item || typeof item !== 'object' || Array.isArray(item)) {
+      violations.push({ field: at, message: `must be an object { event_type, channels }, got ${kindOf(item)}` });
+      continue;
+    }
+    const { eventType, channels } = item as Record<string, unknown>;
+    if (typeof eventType !== 'string' || !isEventType(eventType)) {
+      violations.push({ field: `${at}.event_type`, message: `must be an event type of the catalog, got ${describe(eventType)}` });
+      continue;
+    }
+    let list: NotifierChannel[] = [];
+    if (channels !== undefined && channels !== null) {
+      if (!Array.isArray(channels) || !channels.every(isNotifierChannel)) {
+        violations.push({ field: `${at}.channels`, message: `must be a list of ${NOTIFIER_CHANNELS.join(', ')} (empty: every channel)` });
+        continue;
+      }
+      list = [...new Set(channels)];
+    }
+    if (out.some((m) => m.eventType === eventType)) {
+      violations.push({ field: `${at}.event_type`, message: `${eventType} is listed twice` });
+      continue;
+    }
+    out.push({ eventType, channels: list });
+  }
+  return out;
+}
+
+function eitherSubject(user: unknown, address: unknown): SettingsSubject {
+  const given = (v: unknown) => v !== undefined && v !== null;
+  if (given(user) && given(address)) throw AppError.invalidField('address', 'give user or address, not both');
+  return given(address) ? addressSubject(address) : userSubject(user);
+}
+
+function userSubject(value: unknown): SettingsSubject {
+  if (typeof value !== 'string' || value === '' || value.length > SETTINGS_LIMITS.userId || value.trim() !== value) {
+    throw AppError.invalidField('user', `must be a user id (1 to ${SETTINGS_LIMITS.userId} characters)`);
+  }
+  return { kind: 'user', id: value };
+}
+
+function addressSubject(value: unknown): SettingsSubject {
+  if (typeof value === 'string' && value.length <= SETTINGS_LIMITS.address && EMAIL.test(value)) return { kind: 'address', id: value.toLowerCase() };
+  if (typeof value === 'string' && PHONE.test(value)) return { kind: 'address', id: value };
+  throw AppError.invalidField('address', 'must be an email address or a phone number');
+}
+
+function describe(value: unknown): string {
+  return typeof value === 'string' ? `"${value.slice(0, 64)}"` : kindOf(value);
+}
