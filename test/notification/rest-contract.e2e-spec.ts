@@ -129,6 +129,9 @@ describe('seed 002 REST contract: /templates, /send, /notifications/{id}', () =>
       ['page_size=0', 'page_size'],
       ['page_size=101', 'page_size'],
       ['page=1&page=2', 'page'],
+      ['page=99999999999999999999', 'page'],
+      ['page=-1', 'page'],
+      ['page_size=2.5', 'page_size'],
     ])('GET /templates?%s is 422 common.validation_failed naming %s', async (query, field) => {
       expectError(await call('GET', `/templates?${query}`), 422, 'common.validation_failed', field);
     });
@@ -151,6 +154,9 @@ describe('seed 002 REST contract: /templates, /send, /notifications/{id}', () =>
       ['an empty name', 422, 'common.validation_failed', 'name', () => ({ name: '', type: 'sms', content: 'x' })],
       ['an unknown type', 422, 'common.validation_failed', 'type', () => ({ name: 'fax_1', type: 'fax', content: 'x' })],
       ['no content', 422, 'common.validation_failed', 'content', () => ({ name: 'empty_1', type: 'sms' })],
+      ['a name over 100 characters', 422, 'common.validation_failed', 'name', () => ({ name: 'n'.repeat(101), type: 'sms', content: 'x' })],
+      ['a subject over 500 characters', 422, 'common.validation_failed', 'subject', () => ({ name: 'long_subject', type: 'email', subject: 's'.repeat(501), content: 'x' })],
+      ['content that is an object', 422, 'common.validation_failed', 'content', () => ({ name: 'obj_1', type: 'sms', content: { text: 'x' } })],
       ['content over 100 KB', 422, 'common.validation_failed', 'content', () => ({ name: 'huge_1', type: 'sms', content: 'x'.repeat(100 * 1024 + 1) })],
       ['an unknown trigger event', 422, 'common.validation_failed', 'trigger_event', () => ({ name: 'nope_1', type: 'email', trigger_event: 'no.such_event', content: 'x' })],
       ['a placeholder the trigger event does not carry', 422, 'common.validation_failed', 'content', () => ({ name: 'ph_1', type: 'email', trigger_event: 'user.created', content: 'Hi {{nickname}}' })],
