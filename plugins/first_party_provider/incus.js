@@ -34,7 +34,7 @@ const DEFAULT_LIMITS = {
 const DECIMAL = '^\\d+(\\.\\d{1,4})?$';
 
 function version() {
-  return '1.0.0';
+  return '1.1.0';
 }
 
 function config_schema() {
@@ -226,7 +226,16 @@ async function create_instance(config, params) {
     created = await incus(config, 'POST', '/1.0/instances', body);
   } catch (err) {
     if (err.status !== 409) throw err;
-    log.info('incus instance already exists, treating as the same order', { name: name });
+    // The name is taken. It is this order's own instance (a retry) only if it carries this
+    // order's id; another order's instance is never adopted.
+    const existing = await incus(config, 'GET', '/1.0/instances/' + encodeURIComponent(name));
+    const cfg = (existing.json.metadata && existing.json.metadata.config) || {};
+    const owner = cfg['user.switchboard.order_id'] === undefined ? '' : String(cfg['user.switchboard.order_id']);
+    const order = p.order_id === undefined || p.order_id === null ? '' : String(p.order_id);
+    if (order === '' || owner !== order) {
+      throw new Error('instance_name_taken: an Incus instance named "' + name + '" already exists and belongs to another order; choose another hostname');
+    }
+    log.info('incus instance already exists for this order, treating as a retry', { name: name });
   }
   if (created) {
     const outcome = await waitFor(config, created.json.operation, deadline);

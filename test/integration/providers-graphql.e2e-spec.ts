@@ -5,6 +5,10 @@ import { HttpTarget, type RecordedRequest } from '../support/fake-servers/http-t
 import { GrpcTestClient } from '../support/grpc-client.js';
 import { graphql, type GraphqlResponse, type HttpResult } from '../support/http-client.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
+import { callerScopedKey } from '../../src/modules/integration/provider.service.js';
+
+/** A key as the plugin gets it from test-user: scoped to the caller. */
+const scoped = (key: string, sub = 'test-user') => callerScopedKey(key, sub);
 
 /**
  * The provider operations of IntegrationService in the GraphQL admin (issue 8 §9): the same service
@@ -234,7 +238,7 @@ describe('GraphQL admin: provider operations', () => {
       target.on('POST', '/v1/instances', { status: 201, body: instance });
       const input = { interfaceId: ids.reseller, serverSpec: { cpuCores: 1 } };
       await data(ORDER, { input, key: 'rb-order-42' }, app.tokens.user);
-      expect(orders()[0].headers['idempotency-key']).toBe('order-rb-order-42');
+      expect(orders()[0].headers['idempotency-key']).toBe(`order-${scoped('rb-order-42')}`);
       for (const bad of ['has space', 'x'.repeat(101), 'ünïcode']) {
         expectError(await gql(ORDER, { input, key: bad }, app.tokens.user), 'BAD_USER_INPUT', 'common.validation_failed', /idempotency-key/);
       }
@@ -260,17 +264,19 @@ describe('GraphQL admin: provider operations', () => {
     const order = (key?: string, spec: Record<string, unknown> = { cpuCores: 2, memoryGb: 4, diskGb: 20 }, token = app.tokens.user) =>
       data(ORDER, { input: { interfaceId: ids.incus, serverSpec: spec }, key }, token);
     const localInstances = async () => app.running.app.get((await import('../../src/modules/integration/instance.repository.js')).InstanceRepository).count(ids.incus);
+    const localInstancesNamed = async (name: string) =>
+      (await app.running.app.get((await import('typeorm')).DataSource).query<{ n: number }[]>('SELECT count(*)::int AS n FROM instances WHERE provider_instance_id = $1', [name]))[0].n;
 
     it('creates one Incus instance named after the key, running with its address', async () => {
       const before = await localInstances();
       const first = (await order('rb-order-7')).createUpstreamInstance;
-      expect(first).toEqual({ providerInstanceId: 'sb-rb-order-7', status: 'running', ipAddress: expect.stringMatching(/^10\.99\./) });
-      const created = incus.instances.get('shop/sb-rb-order-7')!;
+      expect(first).toEqual({ providerInstanceId: `sb-${scoped('rb-order-7')}`, status: 'running', ipAddress: expect.stringMatching(/^10\.99\./) });
+      const created = incus.instances.get(`shop/sb-${scoped('rb-order-7')}`)!;
       expect(created.request).toMatchObject({
-        name: 'sb-rb-order-7',
+        name: `sb-${scoped('rb-order-7')}`,
         start: true,
         source: { type: 'image', alias: 'debian/12' },
-        config: { 'limits.cpu': '2', 'limits.memory': '4GiB', 'user.switchboard.order_id': 'rb-order-7' },
+        config: { 'limits.cpu': '2', 'limits.memory': '4GiB', 'user.switchboard.order_id': scoped('rb-order-7') },
         devices: { root: { type: 'disk', path: '/', size: '20GiB' } },
       });
       expect(first.ipAddress).toBe(created.ipv4);
@@ -292,14 +298,39 @@ describe('GraphQL admin: provider operations', () => {
       expect(overGrpc.response).toEqual({ provider_instance_id: first.providerInstanceId, status: first.status, ip_address: first.ipAddress });
       // Three orders reached Incus; the two retries were refused as existing (409) and answered from its state.
       expect(incus.createRequests).toHaveLength(3);
-      expect([...incus.instances.keys()]).toEqual(['shop/sb-rb-order-8']);
+      expect([...incus.instances.keys()]).toEqual([`shop/sb-${scoped('rb-order-8')}`]);
       expect(await localInstances()).toBe(before + 1);
     });
 
     it('retries racing each other still make one instance', async () => {
       const answers = await Promise.all([order('rb-order-9'), order('rb-order-9'), order('rb-order-9')]);
-      expect(new Set(answers.map((a) => a.createUpstreamInstance.providerInstanceId))).toEqual(new Set(['sb-rb-order-9']));
+      expect(new Set(answers.map((a) => a.createUpstreamInstance.providerInstanceId))).toEqual(new Set([`sb-${scoped('rb-order-9')}`]));
       expect(incus.instances.size).toBe(1);
+    });
+
+    it("another caller sending the same key orders its own instance and never gets the first caller's back", async () => {
+      const mine = (await order('rb-order-12')).createUpstreamInstance;
+      const mallory = await app.tokens.sign({ sub: 'mallory', role: 'user' });
+      const theirs = (await order('rb-order-12', undefined, mallory)).createUpstreamInstance;
+      expect(mine.providerInstanceId).toBe(`sb-${scoped('rb-order-12')}`);
+      expect(theirs.providerInstanceId).toBe(`sb-${scoped('rb-order-12', 'mallory')}`);
+      expect(theirs.ipAddress).not.toBe(mine.ipAddress);
+      expect(incus.instances.size).toBe(2);
+    });
+
+    it('an existing Incus instance of the same name but another order is refused, never adopted', async () => {
+      const name = `sb-${scoped('rb-order-13')}`;
+      incus.instances.set(`shop/${name}`, {
+        project: 'shop',
+        name,
+        type: 'container',
+        status: 'Running',
+        ipv4: '10.99.9.9',
+        request: { name, config: { 'user.switchboard.order_id': 'someone-elses-order' } },
+        createdAt: new Date().toISOString(),
+      });
+      expectError(await gql(ORDER, { input: { interfaceId: ids.incus, serverSpec: { cpuCores: 2, memoryGb: 4, diskGb: 20 } }, key: 'rb-order-13' }, app.tokens.user), 'PLUGIN_FAILED', 'integration.provider_refused', /instance_name_taken/);
+      expect(await localInstancesNamed(name)).toBe(0);
     });
 
     it('without a key, the same caller and spec is the same instance; another key or spec is another one', async () => {

@@ -4,6 +4,10 @@ import { HttpTarget, type RecordedRequest } from '../support/fake-servers/http-t
 import { errorCodeOf, GrpcTestClient, type GrpcResult } from '../support/grpc-client.js';
 import { graphql } from '../support/http-client.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
+import { callerScopedKey } from '../../src/modules/integration/provider.service.js';
+
+/** A key as the plugin gets it from test-user: scoped to the caller. */
+const scoped = (key: string, sub = 'test-user') => callerScopedKey(key, sub);
 
 /**
  * Provider operations of IntegrationService (issue 8 §6) over the real gRPC client, against the
@@ -238,7 +242,7 @@ describe('IntegrationService: provider operations', () => {
       target.on('POST', '/v1/instances', { status: 201, body: instance });
       const order = { interface_id: ids.reseller, server_spec: { cpu_cores: 1 } };
       await client.call('IntegrationService', 'CreateUpstreamInstance', order, app.tokens.user, { 'idempotency-key': 'rb-order-42' });
-      expect(orders()[0].headers['idempotency-key']).toBe('order-rb-order-42');
+      expect(orders()[0].headers['idempotency-key']).toBe(`order-${scoped('rb-order-42')}`);
       const bad = await client.call('IntegrationService', 'CreateUpstreamInstance', order, app.tokens.user, { 'idempotency-key': 'has space' });
       expectError(bad, grpc.status.INVALID_ARGUMENT, 'common.validation_failed', /idempotency-key/);
       expect(orders()).toHaveLength(1);

@@ -268,12 +268,22 @@ describe('first_party_provider/incus', () => {
 
     it('an existing instance of the same name (the order retried) is reported, not created twice', async () => {
       target.on('POST', '/1.0/instances', error(409, 'Instance "sb-o-47" already exists'));
+      target.on('GET', '/1.0/instances/sb-o-47', sync({ name: 'sb-o-47', config: { 'user.switchboard.order_id': 'o-47' } }));
       target.on('GET', '/1.0/instances/sb-o-47/state', sync(state('Running', '10.20.0.9')));
       expect(await plugin.call('create_instance', config(), { server_spec: spec(), order_id: 'o-47' })).toEqual({
         provider_instance_id: 'sb-o-47',
         status: 'running',
         ip_address: '10.20.0.9',
       });
+    });
+
+    it("an existing instance of the same name that another order made is refused, not adopted", async () => {
+      target.on('POST', '/1.0/instances', error(409, 'Instance "sb-o-49" already exists'));
+      target.on('GET', '/1.0/instances/sb-o-49', sync({ name: 'sb-o-49', config: { 'user.switchboard.order_id': 'another-order' } }));
+      await expect(plugin.call('create_instance', config(), { server_spec: spec(), order_id: 'o-49' })).rejects.toMatchObject({
+        message: expect.stringContaining('instance_name_taken'),
+      });
+      expect(target.requests.some((r) => r.path.includes('/state'))).toBe(false);
     });
 
     it('refused token and server errors throw with a classified message', async () => {

@@ -68,13 +68,16 @@ export class ProviderService {
   /**
    * Orders a server. The plugin gets a stable idempotency key as `order_id` (the built-in
    * providers send it upstream as Idempotency-Key / the instance name), so a retried call does not
-   * buy a second server: the caller's key when given, else one derived from the interface, the
-   * caller and the resolved spec. The ordered instance is recorded in `instances`.
+   * buy a second server: the caller's key when given, scoped to the caller (`<key>-<8 hex of the
+   * caller's sub>`, so another caller sending the same key orders its own server and never gets
+   * this one back), else one derived from the interface, the caller and the resolved spec. The
+   * ordered instance is recorded in `instances`.
    */
   async createInstance(input: { interfaceId: unknown; spec: SpecInput | null | undefined; callerSub: string; idempotencyKey?: unknown }): Promise<CreateInstanceResult> {
     const spec = resolveSpec(input.spec ?? {}, 'server_spec.');
     const row = await this.provider(input.interfaceId);
-    const key = idempotencyKey(input.idempotencyKey) ?? derivedKey(row.id, input.callerSub, spec);
+    const given = idempotencyKey(input.idempotencyKey);
+    const key = given !== undefined ? callerScopedKey(given, input.callerSub) : derivedKey(row.id, input.callerSub, spec);
     const result = await this.call<CreateInstanceResult>(row, 'create_instance', { server_spec: spec, order_id: key });
     await this.instances.record({
       id: this.ids.uuid(),
@@ -197,6 +200,11 @@ function idempotencyKey(value: unknown): string | undefined {
   if (value === undefined || value === null || value === '') return undefined;
   if (typeof value !== 'string' || !KEY_PATTERN.test(value)) throw AppError.invalidField('idempotency-key', 'must be 1 to 100 of A-Z a-z 0-9 . _ : -');
   return value;
+}
+
+/** A caller's own key, told apart from the same key sent by another caller. */
+export function callerScopedKey(key: string, callerSub: string): string {
+  return `${key}-${createHash('sha256').update(callerSub).digest('hex').slice(0, 8)}`;
 }
 
 /**

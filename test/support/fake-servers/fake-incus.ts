@@ -18,6 +18,7 @@ import type { AddressInfo, Socket } from 'node:net';
  *                                               IPv4) and answers an async operation; 409 when the
  *                                               name exists in the project, as Incus does
  *   GET  /1.0/operations/<id>/wait              the operation, Success
+ *   GET  /1.0/instances/<name>                  the instance with its config; 404 when unknown
  *   GET  /1.0/instances/<name>/state            status and eth0 addresses; 404 when unknown
  *   PUT  /1.0/instances/<name>/state            start / stop
  *   GET  /1.0/instances?recursion=2             every instance with its state
@@ -133,6 +134,13 @@ export class FakeIncus {
 
     const wait = /^\/1\.0\/operations\/([^/]+)\/wait$/.exec(url.pathname);
     if (wait && request.method === 'GET') return sync({ id: wait[1], status: 'Success', status_code: 200, err: '' });
+
+    const one = /^\/1\.0\/instances\/([^/]+)$/.exec(url.pathname);
+    if (one && request.method === 'GET') {
+      const instance = this.instances.get(`${project}/${decodeURIComponent(one[1])}`);
+      if (!instance) return error(404, 'Instance not found');
+      return sync({ name: instance.name, type: instance.type, status: instance.status, created_at: instance.createdAt, config: instance.request.config ?? {} });
+    }
 
     const state = /^\/1\.0\/instances\/([^/]+)\/state$/.exec(url.pathname);
     if (state) {
