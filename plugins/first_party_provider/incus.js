@@ -233,7 +233,7 @@ async function create_instance(config, params) {
     const owner = cfg['user.switchboard.order_id'] === undefined ? '' : String(cfg['user.switchboard.order_id']);
     const order = p.order_id === undefined || p.order_id === null ? '' : String(p.order_id);
     if (order === '' || owner !== order) {
-      throw new Error('instance_name_taken: an Incus instance named "' + name + '" already exists and belongs to another order; choose another hostname');
+      throw new Error('instance_name_taken: an Incus instance named "' + name + '" already exists and belongs to another order; choose another hostname', { cause: err });
     }
     log.info('incus instance already exists for this order, treating as a retry', { name: name });
   }
