@@ -47,7 +47,7 @@ const EXPECTED = {
   'integration.interface_disabled': { grpc: status.FAILED_PRECONDITION, graphql: 'FAILED_PRECONDITION', http: 409 },
   'integration.not_upstream': { grpc: status.FAILED_PRECONDITION, graphql: 'FAILED_PRECONDITION', http: 409 },
   'integration.provider_refused': { grpc: status.FAILED_PRECONDITION, graphql: 'PLUGIN_FAILED', http: 502 },
-  'integration.provider_unavailable': { grpc: status.UNAVAILABLE, graphql: 'PLUGIN_FAILED', http: 503 },
+  'integration.provider_unavailable': { grpc: status.UNAVAILABLE, graphql: 'SERVICE_UNAVAILABLE', http: 503 },
   'events.unknown_type': { grpc: status.INVALID_ARGUMENT, graphql: 'BAD_USER_INPUT', http: 422 },
   'events.unknown_version': { grpc: status.INVALID_ARGUMENT, graphql: 'BAD_USER_INPUT', http: 422 },
   'events.invalid_payload': { grpc: status.INVALID_ARGUMENT, graphql: 'BAD_USER_INPUT', http: 422 },

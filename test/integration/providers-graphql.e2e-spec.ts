@@ -165,9 +165,9 @@ describe('GraphQL admin: provider operations', () => {
     });
 
     it('plugin failures: target down → provider_unavailable, a refusal → provider_refused, with the plugin message', async () => {
-      expectError(await gql(PRICE, { input: { interfaceId: ids.down, cpuCores: 1 } }), 'PLUGIN_FAILED', 'integration.provider_unavailable', /network_error/);
+      expectError(await gql(PRICE, { input: { interfaceId: ids.down, cpuCores: 1 } }), 'SERVICE_UNAVAILABLE', 'integration.provider_unavailable', /network_error/);
       target.on('POST', '/v1/quotes', { status: 503, body: { error: { code: 'maintenance', message: 'back soon' } } });
-      expectError(await gql(PRICE, { input: { interfaceId: ids.reseller, cpuCores: 1 } }), 'PLUGIN_FAILED', 'integration.provider_unavailable', /provider_5xx/);
+      expectError(await gql(PRICE, { input: { interfaceId: ids.reseller, cpuCores: 1 } }), 'SERVICE_UNAVAILABLE', 'integration.provider_unavailable', /provider_5xx/);
       target.on('POST', '/v1/quotes', { status: 422, body: { error: { code: 'bad_spec', message: 'no such region' } } });
       expectError(await gql(PRICE, { input: { interfaceId: ids.reseller, cpuCores: 1 } }), 'PLUGIN_FAILED', 'integration.provider_refused', /no such region/);
     });
@@ -202,7 +202,7 @@ describe('GraphQL admin: provider operations', () => {
     it('errors: invalid id, non-provider, target down, a refused key', async () => {
       expectError(await gql(SYNC_PRODUCTS, { id: 'nope' }), 'BAD_USER_INPUT', 'common.validation_failed', /interface_id/);
       expectError(await gql(SYNC_PRODUCTS, { id: ids.gateway }), 'FAILED_PRECONDITION', 'integration.not_a_provider');
-      expectError(await gql(SYNC_PRODUCTS, { id: ids.down }), 'PLUGIN_FAILED', 'integration.provider_unavailable');
+      expectError(await gql(SYNC_PRODUCTS, { id: ids.down }), 'SERVICE_UNAVAILABLE', 'integration.provider_unavailable');
       target.on('GET', '/v1/products', { status: 401, body: { error: { code: 'unauthorized', message: 'bad key' } } });
       expectError(await gql(SYNC_PRODUCTS, { id: ids.reseller }), 'PLUGIN_FAILED', 'integration.provider_refused', /provider_auth_failed/);
     });
@@ -253,7 +253,7 @@ describe('GraphQL admin: provider operations', () => {
       expectError(await gql(ORDER, { input: { interfaceId: 'x', serverSpec: {} } }), 'BAD_USER_INPUT', 'common.validation_failed', /interface_id/);
       expectError(await gql(ORDER, { input: { interfaceId: ids.gateway, serverSpec: {} } }), 'FAILED_PRECONDITION', 'integration.not_a_provider');
       expectError(await gql(ORDER, { input: { interfaceId: ids.disabled, serverSpec: {} } }), 'FAILED_PRECONDITION', 'integration.interface_disabled');
-      expectError(await gql(ORDER, { input: { interfaceId: ids.down, serverSpec: { cpuCores: 1 } } }), 'PLUGIN_FAILED', 'integration.provider_unavailable');
+      expectError(await gql(ORDER, { input: { interfaceId: ids.down, serverSpec: { cpuCores: 1 } } }), 'SERVICE_UNAVAILABLE', 'integration.provider_unavailable');
       target.on('POST', '/v1/instances', { status: 402, body: { error: { code: 'insufficient_funds', message: 'top up' } } });
       expectError(await gql(ORDER, { input: { interfaceId: ids.reseller, serverSpec: { cpuCores: 1 } } }), 'PLUGIN_FAILED', 'integration.provider_refused', /top up/);
       expect(orders()).toHaveLength(1);
@@ -408,7 +408,7 @@ describe('GraphQL admin: provider operations', () => {
       expectError(await gql(IMPORT, { id: ids.reseller, instance: 'gone' }), 'NOT_FOUND', 'integration.instance_not_found');
       expectError(await gql(IMPORT, { id: ids.reseller, instance: '' }), 'BAD_USER_INPUT', 'common.validation_failed', /instance_id/);
       expectError(await gql(LIST, { id: ids.disabled }), 'FAILED_PRECONDITION', 'integration.interface_disabled');
-      expectError(await gql(LIST, { id: ids.down }), 'PLUGIN_FAILED', 'integration.provider_unavailable');
+      expectError(await gql(LIST, { id: ids.down }), 'SERVICE_UNAVAILABLE', 'integration.provider_unavailable');
       expectError(await gql(LIST, { id: 'zzz' }), 'BAD_USER_INPUT', 'common.validation_failed', /interface_id/);
     });
   });
@@ -421,7 +421,7 @@ describe('GraphQL admin: provider operations', () => {
 
     it('a non-provider is FAILED_PRECONDITION; a target down is provider_unavailable', async () => {
       expectError(await gql(BALANCE, { id: ids.gateway }), 'FAILED_PRECONDITION', 'integration.not_a_provider');
-      expectError(await gql(BALANCE, { id: ids.down }), 'PLUGIN_FAILED', 'integration.provider_unavailable');
+      expectError(await gql(BALANCE, { id: ids.down }), 'SERVICE_UNAVAILABLE', 'integration.provider_unavailable');
     });
   });
 

@@ -41,9 +41,11 @@ export const INTEGRATION_ERRORS = defineErrorTable(INTEGRATION_ERROR_CODES, (cod
     // The plugin's message says what the provider refused; like plugins.script_error.
     case 'integration.provider_refused':
       return errorTransport('FAILED_PRECONDITION', 'PLUGIN_FAILED', 502);
-    // The provider's target is down, throttled or timed out: worth retrying later.
+    // The provider's target is down, throttled or timed out: worth retrying later. GraphQL says
+    // SERVICE_UNAVAILABLE (as gRPC says UNAVAILABLE), so a client tells it from a refusal by
+    // extensions.code alone.
     case 'integration.provider_unavailable':
-      return errorTransport('UNAVAILABLE', 'PLUGIN_FAILED', 503);
+      return errorTransport('UNAVAILABLE', 'SERVICE_UNAVAILABLE', 503);
     default:
       return assertUnreachable(code);
   }
