@@ -93,6 +93,8 @@ export interface AppConfig {
     pollMs: number;
     /** How far ahead a notification may be scheduled (send_at, deliver_at). */
     maxScheduleDays: number;
+    /** Finished records (sent, dead, skipped, cancelled) older than this are deleted with their attempts; 0 keeps them. */
+    retentionDays: number;
   };
   /** GET /metrics: public when token is null, else it requires `authorization: Bearer <token>`. */
   metrics: { token: string | null };
@@ -296,6 +298,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
       leaseMs: r.int('DELIVERY_LEASE_MS', 60_000, 1_000, 3_600_000),
       pollMs: r.int('DELIVERY_POLL_MS', 1_000, 10, 600_000),
       maxScheduleDays: r.int('MAX_SCHEDULE_DAYS', 365, 1, 3_650),
+      retentionDays: r.int('NOTIFICATION_RETENTION_DAYS', 90, 0, 36_500),
     },
     metrics: { token: metricsToken },
     templates: { defaultLanguage },

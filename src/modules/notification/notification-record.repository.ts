@@ -254,6 +254,28 @@ export class NotificationRecordRepository {
     return rows[0] ? toRecord(rows[0]) : null;
   }
 
+  /**
+   * Deletes up to `limit` finished records (sent, dead, skipped, cancelled) last changed more than
+   * `days` ago, with their attempts, in one statement; rows another transaction holds are left for
+   * the next round. Returns how many records went.
+   */
+  async pruneFinished(days: number, limit: number): Promise<number> {
+    const rows = await this.dataSource.query<{ n: number }[]>(
+      `WITH old AS (
+         SELECT id FROM notification_records
+          WHERE status IN ('sent', 'dead', 'skipped', 'cancelled') AND updated_at < now() - ($1::int * interval '1 day')
+          ORDER BY updated_at LIMIT $2 FOR UPDATE SKIP LOCKED
+       ), attempts AS (
+         DELETE FROM notification_attempts a USING old WHERE a.record_id = old.id
+       ), records AS (
+         DELETE FROM notification_records r USING old WHERE r.id = old.id RETURNING 1
+       )
+       SELECT count(*)::int AS n FROM records`,
+      [days, limit],
+    );
+    return rows[0]?.n ?? 0;
+  }
+
   /** Ends a claimed record without an attempt (its interface is gone or disabled). */
   async skipClaimed(recordId: string, workerId: string, attemptNo: number, code: string, message: string): Promise<void> {
     await this.dataSource.query(

@@ -15,6 +15,7 @@ import { NotificationAttemptEntity } from './notification-attempt.entity.js';
 import { NotificationPlanner } from './notification-planner.service.js';
 import { NotificationRecordEntity } from './notification-record.entity.js';
 import { NotificationRecordRepository } from './notification-record.repository.js';
+import { RecordRetention } from './record-retention.service.js';
 import { NotificationTemplateVersionEntity } from './templates/notification-template-version.entity.js';
 import { NotificationTemplateEntity } from './templates/notification-template.entity.js';
 import { NotificationTemplatesVersionEntity } from './templates/notification-templates-version.entity.js';
@@ -48,6 +49,7 @@ import { NotificationSettingsResolver } from './graphql/notification-settings.re
     MessageComposer,
     NotificationPlanner,
     Dispatcher,
+    RecordRetention,
     DeliveryLogService,
     DeliveryLogResolver,
     DeliveryMetrics,
