@@ -13,6 +13,7 @@ import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDateColum
 @Index('notification_records_lease_idx', ['leaseExpiresAt'], { where: `"status" = 'sending'` })
 @Index('notification_records_created_idx', ['createdAt', 'id'])
 @Index('notification_records_event_idx', ['eventId'])
+@Index('notification_records_finished_idx', ['updatedAt'], { where: `"status" IN ('sent', 'dead', 'skipped', 'cancelled')` })
 export class NotificationRecordEntity {
   /** UUID v7; also the notification_id every attempt carries (receivers deduplicate on it). */
   @PrimaryColumn('uuid')
