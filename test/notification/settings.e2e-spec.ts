@@ -95,10 +95,16 @@ describe('recipient notification settings', () => {
     expect(saved.body.data).toMatchObject({
       user: 'u-ann',
       address: null,
-      channels: [{ channel: 'chat', enabled: true, target: target.url('/personal') }],
+      // The URL is answered masked (its path is the bot's token), as plugin secrets are.
+      channels: [{ channel: 'chat', enabled: true, target: `${new URL(target.url('/personal')).origin}/********` }],
       muted_events: [{ event_type: 'ticket_replied', channels: ['chat'] }],
     });
+    expect(JSON.stringify(saved.body)).not.toContain('/personal');
     expect((await http(app.httpUrl, 'GET', '/me/notification-settings', { token: ann })).body.data).toEqual(saved.body.data);
+    // Sending back what was read keeps the stored URL.
+    const { channels, muted_events } = saved.body.data;
+    expect((await put(ann, '/me/notification-settings', { channels, muted_events })).status).toBe(200);
+    expect((await db.query('SELECT channels FROM notification_settings WHERE subject = $1', ['u-ann'])).rows[0].channels).toEqual([{ channel: 'chat', enabled: true, target: target.url('/personal') }]);
 
     const replied = await bus.publish({ eventType: 'ticket_replied', data: { ticket_id: 'T-1', subject: 'Disk full', creator_email: 'ann@example.test', creator_user_id: 'u-ann' } });
     const rows = await settled(replied.eventId, 2);
@@ -193,7 +199,7 @@ describe('recipient notification settings', () => {
     const gql = await graphql(app.httpUrl, `{ notificationSettings(user: "u-ann") { user } }`, {}, bob);
     expect(gql.body.errors?.[0].extensions?.code).toBe('FORBIDDEN');
     const mine = await graphql(app.httpUrl, `{ mySettings { user channels { channel target } } }`, {}, bob);
-    expect(mine.body.data.mySettings).toEqual({ user: 'u-bob', channels: [{ channel: 'webhook', target: target.url('/my-hook') }] });
+    expect(mine.body.data.mySettings).toEqual({ user: 'u-bob', channels: [{ channel: 'webhook', target: `${new URL(target.url('/my-hook')).origin}/********` }] });
 
     const read = await http(app.httpUrl, 'GET', '/users/u-ann/notification-settings', { token: app.tokens.admin });
     expect(read.status).toBe(200);

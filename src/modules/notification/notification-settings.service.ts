@@ -10,6 +10,29 @@ import type { ChannelSetting, EventOptOut, NotificationSettings, NotificationSet
 export const SETTINGS_LIMITS = { userId: 200, address: 320, url: 2000, mutedEvents: 100 } as const;
 const EMAIL = /^[^\s@]+@[^\s@]+$/;
 const PHONE = /^\+?[0-9 ()./-]{4,32}$/;
+/** As plugin secrets are answered (src/modules/plugins/plugin-config.service.ts): after the URL's origin. */
+const MASK = '********';
+
+/**
+ * How an own webhook/chat URL is answered: its origin and a mask, never the path or query, where
+ * Feishu and most webhook services put the token. Sending the masked form back keeps the URL.
+ */
+export function maskedTarget(url: string): string {
+  try {
+    return `${new URL(url).origin}/${MASK}`;
+  } catch {
+    return MASK;
+  }
+}
+
+function isUrlChannel(channel: string): boolean {
+  return channel === 'webhook' || channel === 'chat';
+}
+
+/** The settings as answered: own URLs masked (addresses and phone numbers are shown). */
+function masked(settings: NotificationSettings): NotificationSettings {
+  return { ...settings, channels: settings.channels.map((c) => (c.target && isUrlChannel(c.channel) ? { ...c, target: maskedTarget(c.target) } : c)) };
+}
 
 /**
  * Recipients' notification settings (issue 12): reads them (defaults when none were saved) and
@@ -47,12 +70,13 @@ export class NotificationSettingsService {
   }
 
   private async get(subject: SettingsSubject): Promise<NotificationSettings> {
-    return (await this.repository.find(subject)) ?? { subject, channels: [], mutedEvents: [], updatedAt: null };
+    return masked((await this.repository.find(subject)) ?? { subject, channels: [], mutedEvents: [], updatedAt: null });
   }
 
   private async update(subject: SettingsSubject, input: NotificationSettingsInput): Promise<NotificationSettings> {
     const violations: Violation[] = [];
-    const channels = await this.channelsOf(input.channels, violations);
+    const stored = new Map(((await this.repository.find(subject))?.channels ?? []).map((c) => [c.channel, c.target]));
+    const channels = await this.channelsOf(input.channels, violations, stored);
     const muted = mutedEventsOf(input.mutedEvents, violations);
     if (violations.length > 0) throw AppError.validation(violations);
     const mandatory = muted.find((m) => !isOptOutable(m.eventType));
@@ -62,10 +86,10 @@ export class NotificationSettingsService {
         event_type: mandatory.eventType,
       });
     }
-    return this.repository.save(subject, channels, muted);
+    return masked(await this.repository.save(subject, channels, muted));
   }
 
-  private async channelsOf(value: unknown, violations: Violation[]): Promise<ChannelSetting[]> {
+  private async channelsOf(value: unknown, violations: Violation[], stored: ReadonlyMap<string, string | null>): Promise<ChannelSetting[]> {
     if (value === undefined || value === null) return [];
     if (!Array.isArray(value)) {
       violations.push({ field: 'channels', message: `must be a list, got ${kindOf(value)}` });
@@ -88,7 +112,9 @@ export class NotificationSettingsService {
         continue;
       }
       if (enabled !== undefined && enabled !== null && typeof enabled !== 'boolean') violations.push({ field: `${at}.enabled`, message: `must be a boolean, got ${kindOf(enabled)}` });
-      const checked = await this.targetOf(channel, target, `${at}.target`, violations);
+      // The masked form of the stored URL, as a GET answered it: the stored URL is kept.
+      const kept = stored.get(channel);
+      const checked = kept && isUrlChannel(channel) && target === maskedTarget(kept) ? kept : await this.targetOf(channel, target, `${at}.target`, violations);
       out.push({ channel, enabled: enabled !== false, target: checked });
     }
     return out;
