@@ -55,6 +55,7 @@ const EXPECTED = {
   'notif.record_not_found': { grpc: status.NOT_FOUND, graphql: 'NOT_FOUND', http: 404 },
   'notif.record_not_replayable': { grpc: status.FAILED_PRECONDITION, graphql: 'FAILED_PRECONDITION', http: 409 },
   'notif.channel_unavailable': { grpc: status.FAILED_PRECONDITION, graphql: 'FAILED_PRECONDITION', http: 422 },
+  'notif.idempotency_key_reused': { grpc: status.ALREADY_EXISTS, graphql: 'CONFLICT', http: 409 },
   'notif.template_not_found': { grpc: status.NOT_FOUND, graphql: 'NOT_FOUND', http: 404 },
   'notif.template_name_taken': { grpc: status.ALREADY_EXISTS, graphql: 'CONFLICT', http: 409 },
   'notif.template_trigger_taken': { grpc: status.ALREADY_EXISTS, graphql: 'CONFLICT', http: 409 },

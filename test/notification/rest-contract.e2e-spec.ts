@@ -255,6 +255,26 @@ describe('seed 002 REST contract: /templates, /send, /notifications/{id}', () =>
       contract.check('POST', '/send', res.status, res.body);
     });
 
+    it('an Idempotency-Key makes a retried POST /send the same notification; the key with other fields is 409; another caller is another send', async () => {
+      const body = { template_id: hookTemplateId, params: { who: 'Idem', what: 'once' } };
+      const headers = { 'idempotency-key': 'rb-notify-1' };
+      const before = await recordCount();
+      const first = await call('POST', '/send', { body, headers });
+      expect(first.status).toBe(202);
+      const again = await call('POST', '/send', { body, headers });
+      expect(again.status).toBe(202);
+      expect(again.body.data).toEqual(first.body.data);
+      expect(await recordCount()).toBe(before + 1);
+      const other = await call('POST', '/send', { body: { ...body, params: { who: 'Idem', what: 'twice' } }, headers });
+      expectError(other, 409, 'notif.idempotency_key_reused');
+      expect(other.body.error.details).toEqual({ notification_id: first.body.data.notification_id });
+      const theirs = await call('POST', '/send', { body, headers, token: await app.tokens.sign({ sub: 'another-service', role: 'user', permissions: ['notif.send_manual'] }) });
+      expect(theirs.status).toBe(202);
+      expect(theirs.body.data.notification_id).not.toBe(first.body.data.notification_id);
+      expect(await recordCount()).toBe(before + 2);
+      expectError(await call('POST', '/send', { body, headers: { 'idempotency-key': 'has space' } }), 422, 'common.validation_failed', 'idempotency-key');
+    });
+
     it('GET /notifications/{id} for an id that is not a UUID is 422; for an absent one 404 notif.record_not_found', async () => {
       expectError(await call('GET', '/notifications/notif-abc123'), 422, 'common.validation_failed', 'id');
       expectError(await call('GET', `/notifications/${ABSENT_ID}`), 404, 'notif.record_not_found');

@@ -291,6 +291,11 @@ export class NotificationRecordRepository {
     return rows[0] ? toRecord(rows[0]) : null;
   }
 
+  async findByDedupKey(key: string): Promise<NotificationRecord | null> {
+    const rows = await this.dataSource.query<Record<string, unknown>[]>(`SELECT ${COLUMNS} FROM notification_records WHERE dedup_key = $1`, [key]);
+    return rows[0] ? toRecord(rows[0]) : null;
+  }
+
   async findByIds(ids: readonly string[]): Promise<NotificationRecord[]> {
     if (ids.length === 0) return [];
     const rows = await this.dataSource.query<Record<string, unknown>[]>(`SELECT ${COLUMNS} FROM notification_records WHERE id = ANY($1::uuid[])`, [[...ids]]);

@@ -10,6 +10,7 @@ export const NOTIFICATION_ERROR_CODES = [
   'notif.record_not_found',
   'notif.record_not_replayable',
   'notif.channel_unavailable',
+  'notif.idempotency_key_reused',
   'notif.template_not_found',
   'notif.template_name_taken',
   'notif.template_trigger_taken',
@@ -35,6 +36,9 @@ export const NOTIFICATION_ERRORS = defineErrorTable(NOTIFICATION_ERROR_CODES, (c
       return errorTransport('FAILED_PRECONDITION', 'FAILED_PRECONDITION', 409);
     // A templated send (seed 002's POST /send) on a channel type no enabled notifier serves:
     // refused rather than queued for nobody.
+    // POST /send with an Idempotency-Key already used, by the same caller, for a different send.
+    case 'notif.idempotency_key_reused':
+      return errorTransport('ALREADY_EXISTS', 'CONFLICT', 409);
     case 'notif.channel_unavailable':
       return errorTransport('FAILED_PRECONDITION', 'FAILED_PRECONDITION', 422);
     case 'notif.template_not_found':

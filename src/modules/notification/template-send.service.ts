@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { AppError, type Violation } from '../../common/errors/app-error.js';
@@ -24,6 +25,8 @@ export interface TemplateSendInput {
   params?: unknown;
   /** RFC 3339: deliver no earlier than this (issue 12); absent: now. */
   sendAt?: unknown;
+  /** The Idempotency-Key header: the same key from the same caller queues one notification. */
+  idempotencyKey?: unknown;
 }
 
 /** Seed 002's 202 answer: the record is stored and queued for the dispatcher. */
@@ -37,6 +40,7 @@ export interface TemplateSendResult {
 }
 
 export const TEMPLATE_SEND_LIMITS = { recipient: 320 } as const;
+const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{1,100}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** What an email recipient must look like (one address; the notifier checks it further). */
 const EMAIL = /^[^\s@]+@[^\s@]+$/;
@@ -65,9 +69,19 @@ export class TemplateSendService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async send(input: TemplateSendInput): Promise<TemplateSendResult> {
+  /**
+   * `callerSub` scopes an idempotency key: the same key from the same caller is the same send (the
+   * first one's answer again, nothing new queued); with other fields it is
+   * `notif.idempotency_key_reused`; from another caller it is another send.
+   */
+  async send(input: TemplateSendInput, callerSub = ''): Promise<TemplateSendResult> {
     const request = validate(input);
     const sendAt = scheduledTime(input.sendAt, this.clock.now(), this.config.delivery.maxScheduleDays, 'send_at');
+    const idempotency = idempotencyOf(input.idempotencyKey, callerSub, request, sendAt);
+    if (idempotency) {
+      const earlier = await this.replayed(idempotency);
+      if (earlier) return earlier;
+    }
     const template = await this.templates.get(request.templateId);
     const channel = request.channel ?? template.type;
     if (channel !== template.type) {
@@ -82,11 +96,11 @@ export class TemplateSendService {
       throw new AppError('notif.channel_unavailable', `No enabled notifier serves the ${channel} channel; nothing was queued`, { channel });
     }
     const id = this.ids.uuid();
-    const eventId = `manual:${id}`;
-    await this.records.insert([
+    const eventId = idempotency ? idempotency.eventId : `manual:${id}`;
+    const inserted = await this.records.insert([
       {
         id,
-        dedupKey: dedupKey(eventId, notifier.id, request.recipient),
+        dedupKey: idempotency ? idempotency.dedupKey : dedupKey(eventId, notifier.id, request.recipient),
         eventId,
         eventType: template.triggerEvent ?? 'manual',
         interfaceId: notifier.id,
@@ -98,7 +112,7 @@ export class TemplateSendService {
         title: rendered.title,
         body: rendered.body,
         data: request.params,
-        metadata: { source: 'manual', template_name: template.name },
+        metadata: { source: 'manual', template_name: template.name, ...(idempotency ? { request_hash: idempotency.requestHash } : {}) },
         language: template.language,
         templateId: rendered.templateId,
         templateVersion: rendered.templateVersion,
@@ -111,9 +125,47 @@ export class TemplateSendService {
         traceId: currentContext()?.traceId ?? null,
       },
     ]);
+    // The same key raced in at the same moment: the other call's record is the answer.
+    if (inserted === 0 && idempotency) {
+      const earlier = await this.replayed(idempotency);
+      if (earlier) return earlier;
+    }
     if (!sendAt) this.emitter.emit(RECORDS_QUEUED);
     return { status: 'queued', notificationId: id, channelId: notifier.id, sendAt };
   }
+
+  /** The earlier send of this idempotency key, if there is one and it asked for the same. */
+  private async replayed(idempotency: Idempotency): Promise<TemplateSendResult | null> {
+    const earlier = await this.records.findByDedupKey(idempotency.dedupKey);
+    if (!earlier) return null;
+    if (earlier.metadata.request_hash !== idempotency.requestHash) {
+      throw new AppError('notif.idempotency_key_reused', `Idempotency-Key ${idempotency.key} was used for another send (notification ${earlier.id}); use a new key for a new notification`, {
+        notification_id: earlier.id,
+      });
+    }
+    return { status: 'queued', notificationId: earlier.id, channelId: earlier.interfaceId, sendAt: idempotency.sendAt };
+  }
+}
+
+interface Idempotency {
+  key: string;
+  eventId: string;
+  dedupKey: string;
+  /** What was asked, so a reused key with other fields is told apart from a retry. */
+  requestHash: string;
+  sendAt: Date | null;
+}
+
+function idempotencyOf(value: unknown, callerSub: string, request: TemplateSendRequest, sendAt: Date | null): Idempotency | null {
+  if (value === undefined || value === null || value === '') return null;
+  if (typeof value !== 'string' || !IDEMPOTENCY_KEY.test(value)) throw AppError.invalidField('idempotency-key', 'must be 1 to 100 of A-Z a-z 0-9 . _ : -');
+  const scope = createHash('sha256').update(`${callerSub}\u0000${value}`).digest('hex').slice(0, 32);
+  const eventId = `manual:idempotency:${scope}`;
+  const requestHash = createHash('sha256')
+    .update(JSON.stringify([request.templateId, request.recipient, request.channel, request.params, sendAt?.toISOString() ?? null]))
+    .digest('hex')
+    .slice(0, 32);
+  return { key: value, eventId, dedupKey: dedupKey(eventId, 'idempotency', null), requestHash, sendAt };
 }
 
 /**

@@ -1,5 +1,7 @@
 import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiHeader, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import type { Caller } from '../../../common/auth/caller.js';
+import { CurrentCaller } from '../../../common/auth/current-caller.decorator.js';
 import { RequirePermission } from '../../../common/auth/access.decorator.js';
 import { Clock } from '../../../common/clock.js';
 import { ErrorResponses, JsonBody, SuccessResponse } from '../../../common/http/openapi.js';
@@ -38,9 +40,19 @@ export class SendHttpController {
   @ApiOperation({ summary: 'Send a notification from a template (queued; the dispatcher delivers it)' })
   @JsonBody(SEND_SCHEMA)
   @SuccessResponse(202, 'Queued: the record is stored and will be delivered with the usual retries.', SEND_ACCEPTED_SCHEMA)
-  @ErrorResponses('common.validation_failed', 'notif.template_not_found', 'notif.template_param_missing', 'notif.channel_unavailable')
-  async send(@Body() body: unknown, @Headers('content-type') contentType?: string): Promise<SuccessEnvelope<SendAcceptedBody>> {
-    return successEnvelope(toSendAccepted(await this.sender.send(fromSendBody(body, contentType))), this.clock.now());
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description: '1 to 100 of A-Z a-z 0-9 . _ : -. The same key from the same caller queues one notification: a retry gets the first answer again; the key with other fields is 409.',
+  })
+  @ErrorResponses('common.validation_failed', 'notif.template_not_found', 'notif.template_param_missing', 'notif.channel_unavailable', 'notif.idempotency_key_reused')
+  async send(
+    @Body() body: unknown,
+    @CurrentCaller() caller: Caller,
+    @Headers('content-type') contentType?: string,
+    @Headers('idempotency-key') idempotencyKey?: string,
+  ): Promise<SuccessEnvelope<SendAcceptedBody>> {
+    return successEnvelope(toSendAccepted(await this.sender.send({ ...fromSendBody(body, contentType), idempotencyKey }, caller.sub)), this.clock.now());
   }
 
   @RequirePermission('notif.send_manual')
