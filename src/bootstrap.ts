@@ -64,7 +64,7 @@ export async function startSwitchboard(config: AppConfig, logger: Logger, option
         config,
         logger,
         jwtSecret: secret,
-        database: { url: databaseUrl, poolSize: config.database.poolSize, embedded: embedded !== null },
+        database: { url: databaseUrl, poolSize: config.database.poolSize, embedded: embedded !== null, listen: config.database.listen },
         imports: options.imports,
       }),
       { logger: new NestPinoLogger(logger), bodyParser: false, abortOnError: false },

@@ -100,6 +100,16 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ METRICS_TOKEN: 'has a space in it, sadly' })).toThrow(/METRICS_TOKEN/);
   });
 
+  it('reads DATABASE_LISTEN (on by default) and NOTIFICATION_RETENTION_DAYS (90 by default, 0 keeps records)', () => {
+    expect(loadConfig({}, '/srv/app').database.listen).toBe(true);
+    expect(loadConfig({ DATABASE_LISTEN: 'false' }, '/srv/app').database.listen).toBe(false);
+    expect(loadConfig({ DATABASE_LISTEN: '0' }, '/srv/app').database.listen).toBe(false);
+    expect(() => loadConfig({ DATABASE_LISTEN: 'maybe' }, '/srv/app')).toThrow(/DATABASE_LISTEN/);
+    expect(loadConfig({}, '/srv/app').delivery.retentionDays).toBe(90);
+    expect(loadConfig({ NOTIFICATION_RETENTION_DAYS: '0' }, '/srv/app').delivery.retentionDays).toBe(0);
+    expect(() => loadConfig({ NOTIFICATION_RETENTION_DAYS: '-1' }, '/srv/app')).toThrow(/NOTIFICATION_RETENTION_DAYS/);
+  });
+
   it('reads MAX_SCHEDULE_DAYS: 365 by default, 1 to 3650', () => {
     expect(loadConfig({}, '/srv/app').delivery.maxScheduleDays).toBe(365);
     expect(loadConfig({ MAX_SCHEDULE_DAYS: '30' }, '/srv/app').delivery.maxScheduleDays).toBe(30);

@@ -32,7 +32,8 @@ export interface AppConfig {
   cors: { origins: string[] };
   http: { port: number; maxBodyBytes: number };
   /** url null: run on the embedded PostgreSQL (PGlite) in dataDir. */
-  database: { url: string | null; poolSize: number };
+  /** listen: use LISTEN/NOTIFY to wake workers (off behind a transaction-pooling proxy such as PgBouncer). */
+  database: { url: string | null; poolSize: number; listen: boolean };
   dataDir: string;
   pluginsDir: string;
   /** secret null: not set in the environment; resolved from the data directory in development. */
@@ -258,6 +259,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
     database: {
       url: databaseUrl,
       poolSize: r.int('DATABASE_POOL_SIZE', 10, 1, 200),
+      listen: ['1', 'true'].includes(r.oneOf('DATABASE_LISTEN', ['1', 'true', '0', 'false'] as const, 'true')),
     },
     dataDir: resolve(cwd, r.string('DATA_DIR', './data')),
     pluginsDir: resolve(cwd, r.string('PLUGINS_DIR', BUILTIN_PLUGINS_DIR)),

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { Webhook } from 'standardwebhooks';
 import { EventBus } from '../../src/modules/events/event-bus.service.js';
 import { OutboxRelay } from '../../src/modules/events/outbox-relay.service.js';
+import { appDatabase, type AppDatabase } from '../support/app-database.js';
 import { HttpTarget } from '../support/fake-servers/http-target.js';
 import { SmtpSink } from '../support/fake-servers/smtp-sink.js';
 import { GrpcTestClient } from '../support/grpc-client.js';
@@ -24,7 +24,7 @@ describe('events → notifications (webhook + email)', () => {
   let client: GrpcTestClient;
   let target: HttpTarget;
   let smtp: SmtpSink;
-  let db: pg.Client;
+  let db: AppDatabase;
   let bus: EventBus;
   const defs: Record<string, string> = {};
   let webhookId: string;
@@ -64,8 +64,7 @@ describe('events → notifications (webhook + email)', () => {
       OUTBOX_POLL_MS: '200',
     });
     client = new GrpcTestClient(app.grpcAddress);
-    db = new pg.Client({ connectionString: app.databaseUrl });
-    await db.connect();
+    db = appDatabase(app);
     bus = app.running.app.get(EventBus);
     const all = await graphql(app.httpUrl, '{ plugins { id pluginType pluginId } }', {}, app.tokens.admin);
     for (const p of all.body.data.plugins as { id: string; pluginType: string; pluginId: string }[]) defs[`${p.pluginType}/${p.pluginId}`] = p.id;
@@ -74,7 +73,6 @@ describe('events → notifications (webhook + email)', () => {
   });
   afterAll(async () => {
     client?.close();
-    await db?.end();
     await app?.close();
     await target?.close();
     await smtp?.close();

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { status } from '@grpc/grpc-js';
-import pg from 'pg';
+import { appDatabase, type AppDatabase } from '../support/app-database.js';
 import { HttpTarget } from '../support/fake-servers/http-target.js';
 import { SmtpSink } from '../support/fake-servers/smtp-sink.js';
 import { errorCodeOf, GrpcTestClient } from '../support/grpc-client.js';
@@ -22,7 +22,7 @@ describe('NotificationService (seed 000): ListNotifiers and SendNotification ove
   let client: GrpcTestClient;
   let target: HttpTarget;
   let sink: SmtpSink;
-  let db: pg.Client;
+  let db: AppDatabase;
   const ids = { ok: '', down: '', bad: '', email: '', disabled: '' };
 
   const gql = (query: string, variables: Record<string, unknown> = {}, token = app.tokens.admin) => graphql<any>(app.httpUrl, query, variables, token);
@@ -42,8 +42,7 @@ describe('NotificationService (seed 000): ListNotifiers and SendNotification ove
     sink = await SmtpSink.start();
     app = await startTestApp({ PLUGIN_HTTP_ALLOW: target.hostPort, SMTP_URL: sink.url(), DELIVERY_POLL_MS: '200' });
     client = new GrpcTestClient(app.grpcAddress);
-    db = new pg.Client({ connectionString: app.databaseUrl });
-    await db.connect();
+    db = appDatabase(app);
     const plugins = await gql('{ plugins { id pluginType pluginId } }');
     const def = (key: string) => (plugins.body.data.plugins as { id: string; pluginType: string; pluginId: string }[]).find((p) => `${p.pluginType}/${p.pluginId}` === key)!.id;
     const hook = (path: string) => ({ url: target.url(path), secret: SECRET, events: ['order_paid', 'test'] });
@@ -58,7 +57,6 @@ describe('NotificationService (seed 000): ListNotifiers and SendNotification ove
 
   afterAll(async () => {
     client?.close();
-    await db?.end();
     await app?.close();
     await target?.close();
     await sink?.close();

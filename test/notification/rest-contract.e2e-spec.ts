@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
+import { appDatabase, type AppDatabase } from '../support/app-database.js';
 import { describeHttpAuthMatrix, type HttpOperation } from '../support/auth-matrix.js';
 import { HttpTarget } from '../support/fake-servers/http-target.js';
 import { SmtpSink } from '../support/fake-servers/smtp-sink.js';
@@ -29,7 +29,7 @@ describe('seed 002 REST contract: /templates, /send, /notifications/{id}', () =>
   let sink: SmtpSink;
   let target: HttpTarget;
   let webhookId: string;
-  let db: pg.Client;
+  let db: AppDatabase;
 
   /** A call whose answer must be in /openapi.json (route, status and body schema). */
   const call = async (method: string, path: string, options: Parameters<typeof http>[3] = {}): Promise<HttpResult> => {
@@ -60,8 +60,7 @@ describe('seed 002 REST contract: /templates, /send, /notifications/{id}', () =>
     target.on('POST', '/hook', { status: 200, body: { ok: true } });
     app = await startTestApp({ SMTP_URL: sink.url(), PLUGIN_HTTP_ALLOW: target.hostPort, DELIVERY_POLL_MS: '200' });
     contract = await OpenApiContract.load(app.httpUrl);
-    db = new pg.Client({ connectionString: app.databaseUrl });
-    await db.connect();
+    db = appDatabase(app);
     const plugins = await graphql(app.httpUrl, '{ plugins { id pluginType pluginId } }', {}, app.tokens.admin);
     const def = (key: string) => (plugins.body.data.plugins as { id: string; pluginType: string; pluginId: string }[]).find((p) => `${p.pluginType}/${p.pluginId}` === key)!.id;
     const create = async (plugin: string, displayName: string, config: Record<string, unknown>) => {
@@ -73,7 +72,6 @@ describe('seed 002 REST contract: /templates, /send, /notifications/{id}', () =>
     webhookId = await create(def('notifier/webhook'), 'hook', { url: target.url('/hook'), secret: SECRET });
   }, 60_000);
   afterAll(async () => {
-    await db?.end();
     await app?.close();
     await sink?.close();
     await target?.close();

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
 import { NotificationRecordRepository, type NewRecord } from '../../src/modules/notification/notification-record.repository.js';
 import { RecordRetention } from '../../src/modules/notification/record-retention.service.js';
+import { appDatabase, type AppDatabase } from '../support/app-database.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 /**
@@ -11,15 +11,13 @@ import { startTestApp, type TestApp } from '../support/test-app.js';
  */
 describe('notification record retention', () => {
   let app: TestApp;
-  let db: pg.Client;
+  let db: AppDatabase;
 
   beforeAll(async () => {
     app = await startTestApp({ SWITCHBOARD_ROLE: 'api', NOTIFICATION_RETENTION_DAYS: '30' });
-    db = new pg.Client({ connectionString: app.databaseUrl });
-    await db.connect();
+    db = appDatabase(app);
   });
   afterAll(async () => {
-    await db?.end();
     await app?.close();
   });
 

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { EventBus } from '../../src/modules/events/event-bus.service.js';
+import { appDatabase, type AppDatabase } from '../support/app-database.js';
 import { describeGraphqlAuthMatrix, describeHttpAuthMatrix } from '../support/auth-matrix.js';
 import { HttpTarget } from '../support/fake-servers/http-target.js';
 import { SmtpSink } from '../support/fake-servers/smtp-sink.js';
@@ -23,7 +23,7 @@ describe('recipient notification settings', () => {
   let client: GrpcTestClient;
   let target: HttpTarget;
   let smtp: SmtpSink;
-  let db: pg.Client;
+  let db: AppDatabase;
   let bus: EventBus;
   let ann: string;
   let bob: string;
@@ -65,8 +65,7 @@ describe('recipient notification settings', () => {
     smtp = await SmtpSink.start();
     app = await startTestApp({ PLUGIN_HTTP_ALLOW: target.hostPort, SMTP_URL: smtp.url(), PLUGIN_MAIL_ALLOWED_SENDERS: '@shop.example', DELIVERY_POLL_MS: '200', OUTBOX_POLL_MS: '200' });
     client = new GrpcTestClient(app.grpcAddress);
-    db = new pg.Client({ connectionString: app.databaseUrl });
-    await db.connect();
+    db = appDatabase(app);
     bus = app.running.app.get(EventBus);
     ann = await app.tokens.sign({ sub: 'u-ann', role: 'user' });
     bob = await app.tokens.sign({ sub: 'u-bob', role: 'user' });
@@ -76,7 +75,6 @@ describe('recipient notification settings', () => {
   });
   afterAll(async () => {
     client?.close();
-    await db?.end();
     await app?.close();
     await target?.close();
     await smtp?.close();

@@ -1,4 +1,4 @@
-import pg from 'pg';
+import { appDatabase, type AppDatabase } from '../support/app-database.js';
 import { HttpTarget } from '../support/fake-servers/http-target.js';
 import { SmtpSink } from '../support/fake-servers/smtp-sink.js';
 import { graphql, http } from '../support/http-client.js';
@@ -38,7 +38,7 @@ describe('event-triggered templates (seed 002) → email and webhook', () => {
   let app: TestApp;
   let target: HttpTarget;
   let smtp: SmtpSink;
-  let db: pg.Client;
+  let db: AppDatabase;
   let publisher: string;
   const ids: Record<string, { id: string; version: number }> = {};
 
@@ -82,8 +82,7 @@ describe('event-triggered templates (seed 002) → email and webhook', () => {
       DELIVERY_POLL_MS: '200',
       OUTBOX_POLL_MS: '200',
     });
-    db = new pg.Client({ connectionString: app.databaseUrl });
-    await db.connect();
+    db = appDatabase(app);
     publisher = await app.tokens.withPermissions('events.publish');
     const plugins = (await gql('{ plugins { id pluginType pluginId } }', {})).plugins as { id: string; pluginType: string; pluginId: string }[];
     const def = (id: string) => plugins.find((p) => `${p.pluginType}/${p.pluginId}` === id)!.id;
@@ -100,7 +99,6 @@ describe('event-triggered templates (seed 002) → email and webhook', () => {
     await template({ name: 'report_webhook', type: 'webhook', language: 'vi', triggerEvent: 'report.generated', subject: 'report {{report_id}}', content: '{{download_url}}' });
   });
   afterAll(async () => {
-    await db?.end();
     await app?.close();
     await target?.close();
     await smtp?.close();

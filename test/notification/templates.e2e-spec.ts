@@ -1,4 +1,4 @@
-import pg from 'pg';
+import { appDatabase, type AppDatabase } from '../support/app-database.js';
 import { graphql, type GraphqlResponse, type HttpResult } from '../support/http-client.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
@@ -18,7 +18,7 @@ const PREVIEW = `mutation($id: ID, $content: String, $subject: String, $channel:
  */
 describe('notification templates (GraphQL)', () => {
   let app: TestApp;
-  let db: pg.Client;
+  let db: AppDatabase;
   const gql = (query: string, variables: Record<string, unknown> = {}, token: string | null = app.tokens.admin) => graphql(app.httpUrl, query, variables, token);
   const errorOf = (res: HttpResult<GraphqlResponse>) => {
     expect(res.body.errors).toHaveLength(1);
@@ -33,11 +33,9 @@ describe('notification templates (GraphQL)', () => {
 
   beforeAll(async () => {
     app = await startTestApp({ DEFAULT_LANGUAGE: 'vi' });
-    db = new pg.Client({ connectionString: app.databaseUrl });
-    await db.connect();
+    db = appDatabase(app);
   });
   afterAll(async () => {
-    await db?.end();
     await app?.close();
   });
 

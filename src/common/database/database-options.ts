@@ -3,6 +3,8 @@ export interface DatabaseOptions {
   url: string;
   poolSize: number;
   embedded: boolean;
+  /** false: no LISTEN connection (DATABASE_LISTEN=false); wake-ups come from polls and in-process events. */
+  listen?: boolean;
 }
 
 export const DATABASE_OPTIONS = Symbol('DATABASE_OPTIONS');

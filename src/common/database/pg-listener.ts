@@ -14,8 +14,9 @@ const RECONNECT_MAX_MS = 5_000;
  * handler is then called once, since notifications sent while it was down are lost (the caller's
  * poll would find the work anyway, this just finds it sooner).
  *
- * On the embedded database (one connection for everything) it does nothing: `listen` answers
- * false and the caller relies on its in-process wake-up and its poll.
+ * On the embedded database (one connection for everything), and with DATABASE_LISTEN=false (a
+ * transaction-pooling proxy such as PgBouncer, which cannot carry LISTEN), it does nothing: `listen`
+ * answers false and the caller relies on its in-process wake-up and its poll.
  */
 @Injectable()
 export class PgListener implements OnApplicationShutdown {
@@ -33,7 +34,7 @@ export class PgListener implements OnApplicationShutdown {
 
   /** Calls `handler` on every NOTIFY of `channel`; false when notifications are not available here. */
   async listen(channel: string, handler: () => void): Promise<boolean> {
-    if (this.options.embedded || this.closed) return false;
+    if (this.options.embedded || this.options.listen === false || this.closed) return false;
     let set = this.handlers.get(channel);
     const isNew = !set;
     if (!set) {

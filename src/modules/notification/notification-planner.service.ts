@@ -70,9 +70,17 @@ export class NotificationPlanner implements OutboxSubscriber, OnModuleInit {
     this.relay.subscribe(this);
   }
 
-  async handle(events: EventEnvelope[], tx: RelayTransaction): Promise<void> {
-    const notifiers = await this.directory.enabled();
+  /** The enabled notifiers and current templates, read before the relay's transaction (OutboxSubscriber.prepare). */
+  private prepared: NotifierSummary[] | null = null;
+
+  async prepare(): Promise<void> {
+    this.prepared = await this.directory.enabled();
     await this.composer.prepare();
+  }
+
+  async handle(events: EventEnvelope[], tx: RelayTransaction): Promise<void> {
+    // Each batch is prepared first; the batch retried one event at a time reuses its preparation.
+    const notifiers = this.prepared ?? (await this.directory.enabled());
     const subjects = events.flatMap((event) => this.recipientsOf(event).flatMap(subjectsOf));
     const settings = await this.settings.findMany(subjects, tx.manager);
     const rows = events.flatMap((event) => this.plan(event, notifiers, settings));
