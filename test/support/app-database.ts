@@ -14,7 +14,7 @@ export function appDatabase(app: TestApp): AppDatabase {
   const dataSource = app.running.app.get(DataSource);
   return {
     async query<T>(sql: string, params: unknown[] = []) {
-      return { rows: (await dataSource.query(sql, params)) as T[] };
+      return { rows: await dataSource.query<T[]>(sql, params) };
     },
   };
 }
