@@ -52,15 +52,6 @@ describe('DefaultHostApi.httpRequest', () => {
       expect(target.requests[0]).toMatchObject({ method: 'GET', path: '/items?page=2', body: '' });
     });
 
-    it('keeps the connection to a vetted target alive between calls', async () => {
-      target.on('GET', '/ping', { body: { ok: true } });
-      await api.httpRequest({ url: target.url('/ping') }, ctx);
-      const opened = target.connectionCount;
-      for (let i = 0; i < 5; i++) expect((await api.httpRequest({ url: target.url('/ping') }, ctx)).status).toBe(200);
-      expect(target.connectionCount).toBe(opened);
-      expect(target.requests).toHaveLength(6);
-    });
-
     it('POSTs an object as JSON and sends the script headers', async () => {
       target.on('POST', '/hook', (request) => ({ status: 201, body: { echoed: request.json } }));
       const response = await api.httpRequest(

@@ -9,7 +9,7 @@ import { describeType, invalidArgument, isAbsent, readRecord, readStringMap } fr
 
 /**
  * `http.request` for plugin scripts: strict input checks, the address guard on every hop,
- * connections pinned to the vetted addresses (and kept alive per vetted target), one deadline for the whole call (DNS, connect,
+ * connection pinned to the vetted addresses, one deadline for the whole call (DNS, connect,
  * redirects, body), and a cap on the response size. node:http is used rather than fetch because
  * only it lets us hand the connection a pre-resolved address while keeping Host/SNI.
  *
@@ -229,38 +229,7 @@ function pinnedLookup(addresses: ResolvedAddress[]): LookupFunction {
   };
 }
 
-/**
- * Kept-alive connections, one pool per vetted target: the key holds the exact addresses the guard
- * checked for this request, so a pooled socket is one that was opened to a vetted address of the
- * same name and port — as safe as a fresh connection, without a TCP (and TLS) handshake per call.
- * When DNS answers differently the key changes and the old pool ages out. Idle sockets close after
- * IDLE_SOCKET_MS (below the 5 s most servers keep an idle connection), never hold the process
- * open, and at most MAX_POOLS pools are kept (least recently used dropped).
- */
-const POOLS = new Map<string, http.Agent>();
-const MAX_POOLS = 256;
-const IDLE_SOCKET_MS = 4_000;
-
-function agentFor(url: URL, target: VettedTarget): http.Agent {
-  const key = `${url.protocol}//${target.hostname}:${target.port}@${target.addresses.map((a) => a.address).sort().join(',')}`;
-  const pooled = POOLS.get(key);
-  if (pooled) {
-    POOLS.delete(key);
-    POOLS.set(key, pooled);
-    return pooled;
-  }
-  const options = { keepAlive: true, keepAliveMsecs: 1_000, maxSockets: 64, maxFreeSockets: 16, timeout: IDLE_SOCKET_MS, scheduling: 'lifo' as const };
-  const agent = url.protocol === 'https:' ? new https.Agent(options) : new http.Agent(options);
-  POOLS.set(key, agent);
-  if (POOLS.size > MAX_POOLS) {
-    const [oldestKey, oldest] = POOLS.entries().next().value as [string, http.Agent];
-    POOLS.delete(oldestKey);
-    oldest.destroy();
-  }
-  return agent;
-}
-
-function send(url: URL, target: VettedTarget, method: string, headers: [string, string][], body: Buffer | null, signal: AbortSignal, fresh = false): Promise<IncomingMessage> {
+function send(url: URL, target: VettedTarget, method: string, headers: [string, string][], body: Buffer | null, signal: AbortSignal): Promise<IncomingMessage> {
   const outgoing: OutgoingHttpHeaders = Object.fromEntries(headers);
   if (body !== null) outgoing['content-length'] = body.length;
   const transport = url.protocol === 'https:' ? https : http;
@@ -273,20 +242,12 @@ function send(url: URL, target: VettedTarget, method: string, headers: [string, 
       method,
       headers: outgoing,
       auth: url.username || url.password ? `${safeDecode(url.username)}:${safeDecode(url.password)}` : undefined,
-      agent: fresh ? false : agentFor(url, target),
-      // New connections (pooled or not) go to the vetted addresses only, whatever DNS says now.
+      // A fresh connection per request: a pooled socket would bypass the pinned lookup.
+      agent: false,
       lookup: pinnedLookup(target.addresses),
       signal,
     });
-    request.on('error', (error) => {
-      // A kept-alive socket the server closed just as it was reused: the request never reached
-      // it, so it is sent again once, on a fresh connection (what Node's docs advise).
-      if (!fresh && request.reusedSocket && (error as NodeJS.ErrnoException).code === 'ECONNRESET' && !signal.aborted) {
-        send(url, target, method, headers, body, signal, true).then(resolve, reject);
-        return;
-      }
-      reject(networkError(error, url));
-    });
+    request.on('error', (error) => reject(networkError(error, url)));
     request.on('response', resolve);
     request.end(body ?? undefined);
   });
