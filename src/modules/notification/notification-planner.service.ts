@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
+import { DATABASE_OPTIONS, type DatabaseOptions } from '../../common/database/database.module.js';
 import { APP_CONFIG } from '../../common/tokens.js';
 import { IdGenerator } from '../../common/id-generator.js';
 import type { AppConfig } from '../../config/app-config.js';
@@ -64,23 +65,39 @@ export class NotificationPlanner implements OutboxSubscriber, OnModuleInit {
     private readonly emitter: EventEmitter2,
     private readonly ids: IdGenerator,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+    @Inject(DATABASE_OPTIONS) database: DatabaseOptions,
+  ) {
+    this.oneConnection = database.embedded || database.poolSize <= 1;
+  }
 
   onModuleInit(): void {
     this.relay.subscribe(this);
   }
 
-  /** The enabled notifiers and current templates, read before the relay's transaction (OutboxSubscriber.prepare). */
+  /**
+   * On a one-connection pool (the embedded database, DATABASE_POOL_SIZE=1) the relay's transaction
+   * holds the only connection, so the notifier list and the templates are read before it opens
+   * (OutboxSubscriber.prepare). With a pool they are read inside handle(), after the claim, so they
+   * are never older than the events being planned: a notifier created just before an event always
+   * gets it. (On one connection an interface or template saved between prepare and claim is seen
+   * by the next batch; the window is the few milliseconds between them.)
+   */
+  private readonly oneConnection: boolean;
   private prepared: NotifierSummary[] | null = null;
 
   async prepare(): Promise<void> {
+    if (!this.oneConnection) return;
     this.prepared = await this.directory.enabled();
     await this.composer.prepare();
   }
 
   async handle(events: EventEnvelope[], tx: RelayTransaction): Promise<void> {
-    // Each batch is prepared first; the batch retried one event at a time reuses its preparation.
-    const notifiers = this.prepared ?? (await this.directory.enabled());
+    let notifiers: NotifierSummary[];
+    if (this.oneConnection && this.prepared) notifiers = this.prepared;
+    else {
+      notifiers = await this.directory.enabled();
+      await this.composer.prepare();
+    }
     const subjects = events.flatMap((event) => this.recipientsOf(event).flatMap(subjectsOf));
     const settings = await this.settings.findMany(subjects, tx.manager);
     const rows = events.flatMap((event) => this.plan(event, notifiers, settings));
