@@ -2,6 +2,11 @@ import { AppError } from '../errors/app-error.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** A UUID in its canonical text form (any version, either case). */
+export function isUuid(value: string): boolean {
+  return UUID.test(value);
+}
+
 /** Input checks shared by every service; each failure names the field as the contract spells it. */
 export function requireUuid(value: unknown, field: string): string {
   if (typeof value !== 'string' || value === '') throw AppError.invalidField(field, 'is required');

@@ -10,6 +10,7 @@ import { Dispatcher } from './dispatcher.service.js';
 import { dedupKey } from './notification-planner.service.js';
 import { NotificationRecordRepository, type NewRecord } from './notification-record.repository.js';
 import type { NotificationRecord } from './notification.types.js';
+import { isUuid } from '../../common/validation/validators.js';
 
 /** A manual send as a transport hands it over (seed 000's SendNotificationRequest), unchecked. */
 export interface ManualSendInput {
@@ -34,7 +35,6 @@ export type NotifierInfo = Pick<NotifierSummary, 'id' | 'name' | 'channel' | 'su
 export const MANUAL_SEND_LIMITS = { eventType: 100, title: 500, bodyBytes: 64 * 1024, recipient: 320, metadataEntries: 50, metadataKey: 200, metadataValue: 4_096, channelIds: 200 } as const;
 /** Waited on top of PLUGIN_TIMEOUT_MS for the first attempt (claiming, storing the outcome). */
 const ANSWER_MARGIN_MS = 2_000;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Seed 000's NotificationService: the enabled notifiers, and a manual (test) notification. A
@@ -61,12 +61,12 @@ export class ManualSendService {
   async send(input: ManualSendInput): Promise<ManualSendResult[]> {
     const request = validate(input);
     const enabled = new Map((await this.directory.enabled()).map((n) => [n.id, n]));
-    const requested = request.channelIds.length > 0 ? [...new Set(request.channelIds.map((id) => (UUID.test(id) ? id.toLowerCase() : id)))] : [...enabled.keys()];
+    const requested = request.channelIds.length > 0 ? [...new Set(request.channelIds.map((id) => (isUuid(id) ? id.toLowerCase() : id)))] : [...enabled.keys()];
     const refused = new Map<string, string>();
-    const unknown = requested.filter((id) => UUID.test(id) && !enabled.has(id));
+    const unknown = requested.filter((id) => isUuid(id) && !enabled.has(id));
     const batch = unknown.length > 0 ? await this.directory.batch(unknown) : null;
     for (const id of requested) {
-      if (!UUID.test(id)) refused.set(id, `channel_id "${id.slice(0, 64)}" is not a UUID`);
+      if (!isUuid(id)) refused.set(id, `channel_id "${id.slice(0, 64)}" is not a UUID`);
       else if (!enabled.has(id)) {
         const state = batch!.target(id).state;
         refused.set(

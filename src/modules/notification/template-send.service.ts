@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { AppError, type Violation } from '../../common/errors/app-error.js';
-import { isJsonObject, kindOf } from '../../common/validation/validators.js';
+import { isJsonObject, kindOf, isUuid } from '../../common/validation/validators.js';
 import { Clock } from '../../common/clock.js';
 import { IdGenerator } from '../../common/id-generator.js';
 import { scheduledTime } from '../../common/schedule-time.js';
@@ -41,7 +41,6 @@ export interface TemplateSendResult {
 
 export const TEMPLATE_SEND_LIMITS = { recipient: 320 } as const;
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{1,100}$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** What an email recipient must look like (one address; the notifier checks it further). */
 const EMAIL = /^[^\s@]+@[^\s@]+$/;
 
@@ -190,7 +189,7 @@ function validate(input: TemplateSendInput): TemplateSendRequest {
   let templateId = '';
   if (input.templateId === undefined || input.templateId === null || input.templateId === '') violations.push({ field: 'template_id', message: 'is required' });
   else if (typeof input.templateId !== 'string') violations.push({ field: 'template_id', message: `must be a string, got ${kindOf(input.templateId)}` });
-  else if (!UUID.test(input.templateId)) violations.push({ field: 'template_id', message: `must be a template id (a UUID), got "${input.templateId.slice(0, 64)}"` });
+  else if (!isUuid(input.templateId)) violations.push({ field: 'template_id', message: `must be a template id (a UUID), got "${input.templateId.slice(0, 64)}"` });
   else templateId = input.templateId.toLowerCase();
 
   let channel: NotifierChannel | null = null;

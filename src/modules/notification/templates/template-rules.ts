@@ -5,6 +5,7 @@ import { isNotifierChannel, NOTIFIER_CHANNELS, type NotifierChannel } from '../.
 import type { TemplateFields } from './template.repository.js';
 import type { NotificationTemplate, TemplateInput, TemplateListQuery } from './template.types.js';
 import { escapesHtml, parseTemplate, placeholdersOf, TemplateSyntaxError, type Placeholder, type Tokens } from './template-renderer.js';
+import { isUuid } from '../../../common/validation/validators.js';
 
 /**
  * The checks of a template as it is saved or previewed, pure: field shapes and limits, template
@@ -24,10 +25,9 @@ export const TEMPLATE_LIMITS = {
 } as const;
 
 const NAME = /^[a-z0-9][a-z0-9_.-]*$/i;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function checkId(id: unknown, field = 'id'): string {
-  if (typeof id !== 'string' || !UUID.test(id)) throw AppError.invalidField(field, 'must be a UUID');
+  if (typeof id !== 'string' || !isUuid(id)) throw AppError.invalidField(field, 'must be a UUID');
   return id.toLowerCase();
 }
 
