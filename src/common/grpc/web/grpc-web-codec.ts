@@ -151,3 +151,35 @@ export class Base64StreamDecoder {
     return this.pending.length === 0;
   }
 }
+
+/**
+ * Reads the request body of a streaming call: any number of message envelopes, each checked (flag,
+ * announced length against the limit) as soon as its prefix is in. `push` hands back the complete
+ * envelopes (prefix included) as they finish; `end` reports a body cut inside a message.
+ */
+export class StreamRequestReader {
+  private pending: Buffer = Buffer.alloc(0);
+
+  constructor(private readonly maxMessageBytes: number) {}
+
+  push(chunk: Buffer): { messages: Buffer[]; problem: FrameProblem | null } {
+    this.pending = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
+    const messages: Buffer[] = [];
+    while (this.pending.length >= ENVELOPE_BYTES) {
+      const flag = this.pending[0];
+      if ((flag & ~COMPRESSED_FLAG) !== 0) {
+        return { messages, problem: { kind: 'malformed', reason: flag & TRAILER_FLAG ? 'a request carries no trailer frame' : `unknown frame flag 0x${flag.toString(16).padStart(2, '0')}` } };
+      }
+      const length = this.pending.readUInt32BE(1);
+      if (length > this.maxMessageBytes) return { messages, problem: { kind: 'too_large', length } };
+      if (this.pending.length < ENVELOPE_BYTES + length) break;
+      messages.push(this.pending.subarray(0, ENVELOPE_BYTES + length));
+      this.pending = this.pending.subarray(ENVELOPE_BYTES + length);
+    }
+    return { messages, problem: null };
+  }
+
+  end(): FrameProblem | null {
+    return this.pending.length === 0 ? null : { kind: 'malformed', reason: 'the body ends inside a message frame' };
+  }
+}
