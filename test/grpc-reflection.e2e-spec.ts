@@ -351,7 +351,7 @@ describe.each(['grpc', 'grpcweb'] as BufProtocol[])('buf curl --protocol %s, sch
   });
 
   it.each([...README_EXAMPLES, ...DOCS_EXAMPLES].map((e) => [`${e.source} ${e.kind} ${e.target}`, e] as const))('%s', async (_name, example) => {
-    expectationOf(example)!(await run(example));
+    expectationOf(example)(await run(example));
   });
 
   it(`the seeds' ${SEED_EXAMPLES.length} examples (seed 001's interface walk in order, the rest at once)`, async () => {
@@ -367,9 +367,9 @@ describe.each(['grpc', 'grpcweb'] as BufProtocol[])('buf curl --protocol %s, sch
     const rest = await Promise.all(independent.map(async (e) => [e, await run(e, tokenOf(e))] as const));
     for (const [example, result] of [...rest, ...(await walk)]) {
       try {
-        expectationOf(example)!(result);
+        expectationOf(example)(result);
       } catch (err) {
-        throw new Error(`${example.source} ${example.target}: ${(err as Error).message}\nstdout: ${result.stdout}\nstderr: ${result.stderr}`);
+        throw new Error(`${example.source} ${example.target}: ${(err as Error).message}\nstdout: ${result.stdout}\nstderr: ${result.stderr}`, { cause: err });
       }
     }
   });

@@ -56,7 +56,7 @@ export class ReflectionTestClient {
       call.on('data', (reply: ReflectionReply) => replies.push(reply));
       call.on('error', reject);
       call.on('status', (status: grpc.StatusObject) => (status.code === grpc.status.OK ? resolve(replies) : reject(new Error(status.details))));
-      for (const messageRequest of asks) call.write(create(this.request, { host: 'switchboard.test', messageRequest } as never));
+      for (const messageRequest of asks) call.write(create(this.request, { host: 'switchboard.test', messageRequest }));
       call.end();
     });
   }

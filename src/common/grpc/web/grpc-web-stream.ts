@@ -1,9 +1,16 @@
 import http2, { type ClientHttp2Stream, type IncomingHttpHeaders as Http2IncomingHeaders } from 'node:http2';
 import type { OutgoingHttpHeaders } from 'node:http';
-import type { Writable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import type { AppError } from '../../errors/app-error.js';
 import { Base64StreamDecoder, StreamRequestReader, trailerFrame, type FrameProblem, type GrpcWebContentType } from './grpc-web-codec.js';
-import type { WebExchange } from './grpc-web-gateway.js';
+
+/** What the relay needs of the gateway's WebExchange (the request body, and both ways of answering). */
+export interface StreamExchange {
+  readonly body: Readable;
+  respond(status: number, headers: OutgoingHttpHeaders, body: null, closeConnection: boolean): void;
+  stream(status: number, headers: OutgoingHttpHeaders): Writable;
+  onAbort(callback: () => void): void;
+}
 
 export interface StreamRelayOptions {
   maxMessageBytes: number;
@@ -28,7 +35,7 @@ export interface StreamRelayOptions {
  * Back-pressure is passed along both ways. No body timer: a stream's body is open as long as the
  * call. Errors before the first data frame are trailers-only, as for unary calls.
  */
-export function relayStream(exchange: WebExchange, call: ClientHttp2Stream, type: GrpcWebContentType, options: StreamRelayOptions): void {
+export function relayStream(exchange: StreamExchange, call: ClientHttp2Stream, type: GrpcWebContentType, options: StreamRelayOptions): void {
   const reader = new StreamRequestReader(options.maxMessageBytes);
   const text = type.text ? new Base64StreamDecoder() : null;
   const encode = (frame: Buffer) => (type.text ? Buffer.from(frame.toString('base64'), 'latin1') : frame);
