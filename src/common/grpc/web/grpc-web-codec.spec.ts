@@ -1,4 +1,4 @@
-import { Base64StreamDecoder, envelope, isNativeGrpcContentType, parseGrpcWebContentType, percentEncodeGrpcMessage, StreamRequestReader, trailerFrame, UnaryRequestReader } from './grpc-web-codec.js';
+import { Base64StreamDecoder, Base64StreamEncoder, envelope, isNativeGrpcContentType, parseGrpcWebContentType, percentEncodeGrpcMessage, StreamRequestReader, trailerFrame, UnaryRequestReader } from './grpc-web-codec.js';
 
 describe('gRPC-Web codec', () => {
   it('tells the gRPC-Web content types (binary and text) from native gRPC and the rest', () => {
@@ -74,5 +74,16 @@ describe('gRPC-Web codec', () => {
     const cut = new StreamRequestReader(1024);
     cut.push(b.subarray(0, 7));
     expect(cut.end()?.kind).toBe('malformed');
+  });
+
+  it('encodes a streamed grpc-web-text answer as one base64 run, however the bytes were cut', () => {
+    const bytes = Buffer.from(Array.from({ length: 40 }, (_, i) => i));
+    const encoder = new Base64StreamEncoder();
+    const parts = [1, 2, 7, 3, 11, 16].reduce<{ at: number; out: Buffer[] }>(
+      (acc, n) => ({ at: acc.at + n, out: [...acc.out, encoder.push(bytes.subarray(acc.at, acc.at + n))] }),
+      { at: 0, out: [] },
+    );
+    const text = Buffer.concat([...parts.out, encoder.end()]).toString('latin1');
+    expect(text).toBe(bytes.toString('base64'));
   });
 });

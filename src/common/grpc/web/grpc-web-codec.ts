@@ -183,3 +183,25 @@ export class StreamRequestReader {
     return this.pending.length === 0 ? null : { kind: 'malformed', reason: 'the body ends inside a message frame' };
   }
 }
+
+/**
+ * Streaming base64 encoder for application/grpc-web-text answers written as they come: only whole
+ * 3-byte groups are encoded until the end, so the text is one unpadded run until its last group
+ * (as Envoy's grpc_web filter writes it), which every base64 decoder reads.
+ */
+export class Base64StreamEncoder {
+  private pending: Buffer = Buffer.alloc(0);
+
+  push(bytes: Buffer): Buffer {
+    const all = this.pending.length === 0 ? bytes : Buffer.concat([this.pending, bytes]);
+    const usable = all.length - (all.length % 3);
+    this.pending = all.subarray(usable);
+    return Buffer.from(all.subarray(0, usable).toString('base64'), 'latin1');
+  }
+
+  end(): Buffer {
+    const rest = Buffer.from(this.pending.toString('base64'), 'latin1');
+    this.pending = Buffer.alloc(0);
+    return rest;
+  }
+}

@@ -2,7 +2,7 @@ import http2, { type ClientHttp2Stream, type IncomingHttpHeaders as Http2Incomin
 import type { OutgoingHttpHeaders } from 'node:http';
 import type { Readable, Writable } from 'node:stream';
 import type { AppError } from '../../errors/app-error.js';
-import { Base64StreamDecoder, StreamRequestReader, trailerFrame, type FrameProblem, type GrpcWebContentType } from './grpc-web-codec.js';
+import { Base64StreamDecoder, Base64StreamEncoder, StreamRequestReader, trailerFrame, type FrameProblem, type GrpcWebContentType } from './grpc-web-codec.js';
 
 /** What the relay needs of the gateway's WebExchange (the request body, and both ways of answering). */
 export interface StreamExchange {
@@ -38,7 +38,8 @@ export interface StreamRelayOptions {
 export function relayStream(exchange: StreamExchange, call: ClientHttp2Stream, type: GrpcWebContentType, options: StreamRelayOptions): void {
   const reader = new StreamRequestReader(options.maxMessageBytes);
   const text = type.text ? new Base64StreamDecoder() : null;
-  const encode = (frame: Buffer) => (type.text ? Buffer.from(frame.toString('base64'), 'latin1') : frame);
+  const encoder = type.text ? new Base64StreamEncoder() : null;
+  const encode = (bytes: Buffer) => (encoder === null ? bytes : encoder.push(bytes));
   let head: Http2IncomingHeaders | null = null;
   let trailers: Http2IncomingHeaders | null = null;
   let answer: Writable | null = null;
@@ -97,6 +98,7 @@ export function relayStream(exchange: StreamExchange, call: ClientHttp2Stream, t
         : status === undefined
           ? options.errorLines(options.unavailable('The gRPC server ended the call without a status'))
           : options.trailerLines(trailers);
-    answer.end(encode(trailerFrame(lines)));
+    const last = encode(trailerFrame(lines));
+    answer.end(encoder === null ? last : Buffer.concat([last, encoder.end()]));
   });
 }
