@@ -6,7 +6,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { createFileRegistry, fromBinary, type DescMessage } from '@bufbuild/protobuf';
 import { FileDescriptorProtoSchema, FileDescriptorSetSchema } from '@bufbuild/protobuf/wkt';
-import { BUF, bufCurlArgs, bufRunner, grpcurlExamples, type BufProtocol, type BufResult, type GrpcurlExample } from './support/buf-curl.js';
+import { BUF, bufCurlArgs, bufCurlExamples, bufRunner, grpcurlExamples, type BufProtocol, type BufResult, type GrpcurlExample } from './support/buf-curl.js';
 import { FakeIncus } from './support/fake-servers/fake-incus.js';
 import { HttpTarget } from './support/fake-servers/http-target.js';
 import { GrpcTestClient } from './support/grpc-client.js';
@@ -31,6 +31,10 @@ const README_EXAMPLES = grpcurlExamples(readFileSync(join(PROJECT_ROOT, 'README.
 const DOCS_EXAMPLES = readdirSync(join(PROJECT_ROOT, 'docs'))
   .filter((f) => f.endsWith('.md'))
   .flatMap((f) => grpcurlExamples(readFileSync(join(PROJECT_ROOT, 'docs', f), 'utf8'), `docs/${f}`, README_VARS));
+/** The buf curl commands the README and docs give (docs/grpc-reflection.md), run as they are written. */
+const BUF_CURL_EXAMPLES = ['README.md', ...readdirSync(join(PROJECT_ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)].flatMap((f) =>
+  bufCurlExamples(readFileSync(join(PROJECT_ROOT, f), 'utf8'), f, README_VARS),
+);
 const SEED_EXAMPLES = grpcurlExamples(readFileSync(SEED_FIXTURE, 'utf8'), 'seeds 000/001');
 const SEED_ID = /^0192a123-/;
 const UPSTREAM_INSTANCE = 'i-abc123';
@@ -50,6 +54,16 @@ const methodsOf = (services: readonly string[]) => {
   const definition = protoLoader.loadSync(PROTO_FILES, PROTO_LOADER_OPTIONS);
   return services.flatMap((s) => Object.keys(definition[s] as object).map((m) => `${s}/${m}`));
 };
+
+/** Every method the port answers, as buf curl --list-methods prints them (sorted). */
+const ALL_METHODS = [
+  ...methodsOf(GRPC_SERVICES),
+  'grpc.health.v1.Health/Check',
+  'grpc.health.v1.Health/List',
+  'grpc.health.v1.Health/Watch',
+  'grpc.reflection.v1.ServerReflection/ServerReflectionInfo',
+  'grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo',
+].sort();
 
 describe('the descriptors reflection serves', () => {
   it('proto/descriptors.binpb is what buf builds from proto/ now (else: npm run proto:descriptors)', () => {
@@ -336,7 +350,10 @@ describe.each(['grpc', 'grpcweb'] as BufProtocol[])('buf curl --protocol %s, sch
   const expectationOf = (example: GrpcurlExample) => (example.kind === 'call' ? (EXPECT[example.target] ?? CHAIN[example.target]) : EXPECT[example.kind]);
 
   it('every example has an expectation here (a new README or seed example needs one)', () => {
-    const missing = [...README_EXAMPLES, ...DOCS_EXAMPLES, ...SEED_EXAMPLES].filter((e) => expectationOf(e) === undefined).map((e) => `${e.source} ${e.target}`);
+    const missing = [
+      ...[...README_EXAMPLES, ...DOCS_EXAMPLES, ...SEED_EXAMPLES].filter((e) => expectationOf(e) === undefined),
+      ...BUF_CURL_EXAMPLES.filter((e) => e.kind === 'call' && !(e.target in EXPECT)),
+    ].map((e) => `${e.source} ${e.target}`);
     expect(missing).toEqual([]);
     expect(SEED_EXAMPLES.map((e) => e.target).filter((t) => t in CHAIN).sort()).toEqual(Object.keys(CHAIN).sort());
   });
@@ -344,13 +361,30 @@ describe.each(['grpc', 'grpcweb'] as BufProtocol[])('buf curl --protocol %s, sch
   it('--list-services and --list-methods against the server', async () => {
     const [services, methods] = await Promise.all([run({ kind: 'list', target: '', headers: [], data: undefined }), run({ kind: 'describe', target: '', headers: [], data: undefined })]);
     EXPECT.list(services);
-    expect(methods.stdout.trim().split('\n')).toEqual(
-      [...methodsOf(GRPC_SERVICES), 'grpc.health.v1.Health/Check', 'grpc.health.v1.Health/List', 'grpc.health.v1.Health/Watch', 'grpc.reflection.v1.ServerReflection/ServerReflectionInfo', 'grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo'].sort(),
-    );
+    expect(methods.stdout.trim().split('\n')).toEqual(ALL_METHODS);
   });
 
   it.each([...README_EXAMPLES, ...DOCS_EXAMPLES].map((e) => [`${e.source} ${e.kind} ${e.target}`, e] as const))('%s', async (_name, example) => {
     expectationOf(example)(await run(example));
+  });
+
+  // Each names its own protocol: run once, in the native describe.
+  if (protocol === 'grpc') it(`the ${BUF_CURL_EXAMPLES.length} buf curl commands of the README and docs, as written (address and tokens filled in)`, async () => {
+    expect(BUF_CURL_EXAMPLES.length).toBeGreaterThan(0);
+    const results = await Promise.all(
+      BUF_CURL_EXAMPLES.map(async (example) => {
+        const args = example.args.map((a) => a.replace('http://localhost:50051', `http://${app.grpcAddress}`).replace('<token>', tokens.admin).replace('<publisher>', tokens.publisher));
+        return [example, await buf(args)] as const;
+      }),
+    );
+    for (const [example, result] of results) {
+      try {
+        if (example.kind === 'methods') expect(result.stdout.trim().split('\n')).toEqual(ALL_METHODS);
+        else (example.kind === 'list' ? EXPECT.list : EXPECT[example.target])(result);
+      } catch (err) {
+        throw new Error(`${example.source} ${example.text}: ${(err as Error).message}\nstderr: ${result.stderr}`, { cause: err });
+      }
+    }
   });
 
   it(`the seeds' ${SEED_EXAMPLES.length} examples (seed 001's interface walk in order, the rest at once)`, async () => {

@@ -24,17 +24,45 @@ export interface GrpcurlExample {
  * `vars` replaces `$NAME` outside single quotes, as the shell would (e.g. TOKEN).
  */
 export function grpcurlExamples(text: string, source: string, vars: Record<string, string> = {}): GrpcurlExample[] {
+  return commands(text, /^\s*grpcurl\s/).map(({ command, line }) => readExample(shellWords(command, vars), command, `${source}:${line}`));
+}
+
+/** A `buf curl` command as a document prints it (`npx buf curl …` or `buf curl …`). */
+export interface BufCurlExample {
+  source: string;
+  text: string;
+  /** `list`: --list-services; `methods`: --list-methods; `call`: the method of the URL. */
+  kind: 'list' | 'methods' | 'call';
+  target: string;
+  /** buf's arguments (from `curl` on), the document's localhost:50051 left as it is. */
+  args: string[];
+}
+
+/** Every `buf curl` command in a text, read like grpcurlExamples. */
+export function bufCurlExamples(text: string, source: string, vars: Record<string, string> = {}): BufCurlExample[] {
+  return commands(text, /^\s*(npx\s+)?buf\s+curl\s/).map(({ command, line }) => {
+    const words = shellWords(command, vars);
+    const args = words.slice(words.indexOf('buf') + 1);
+    const url = args.find((a) => /^https?:\/\//.test(a));
+    if (url === undefined) throw new Error(`${source}:${line}: no URL in ${command}`);
+    const kind = args.includes('--list-services') ? 'list' : args.includes('--list-methods') ? 'methods' : 'call';
+    return { source: `${source}:${line}`, text: command, kind, target: kind === 'call' ? new URL(url).pathname.slice(1) : '', args };
+  });
+}
+
+/** The commands that start on lines matching `start`, continuation lines joined. */
+function commands(text: string, start: RegExp): { command: string; line: number }[] {
   const lines = text.split('\n');
-  const examples: GrpcurlExample[] = [];
+  const found: { command: string; line: number }[] = [];
   for (let i = 0; i < lines.length; i++) {
-    if (!/^\s*grpcurl\s/.test(lines[i])) continue;
+    if (!start.test(lines[i])) continue;
     let command = lines[i];
     let end = i;
     while (continues(command) && end + 1 < lines.length) command += `\n${lines[++end]}`;
-    examples.push(readExample(shellWords(command, vars), command, `${source}:${i + 1}`));
+    found.push({ command, line: i + 1 });
     i = end;
   }
-  return examples;
+  return found;
 }
 
 /** Whether a command goes on to the next line: a trailing backslash, or a quote still open. */
