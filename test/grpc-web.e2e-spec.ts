@@ -238,9 +238,41 @@ describe('gRPC-Web on the gRPC port', () => {
         expectGrpcError(answer, grpc.status.INVALID_ARGUMENT, 'common.malformed_request');
       });
 
-      it('a streaming method: Unimplemented', async () => {
-        const answer = await send(frame(Buffer.alloc(0)), { path: '/grpc.health.v1.Health/Watch' });
-        expectGrpcError(answer, grpc.status.UNIMPLEMENTED, 'common.not_implemented');
+      it('a streaming method (reflection, bidi): each request answered in its own frame, then the trailer frame', async () => {
+        // Two ServerReflectionRequests { list_services: "*" } (field 7), in one body.
+        const listServices = frame(Buffer.from([0x3a, 0x01, 0x2a]));
+        const path = '/grpc.reflection.v1.ServerReflection/ServerReflectionInfo';
+        const body = Buffer.concat([listServices, listServices]);
+        const answer =
+          transport === 'http1'
+            ? await fetch(`${grpcUrl}${path}`, { method: 'POST', headers: head(), body }).then(async (res) => ({ status: res.status, body: Buffer.from(await res.arrayBuffer()) }))
+            : await rawH2(grpcUrl, head(), body, true, path);
+        expect(answer.status).toBe(200);
+        const parsed = parseWebBody(answer.body);
+        expect(parsed.trailers?.['grpc-status']).toBe('0');
+        expect(parsed.messages).toHaveLength(2);
+        for (const message of parsed.messages) expect(message.toString('latin1')).toContain('rustbill.integration.IntegrationService');
+      });
+
+      it('a streaming method in grpc-web-text: the answer is one base64 text of the same frames', async () => {
+        const listServices = frame(Buffer.from([0x3a, 0x01, 0x2a]));
+        const path = '/grpc.reflection.v1.ServerReflection/ServerReflectionInfo';
+        const headers = head({ 'content-type': 'application/grpc-web-text' });
+        const body = Buffer.from(Buffer.concat([listServices, listServices, listServices]).toString('base64'));
+        const answer =
+          transport === 'http1'
+            ? await fetch(`${grpcUrl}${path}`, { method: 'POST', headers, body }).then(async (res) => ({ status: res.status, body: Buffer.from(await res.arrayBuffer()) }))
+            : await rawH2(grpcUrl, headers, body, true, path);
+        const text = answer.body.toString('latin1');
+        expect(text).toMatch(/^[A-Za-z0-9+/]*={0,2}$/);
+        const parsed = parseWebBody(Buffer.from(text, 'base64'));
+        expect(parsed.messages).toHaveLength(3);
+        expect(parsed.trailers?.['grpc-status']).toBe('0');
+      });
+
+      it('a streaming method whose body breaks off inside a frame: InvalidArgument, not a hang', async () => {
+        const answer = await send(Buffer.from([0, 0, 0, 0, 9, 1]), { path: '/grpc.reflection.v1.ServerReflection/ServerReflectionInfo' });
+        expectGrpcError(answer, grpc.status.INVALID_ARGUMENT, 'common.validation_failed');
       });
 
       it('text that is not base64: InvalidArgument', async () => {

@@ -2,19 +2,22 @@ import { join } from 'node:path';
 import type { Server } from '@grpc/grpc-js';
 import type { GrpcOptions } from '@nestjs/microservices';
 import type { Logger } from 'pino';
-import { ReflectionService } from '@grpc/reflection';
-import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
+import { HealthImplementation } from 'grpc-health-check';
 import type { AppConfig } from '../../config/app-config.js';
-import { PROTO_DIR } from '../../config/paths.js';
+import { PROTO_DESCRIPTOR_SET, PROTO_DIR } from '../../config/paths.js';
 import { acceptOrCreateTraceId, runWithContext } from '../logging/request-context.js';
 import type { CallMetrics } from '../metrics/call-metrics.js';
 import { BoundPortServerGrpc } from './bound-port-server-grpc.js';
 import { grpcAccessLog } from './grpc-access-log.js';
 import { memoizeRepeatedResponseFields } from './memoized-response-serializer.js';
+import { REFLECTION_SERVICES, ServerReflection } from './reflection/server-reflection.js';
 import { markUndecodableRequests } from './undecodable-request.guard.js';
 
 /** The services this process implements (besides reflection and health). */
 export const GRPC_SERVICES = ['rustbill.integration.IntegrationService', 'rustbill.notification.NotificationService', 'switchboard.events.v1.EventService'] as const;
+
+/** Every service the port answers, as server reflection lists them. */
+export const SERVED_SERVICES = [...GRPC_SERVICES, 'grpc.health.v1.Health', ...REFLECTION_SERVICES] as const;
 
 /** The packages of GRPC_SERVICES, which Nest routes @GrpcMethod handlers of. */
 const GRPC_PACKAGES = ['rustbill.integration', 'rustbill.notification', 'switchboard.events.v1'];
@@ -43,12 +46,15 @@ export const PROTO_LOADER_OPTIONS = {
 /**
  * The gRPC transport of the hybrid app, on GRPC_PORT: native gRPC, gRPC-Web (HTTP/1.1 and h2c),
  * CORS and GET /health on one listener (docs/grpc-web.md). Nest routes the rustbill.* and switchboard.* services to controllers; the
- * same grpc-js server also carries server reflection (so grpcurl needs no .proto files) and the
+ * same grpc-js server also carries server reflection from buf's descriptors of proto/ (so grpcurl and
+ * buf curl need no .proto files; docs/grpc-reflection.md) and the
  * standard grpc.health.v1.Health service. Each call runs inside a RequestContext with its trace id,
  * and each call that ends OK writes its access line from the grpc-js layer (grpcAccessLog).
  */
 export class SwitchboardGrpcServer {
   readonly health = new HealthImplementation({ '': 'NOT_SERVING', ...Object.fromEntries(GRPC_SERVICES.map((s) => [s, 'NOT_SERVING'])) });
+  // Read at construction: a missing set, or one lacking a served service, stops the boot.
+  private readonly reflection = ServerReflection.fromFile(PROTO_DESCRIPTOR_SET, SERVED_SERVICES);
   private server: Server | null = null;
   readonly strategy: BoundPortServerGrpc;
 
@@ -56,8 +62,7 @@ export class SwitchboardGrpcServer {
   constructor(config: AppConfig, logger: Logger, calls: CallMetrics, health: () => unknown) {
     const options: GrpcOptions['options'] = {
       package: GRPC_PACKAGES,
-      // health.proto is loaded too (not routed by Nest) so that reflection lists grpc.health.v1.Health.
-      protoPath: [...PROTO_FILES, healthProtoPath],
+      protoPath: PROTO_FILES,
       loader: PROTO_LOADER_OPTIONS,
       maxReceiveMessageLength: config.grpc.maxMessageBytes,
       maxSendMessageLength: config.grpc.maxMessageBytes,
@@ -66,7 +71,7 @@ export class SwitchboardGrpcServer {
         this.server = server;
         markUndecodableRequests(pkg as Record<string, unknown>, GRPC_SERVICES);
         memoizeRepeatedResponseFields(pkg as Record<string, unknown>, GRPC_SERVICES);
-        new ReflectionService(pkg as ConstructorParameters<typeof ReflectionService>[0]).addToServer(server);
+        this.reflection.addToServer(server);
         this.health.addToServer(server);
       },
     };

@@ -153,6 +153,11 @@ function http1Exchange(req: IncomingMessage, res: ServerResponse): WebExchange {
       res.end();
       res.uncork();
     },
+    stream(status, headers) {
+      res.writeHead(status, headers); // no content-length: chunked
+      res.flushHeaders();
+      return res;
+    },
     onAbort(callback) {
       res.on('close', () => {
         if (!res.writableFinished) callback();
@@ -182,6 +187,12 @@ function http2Exchange(stream: ServerHttp2Stream, headers: IncomingHttpHeaders):
       }
       // Early answer to a body still coming: reset the stream once the answer is out (RFC 9113 §8.1).
       if (closeStream) stream.close(http2.constants.NGHTTP2_NO_ERROR);
+    },
+    stream(status, out) {
+      const h2: http2.OutgoingHttpHeaders = { ...out, ':status': status };
+      delete h2.connection;
+      stream.respond(h2, { endStream: false });
+      return stream;
     },
     onAbort(callback) {
       stream.on('close', () => {

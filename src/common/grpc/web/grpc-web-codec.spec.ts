@@ -1,4 +1,4 @@
-import { Base64StreamDecoder, envelope, isNativeGrpcContentType, parseGrpcWebContentType, percentEncodeGrpcMessage, trailerFrame, UnaryRequestReader } from './grpc-web-codec.js';
+import { Base64StreamDecoder, Base64StreamEncoder, envelope, isNativeGrpcContentType, parseGrpcWebContentType, percentEncodeGrpcMessage, StreamRequestReader, trailerFrame, UnaryRequestReader } from './grpc-web-codec.js';
 
 describe('gRPC-Web codec', () => {
   it('tells the gRPC-Web content types (binary and text) from native gRPC and the rest', () => {
@@ -53,5 +53,37 @@ describe('gRPC-Web codec', () => {
     const cut = new Base64StreamDecoder();
     cut.push('QUJD' + 'QQ');
     expect(cut.complete()).toBe(false);
+  });
+
+  it('reads a streaming body: each message as it completes, split anywhere, each one checked', () => {
+    const a = envelope(0, Buffer.from('first'));
+    const b = envelope(0, Buffer.from('second'));
+    const both = Buffer.concat([a, b]);
+    const reader = new StreamRequestReader(1024);
+    const out: Buffer[] = [];
+    for (const byte of both) {
+      const { messages, problem } = reader.push(Buffer.from([byte]));
+      expect(problem).toBeNull();
+      out.push(...messages);
+    }
+    expect(out).toEqual([a, b]);
+    expect(reader.end()).toBeNull();
+    expect(new StreamRequestReader(1024).push(both).messages).toEqual([a, b]);
+    expect(new StreamRequestReader(5).push(Buffer.concat([a, b]))).toEqual({ messages: [a], problem: { kind: 'too_large', length: 6 } });
+    expect(new StreamRequestReader(1024).push(Buffer.concat([a, envelope(0x80, Buffer.alloc(0))])).problem?.kind).toBe('malformed');
+    const cut = new StreamRequestReader(1024);
+    cut.push(b.subarray(0, 7));
+    expect(cut.end()?.kind).toBe('malformed');
+  });
+
+  it('encodes a streamed grpc-web-text answer as one base64 run, however the bytes were cut', () => {
+    const bytes = Buffer.from(Array.from({ length: 40 }, (_, i) => i));
+    const encoder = new Base64StreamEncoder();
+    const parts = [1, 2, 7, 3, 11, 16].reduce<{ at: number; out: Buffer[] }>(
+      (acc, n) => ({ at: acc.at + n, out: [...acc.out, encoder.push(bytes.subarray(acc.at, acc.at + n))] }),
+      { at: 0, out: [] },
+    );
+    const text = Buffer.concat([...parts.out, encoder.end()]).toString('latin1');
+    expect(text).toBe(bytes.toString('base64'));
   });
 });

@@ -151,3 +151,57 @@ export class Base64StreamDecoder {
     return this.pending.length === 0;
   }
 }
+
+/**
+ * Reads the request body of a streaming call: any number of message envelopes, each checked (flag,
+ * announced length against the limit) as soon as its prefix is in. `push` hands back the complete
+ * envelopes (prefix included) as they finish; `end` reports a body cut inside a message.
+ */
+export class StreamRequestReader {
+  private pending: Buffer = Buffer.alloc(0);
+
+  constructor(private readonly maxMessageBytes: number) {}
+
+  push(chunk: Buffer): { messages: Buffer[]; problem: FrameProblem | null } {
+    this.pending = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
+    const messages: Buffer[] = [];
+    while (this.pending.length >= ENVELOPE_BYTES) {
+      const flag = this.pending[0];
+      if ((flag & ~COMPRESSED_FLAG) !== 0) {
+        return { messages, problem: { kind: 'malformed', reason: flag & TRAILER_FLAG ? 'a request carries no trailer frame' : `unknown frame flag 0x${flag.toString(16).padStart(2, '0')}` } };
+      }
+      const length = this.pending.readUInt32BE(1);
+      if (length > this.maxMessageBytes) return { messages, problem: { kind: 'too_large', length } };
+      if (this.pending.length < ENVELOPE_BYTES + length) break;
+      messages.push(this.pending.subarray(0, ENVELOPE_BYTES + length));
+      this.pending = this.pending.subarray(ENVELOPE_BYTES + length);
+    }
+    return { messages, problem: null };
+  }
+
+  end(): FrameProblem | null {
+    return this.pending.length === 0 ? null : { kind: 'malformed', reason: 'the body ends inside a message frame' };
+  }
+}
+
+/**
+ * Streaming base64 encoder for application/grpc-web-text answers written as they come: only whole
+ * 3-byte groups are encoded until the end, so the text is one unpadded run until its last group
+ * (as Envoy's grpc_web filter writes it), which every base64 decoder reads.
+ */
+export class Base64StreamEncoder {
+  private pending: Buffer = Buffer.alloc(0);
+
+  push(bytes: Buffer): Buffer {
+    const all = this.pending.length === 0 ? bytes : Buffer.concat([this.pending, bytes]);
+    const usable = all.length - (all.length % 3);
+    this.pending = all.subarray(usable);
+    return Buffer.from(all.subarray(0, usable).toString('base64'), 'latin1');
+  }
+
+  end(): Buffer {
+    const rest = Buffer.from(this.pending.toString('base64'), 'latin1');
+    this.pending = Buffer.alloc(0);
+    return rest;
+  }
+}

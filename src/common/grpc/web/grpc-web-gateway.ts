@@ -1,6 +1,6 @@
 import http2, { type ClientHttp2Session, type ClientHttp2Stream, type IncomingHttpHeaders as Http2IncomingHeaders } from 'node:http2';
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
-import type { Duplex, Readable } from 'node:stream';
+import type { Duplex, Readable, Writable } from 'node:stream';
 import type { Logger } from 'pino';
 import { AppError } from '../../errors/app-error.js';
 import { renderGrpcError } from '../../errors/error-renderers.js';
@@ -15,6 +15,7 @@ import {
   type FrameProblem,
   type GrpcWebContentType,
 } from './grpc-web-codec.js';
+import { relayStream } from './grpc-web-stream.js';
 
 /** One HTTP request on the gRPC port that is not native gRPC, over HTTP/1.1 or HTTP/2. */
 export interface WebExchange {
@@ -28,6 +29,8 @@ export interface WebExchange {
    * connection (HTTP/1.1) or stream (HTTP/2) is closed after the answer rather than drained.
    */
   respond(status: number, headers: OutgoingHttpHeaders, body: Buffer | readonly Buffer[] | null, closeConnection: boolean): void;
+  /** Starts an answer whose body is written as it comes (a streaming call); end() finishes it. */
+  stream(status: number, headers: OutgoingHttpHeaders): Writable;
   /** Called when the client goes away before the answer is sent. */
   onAbort(callback: () => void): void;
 }
@@ -99,8 +102,8 @@ interface BodyOutcome {
  *
  * Checked here, before grpc-js sees anything: the content type, the frame (one message, its
  * announced length against GRPC_MAX_MESSAGE_BYTES before the body is read), and how long the body
- * takes. Also served here: CORS preflights and GET /health. Unary only: a streaming method answers
- * Unimplemented.
+ * takes. Also served here: CORS preflights and GET /health. Streaming methods (reflection,
+ * Health/Watch) are relayed frame by frame (grpc-web-stream.ts).
  */
 export class GrpcWebGateway {
   private session: ClientHttp2Session | null = null;
@@ -138,7 +141,7 @@ export class GrpcWebGateway {
     }
     const methodType = this.options.methodType(exchange.path);
     if (methodType !== undefined && methodType !== 'unary') {
-      this.fail(exchange, type, cors, traceId, new AppError('common.not_implemented', `${exchange.path} is a streaming method; gRPC-Web on this server carries unary calls only`), 200);
+      this.forwardStream(exchange, type, cors, traceId);
       return;
     }
     void this.readBody(exchange, type).then((outcome) => {
@@ -232,17 +235,40 @@ export class GrpcWebGateway {
         exchange.respond(200, headers, null, false);
         return;
       }
-      const lines: [string, string][] = [];
-      for (const [name, value] of Object.entries(trailers ?? {})) {
-        if (NOT_FORWARDED_BACK.has(name) || value === undefined) continue;
-        for (const v of Array.isArray(value) ? value : [value]) lines.push([name, name === 'grpc-message' ? reencodeGrpcMessage(String(v)) : String(v)]);
-      }
       // Binary: the data frames as they came, then the trailer frame (no copy into one buffer).
-      const frames = [...data, trailerFrame(lines)];
+      const frames = [...data, trailerFrame(trailerLines(trailers))];
       exchange.respond(200, headers, type.text ? Buffer.from(Buffer.concat(frames).toString('base64'), 'latin1') : frames, false);
     });
     exchange.onAbort(() => call.close(http2.constants.NGHTTP2_CANCEL));
     call.end(message);
+  }
+
+  private forwardStream(exchange: WebExchange, type: GrpcWebContentType, cors: OutgoingHttpHeaders, traceId: string): void {
+    const fail = (error: AppError) => this.fail(exchange, type, cors, traceId, error, 200);
+    let call: ClientHttp2Stream;
+    try {
+      call = this.upstream().request(nativeRequestHeaders(exchange, traceId), { endStream: false });
+    } catch (err) {
+      fail(new AppError('common.unavailable', 'The gRPC server is not taking calls', null, { cause: err }));
+      return;
+    }
+    relayStream(exchange, call, type, {
+      maxMessageBytes: this.options.maxMessageBytes,
+      responseHeaders: (head, trailers) => {
+        const headers: OutgoingHttpHeaders = { ...cors, 'content-type': type.response };
+        copyMetadata(head, headers);
+        if (trailers !== null) copyMetadata(trailers, headers);
+        return headers;
+      },
+      trailerLines,
+      errorLines: (error) => {
+        const rendered = renderGrpcError(error, traceId);
+        return trailerLines({ 'grpc-status': String(rendered.code), 'grpc-message': encodeURI(rendered.details), ...rendered.metadata.toHttp2Headers() } as Http2IncomingHeaders);
+      },
+      fail,
+      frameError: (problem) => frameError(problem, this.options.maxMessageBytes),
+      unavailable: (why) => new AppError('common.unavailable', why),
+    });
   }
 
   /** A trailers-only gRPC-Web answer (`grpc-status` in the headers) made here, with our error trailers. */
@@ -308,6 +334,16 @@ function nativeRequestHeaders(exchange: WebExchange, traceId: string): http2.Out
   }
   headers['x-trace-id'] = traceId;
   return headers;
+}
+
+/** The trailer frame's lines for the native call's trailers. */
+function trailerLines(trailers: Http2IncomingHeaders | null): [string, string][] {
+  const lines: [string, string][] = [];
+  for (const [name, value] of Object.entries(trailers ?? {})) {
+    if (NOT_FORWARDED_BACK.has(name) || value === undefined) continue;
+    for (const v of Array.isArray(value) ? value : [value]) lines.push([name, name === 'grpc-message' ? reencodeGrpcMessage(String(v)) : String(v)]);
+  }
+  return lines;
 }
 
 function copyMetadata(from: Http2IncomingHeaders, to: OutgoingHttpHeaders): void {
