@@ -7,6 +7,7 @@ import { RenderedTemplateModel } from './rendered-template.model.js';
 import { NotificationTemplatePageModel } from './template-page.model.js';
 import { NotificationTemplateVersionModel } from './template-version.model.js';
 import { NotificationTemplateModel } from './template.model.js';
+import { TemplateWarningModel } from './template-warning.model.js';
 import { UpdateTemplateInput } from './update-template.input.js';
 
 /** Seed 002's templates over GraphQL: the same TemplateService as the REST controllers. */
@@ -60,6 +61,12 @@ export class TemplatesResolver {
     @Args('triggerEvent', { type: () => String, nullable: true }) triggerEvent?: string,
   ): Promise<RenderedTemplateModel> {
     return RenderedTemplateModel.from(await this.service.preview({ templateId: id, content, subject, channel, triggerEvent, params }));
+  }
+
+  /** Placeholders the trigger event lacks (saved all the same: a manual send can fill them). */
+  @ResolveField(() => [TemplateWarningModel], { description: 'What this template should know that did not stop it being saved: placeholders its trigger event does not carry.' })
+  warnings(@Parent() template: NotificationTemplateModel): TemplateWarningModel[] {
+    return this.service.warnings(template).map((w) => TemplateWarningModel.from(w));
   }
 
   /** Every version's text, oldest first. */

@@ -1,6 +1,6 @@
 import { AppError } from '../../../common/errors/app-error.js';
 import { parseTemplate, placeholdersOf, renderText, TemplateSyntaxError } from './template-renderer.js';
-import { checkTemplate, languageFallback, TEMPLATE_LIMITS } from './template-rules.js';
+import { checkTemplate, languageFallback, TEMPLATE_LIMITS, templateWarnings } from './template-rules.js';
 
 const violationsOf = (fn: () => unknown): { field: string; message: string }[] => {
   try {
@@ -150,16 +150,20 @@ describe('template rules', () => {
     });
   });
 
-  it('checks placeholders of an event-triggered template against the payload schema, naming the unknown and the allowed', () => {
+  it('warns (never refuses) about placeholders an event-triggered template prints that the payload schema lacks, naming them and the offered', () => {
     const input = { ...base, triggerEvent: 'user.created', subject: 'Welcome {{fullname}}', content: 'Hello {{full_name}} <{{email}}> {{#plan}}{{plan.name}}{{/plan}}' };
-    expect(violationsOf(() => checkTemplate(input, null, 'en'))).toEqual([
-      { field: 'subject', message: 'uses a placeholder not in the user.created payload: fullname; allowed: user_id, email, full_name, language' },
-      { field: 'content', message: 'uses a placeholder not in the user.created payload: plan; allowed: user_id, email, full_name, language' },
+    const fields = checkTemplate(input, null, 'en');
+    const offered = ['user_id', 'email', 'full_name', 'language'];
+    expect(templateWarnings(fields)).toEqual([
+      { code: 'notif.template_placeholder_not_in_event', field: 'subject', placeholders: ['fullname'], event: 'user.created', offered, message: expect.stringContaining('subject prints fullname') },
+      { code: 'notif.template_placeholder_not_in_event', field: 'content', placeholders: ['plan'], event: 'user.created', offered, message: expect.stringContaining('content prints plan') },
     ]);
     // Names inside a section on a scalar resolve in the payload; {{.}} is the section's value.
-    expect(checkTemplate({ ...base, triggerEvent: 'report.generated', content: '{{#download_url}}<a href="{{.}}">{{report_id}}</a>{{/download_url}}' }, null, 'en').triggerEvent).toBe('report.generated');
+    expect(templateWarnings({ triggerEvent: 'report.generated', subject: null, content: '{{#download_url}}<a href="{{.}}">{{report_id}}</a>{{/download_url}}' })).toEqual([]);
     // Without a trigger event any name goes (a manual send brings its own params).
-    expect(checkTemplate({ ...base, content: '{{anything.at.all}}' }, null, 'en').content).toBe('{{anything.at.all}}');
+    expect(templateWarnings({ triggerEvent: null, subject: null, content: '{{anything.at.all}}' })).toEqual([]);
+    // Seed 002's welcome mail prints {{name}}: saved, with the warning.
+    expect(templateWarnings({ triggerEvent: 'user.created', subject: null, content: 'Xin chào {{name}}' })[0]).toMatchObject({ placeholders: ['name'] });
   });
 
   it('updates partially: omitted fields keep their value, null clears subject and trigger_event', () => {
@@ -167,8 +171,8 @@ describe('template rules', () => {
     const current = { id: 'x', name: 'a', type: 'sms' as const, language: 'vi', triggerEvent: 'password.reset_requested', subject: 'S', content: 'Code {{code}}', version: 1, createdAt: now, updatedAt: now };
     expect(checkTemplate({ content: 'Mã: {{code}}' }, current, 'en')).toEqual({ name: 'a', type: 'sms', language: 'vi', triggerEvent: 'password.reset_requested', subject: 'S', content: 'Mã: {{code}}' });
     expect(checkTemplate({ subject: null, triggerEvent: null }, current, 'en')).toMatchObject({ subject: null, triggerEvent: null });
-    // The whole template is checked: a new trigger event checks the kept content.
-    expect(violationsOf(() => checkTemplate({ triggerEvent: 'user.created' }, current, 'en'))[0]).toMatchObject({ field: 'content', message: expect.stringContaining('code') });
+    // The whole template is checked: a new trigger event warns about the kept content.
+    expect(templateWarnings(checkTemplate({ triggerEvent: 'user.created' }, current, 'en'))).toMatchObject([{ field: 'content', placeholders: ['code'] }]);
   });
 
   it('falls back from a language to its primary subtag, then to the default language', () => {

@@ -3,15 +3,19 @@ import { LANGUAGE_TAG } from '../../../config/app-config.js';
 import { EVENT_CATALOG, isEventType } from '../../events/event-catalog.js';
 import { isNotifierChannel, NOTIFIER_CHANNELS, type NotifierChannel } from '../../plugins/plugin-contract.js';
 import type { TemplateFields } from './template.repository.js';
-import type { NotificationTemplate, TemplateInput, TemplateListQuery } from './template.types.js';
+import type { NotificationTemplate, TemplateInput, TemplateListQuery, TemplateWarning } from './template.types.js';
 import { escapesHtml, parseTemplate, placeholdersOf, TemplateSyntaxError, type Placeholder, type Tokens } from './template-renderer.js';
 import { isUuid } from '../../../common/validation/validators.js';
 
 /**
  * The checks of a template as it is saved or previewed, pure: field shapes and limits, template
- * syntax, no partials, no unescaped output in HTML (email) bodies, and — for an event-triggered
- * template — every placeholder a field of that event's payload schema. Each problem is a
+ * syntax, no partials, no unescaped output in HTML (email) bodies. Each problem is a
  * `common.validation_failed` violation naming its field; all of them are reported at once.
+ *
+ * A placeholder that the trigger event's payload schema does not have is not a refusal but a
+ * warning (templateWarnings): seed 002 itself prints `{{name}}` in its `user.created` welcome mail
+ * and fills it through a manual send. Such a template renders for the event only when the event
+ * carries the value anyway; otherwise the record is `skipped` with `template_param_missing`.
  */
 
 export const TEMPLATE_LIMITS = {
@@ -89,10 +93,10 @@ export function checkTemplate(input: TemplateInput, current: NotificationTemplat
 }
 
 /**
- * The template texts of a whole template: syntax, partials, unescaped output in email bodies, and
- * the placeholders against the trigger event's payload schema. Returns the parsed tokens.
+ * The template texts of a whole template: syntax, partials and unescaped output in email bodies.
+ * Returns the parsed tokens.
  */
-export function checkTexts(fields: Pick<TemplateFields, 'type' | 'triggerEvent' | 'subject' | 'content'>): { subject: Tokens | null; content: Tokens } {
+export function checkTexts(fields: Pick<TemplateFields, 'type' | 'subject' | 'content'>): { subject: Tokens | null; content: Tokens } {
   const violations: Violation[] = [];
   const parse = (field: string, source: string): Tokens | null => {
     try {
@@ -105,7 +109,6 @@ export function checkTexts(fields: Pick<TemplateFields, 'type' | 'triggerEvent' 
   };
   const subject = fields.subject === null ? null : parse('subject', fields.subject);
   const content = parse('content', fields.content);
-  const schema = fields.triggerEvent !== null && isEventType(fields.triggerEvent) ? payloadSchema(fields.triggerEvent) : null;
   for (const [field, tokens] of [['subject', subject], ['content', content]] as const) {
     if (tokens === null) continue;
     const placeholders = placeholdersOf(tokens);
@@ -120,18 +123,43 @@ export function checkTexts(fields: Pick<TemplateFields, 'type' | 'triggerEvent' 
           'HTML-escaped, so event data cannot inject markup: use {{name}}',
       });
     }
-    if (schema !== null) {
-      const unknown = unique(placeholders.filter((p) => p.kind !== 'partial' && !schema.allows(p)).map((p) => p.name));
-      if (unknown.length > 0) {
-        violations.push({
-          field,
-          message: `uses ${unknown.length === 1 ? 'a placeholder' : 'placeholders'} not in the ${fields.triggerEvent} payload: ${unknown.join(', ')}; allowed: ${schema.top.join(', ')}`,
-        });
-      }
-    }
   }
   if (violations.length > 0) throw AppError.validation(violations);
   return { subject, content: content! };
+}
+
+/**
+ * What a saved template is told about its placeholders: for an event-triggered one, each text
+ * (subject, content) that prints names its trigger event's payload schema does not have, with the
+ * fields the event offers. Empty for a manual-only template, an unknown event type, or a text that
+ * does not parse (checkTexts refuses that one). Pure: the same template gets the same warnings.
+ */
+export function templateWarnings(fields: Pick<TemplateFields, 'triggerEvent' | 'subject' | 'content'>): TemplateWarning[] {
+  if (fields.triggerEvent === null || !isEventType(fields.triggerEvent)) return [];
+  const schema = payloadSchema(fields.triggerEvent);
+  const warnings: TemplateWarning[] = [];
+  for (const [field, source] of [['subject', fields.subject], ['content', fields.content]] as const) {
+    if (source === null) continue;
+    let tokens: Tokens;
+    try {
+      tokens = parseTemplate(source);
+    } catch {
+      continue;
+    }
+    const unknown = unique(placeholdersOf(tokens).filter((p) => p.kind !== 'partial' && !schema.allows(p)).map((p) => p.name));
+    if (unknown.length === 0) continue;
+    warnings.push({
+      code: 'notif.template_placeholder_not_in_event',
+      field,
+      placeholders: unknown,
+      event: fields.triggerEvent,
+      offered: schema.top,
+      message:
+        `${field} prints ${unknown.join(', ')}, which the ${fields.triggerEvent} payload does not have (it offers ${schema.top.join(', ')}): ` +
+        'a manual send must give them as params, and an event without them gets a skipped record (template_param_missing)',
+    });
+  }
+  return warnings;
 }
 
 function checkName(value: unknown, bad: (f: string, m: string) => undefined): string | undefined {

@@ -7,9 +7,9 @@ import type { AppConfig } from '../../../config/app-config.js';
 import { catalogEntry, EVENT_CATALOG, isEventType } from '../../events/event-catalog.js';
 import { isNotifierChannel, NOTIFIER_CHANNELS, type NotifierChannel } from '../../plugins/plugin-contract.js';
 import { TemplateRepository, type TemplateVersion } from './template.repository.js';
-import type { NotificationTemplate, RenderedTemplate, TemplateInput, TemplateListQuery, TemplatePage, TemplatePreviewInput } from './template.types.js';
+import type { NotificationTemplate, RenderedTemplate, TemplateInput, TemplateListQuery, TemplatePage, TemplatePreviewInput, TemplateWarning } from './template.types.js';
 import { escapesHtml, isParams, renderTokens, type Tokens } from './template-renderer.js';
-import { checkId, checkListQuery, checkTemplate, checkTexts, languageFallback } from './template-rules.js';
+import { checkId, checkListQuery, checkTemplate, checkTexts, languageFallback, templateWarnings } from './template-rules.js';
 
 /** A template with its texts parsed, as the index and the render cache keep it. */
 interface Compiled {
@@ -100,6 +100,11 @@ export class TemplateService {
    * (`content`, optional `subject`, `channel` — default email — and `triggerEvent`, checked as a
    * template being saved would be).
    */
+  /** What the template should know but that did not stop it being saved (placeholders its trigger event lacks). */
+  warnings(template: Pick<NotificationTemplate, 'triggerEvent' | 'subject' | 'content'>): TemplateWarning[] {
+    return templateWarnings(template);
+  }
+
   async preview(input: TemplatePreviewInput): Promise<RenderedTemplate> {
     const given = (value: unknown): boolean => value !== undefined && value !== null;
     if (given(input.templateId)) {
@@ -185,7 +190,7 @@ export class TemplateService {
 /** Stored texts were checked when saved; a text that no longer parses (edited by hand in SQL) fails loudly here. */
 function checkTextsForRender(template: NotificationTemplate): { subject: Tokens | null; content: Tokens } {
   // The placeholder check is for saving; a stored template renders whatever the event carries.
-  return checkTexts({ type: template.type, triggerEvent: null, subject: template.subject, content: template.content });
+  return checkTexts({ type: template.type, subject: template.subject, content: template.content });
 }
 
 function renderCompiled({ template, subject, content }: Compiled, params: Record<string, unknown>): RenderedTemplate {

@@ -23,6 +23,22 @@ export interface NotificationTemplate {
   updatedAt: Date;
 }
 
+/**
+ * Something a saved template should know but that does not stop it being saved: today, that it
+ * prints placeholders its trigger event's payload does not have (templateWarnings).
+ */
+export interface TemplateWarning {
+  code: 'notif.template_placeholder_not_in_event';
+  /** `subject` or `content`. */
+  field: 'subject' | 'content';
+  /** The names printed that the payload schema does not have. */
+  placeholders: string[];
+  event: string;
+  /** The top-level fields the event's payload has. */
+  offered: string[];
+  message: string;
+}
+
 /** A create or update as a transport hands it over (snake_case already mapped), unchecked. */
 export interface TemplateInput {
   name?: unknown;
