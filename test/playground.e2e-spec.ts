@@ -28,7 +28,7 @@ const SKIPPED = ` (skipped: needs Chromium at ${CHROMIUM}: install Debian's "chr
     await app?.close();
   });
 
-  it('loads from local assets only and runs a query', async () => {
+  it('loads from local assets only, shows no Altair AI upsell, and runs a query', async () => {
     const context = await browser.newContext();
     const offsite: string[] = [];
     await context.route('**/*', (route) => {
@@ -37,7 +37,11 @@ const SKIPPED = ` (skipped: needs Chromium at ${CHROMIUM}: install Debian's "chr
       offsite.push(route.request().url());
       return route.abort('internetdisconnected');
     });
+    // Every request the browser makes, whether or not the route above saw it (workers, websockets).
+    const requested: string[] = [];
+    context.on('request', (req) => requested.push(req.url()));
     const page = await context.newPage();
+    page.on('websocket', (ws) => requested.push(ws.url()));
     const pageErrors: string[] = [];
     page.on('pageerror', (err) => pageErrors.push(err.message));
 
@@ -54,7 +58,15 @@ const SKIPPED = ` (skipped: needs Chromium at ${CHROMIUM}: install Debian's "chr
     await page.getByText('"switchboard"').first().waitFor({ state: 'visible', timeout: 15_000 });
     await page.getByText('"role"').first().waitFor({ state: 'visible', timeout: 5_000 });
 
+    // Altair shows its "Get Altair AI Assistant" banner as soon as its first window is open, so
+    // by the time a query has been sent and answered it would be on screen.
+    expect(await page.locator('app-banner').count()).toBe(0);
+    expect(await page.getByText(/altair ai/i).count()).toBe(0);
+    expect(await page.getByRole('button', { name: /try altair ai/i }).count()).toBe(0);
+
     expect(offsite).toEqual([]);
+    const origins = new Set(requested.map((u) => new URL(u)).filter((u) => !['data:', 'blob:'].includes(u.protocol)).map((u) => u.origin));
+    expect([...origins]).toEqual([app.httpUrl]);
     expect(pageErrors).toEqual([]);
     await context.close();
   });
