@@ -171,7 +171,7 @@ describe('GraphQL with GRAPHQL_INTROSPECTION=false, and the schema file', () => 
     expect(res.body.data).toBeUndefined();
     expect(res.body.errors).toEqual([
       {
-        message: `Introspection (${field}) is turned off on this server (GRAPHQL_INTROSPECTION=false). The schema is published as src/schema.gql in the Switchboard repository.`,
+        message: `Introspection (${field}) is turned off on this server: GRAPHQL_INTROSPECTION is false, its default when NODE_ENV=production. The schema is published as src/schema.gql in the Switchboard repository.`,
         locations: [expect.objectContaining({ line: 1 })],
         extensions: { code: 'GRAPHQL_VALIDATION_FAILED', errorCode: 'common.introspection_disabled', details: null, traceId: res.headers.get('x-trace-id') },
       },

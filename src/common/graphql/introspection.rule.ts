@@ -17,7 +17,7 @@ export const noIntrospection: ValidationRule = (context: ValidationContext): AST
     const rendered = renderGraphqlError(
       new AppError(
         'common.introspection_disabled',
-        `Introspection (${node.name.value}) is turned off on this server (GRAPHQL_INTROSPECTION=false). The schema is published as src/schema.gql in the Switchboard repository.`,
+        `Introspection (${node.name.value}) is turned off on this server: GRAPHQL_INTROSPECTION is false, its default when NODE_ENV=production. The schema is published as src/schema.gql in the Switchboard repository.`,
       ),
       currentTraceId(),
     );
