@@ -23,6 +23,7 @@ const EXPECTED = {
   'common.not_implemented': { grpc: status.UNIMPLEMENTED, graphql: 'NOT_IMPLEMENTED', http: 501 },
   'common.unavailable': { grpc: status.UNAVAILABLE, graphql: 'SERVICE_UNAVAILABLE', http: 503 },
   'common.internal': { grpc: status.INTERNAL, graphql: 'INTERNAL_SERVER_ERROR', http: 500 },
+  'common.introspection_disabled': { grpc: status.FAILED_PRECONDITION, graphql: 'GRAPHQL_VALIDATION_FAILED', http: 400 },
   'auth.missing_token': { grpc: status.UNAUTHENTICATED, graphql: 'UNAUTHENTICATED', http: 401 },
   'auth.invalid_token': { grpc: status.UNAUTHENTICATED, graphql: 'UNAUTHENTICATED', http: 401 },
   'auth.token_expired': { grpc: status.UNAUTHENTICATED, graphql: 'UNAUTHENTICATED', http: 401 },

@@ -37,7 +37,7 @@ export class AppModule {
         DatabaseModule.forRoot(options.database),
         EventEmitterModule.forRoot({ wildcard: false }),
         ...(runsWorker(config) ? [ScheduleModule.forRoot()] : []),
-        ...(runsApi(config) ? [GraphQLModule.forRoot(graphqlOptions())] : []),
+        ...(runsApi(config) ? [GraphQLModule.forRoot(graphqlOptions(config.graphql))] : []),
         SystemModule,
         PluginsModule,
         IntegrationModule,

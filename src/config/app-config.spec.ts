@@ -110,6 +110,18 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ NOTIFICATION_RETENTION_DAYS: '-1' }, '/srv/app')).toThrow(/NOTIFICATION_RETENTION_DAYS/);
   });
 
+
+  it('reads GRAPHQL_INTROSPECTION: on by default in development and test, off by default in production, either way when set', () => {
+    const secret = { JWT_SECRET: 'x'.repeat(40) };
+    expect(loadConfig({}, '/srv/app').graphql.introspection).toBe(true);
+    expect(loadConfig({ NODE_ENV: 'test' }, '/srv/app').graphql.introspection).toBe(true);
+    expect(loadConfig({ NODE_ENV: 'production', ...secret }, '/srv/app').graphql.introspection).toBe(false);
+    expect(loadConfig({ NODE_ENV: 'production', GRAPHQL_INTROSPECTION: 'true', ...secret }, '/srv/app').graphql.introspection).toBe(true);
+    expect(loadConfig({ NODE_ENV: 'production', GRAPHQL_INTROSPECTION: '1', ...secret }, '/srv/app').graphql.introspection).toBe(true);
+    expect(loadConfig({ GRAPHQL_INTROSPECTION: 'false' }, '/srv/app').graphql.introspection).toBe(false);
+    expect(loadConfig({ GRAPHQL_INTROSPECTION: '0' }, '/srv/app').graphql.introspection).toBe(false);
+    expect(() => loadConfig({ GRAPHQL_INTROSPECTION: 'admin' }, '/srv/app')).toThrow('GRAPHQL_INTROSPECTION: must be one of 1, true, 0, false, got "admin"');
+  });
   it('reads MAX_SCHEDULE_DAYS: 365 by default, 1 to 3650', () => {
     expect(loadConfig({}, '/srv/app').delivery.maxScheduleDays).toBe(365);
     expect(loadConfig({ MAX_SCHEDULE_DAYS: '30' }, '/srv/app').delivery.maxScheduleDays).toBe(30);

@@ -31,6 +31,11 @@ export interface AppConfig {
   /** Origins browsers may call the gRPC port (gRPC-Web, /health) from: exact origins, or `*`. */
   cors: { origins: string[] };
   http: { port: number; maxBodyBytes: number };
+  /**
+   * introspection: whether /graphql answers `__schema` / `__type` (GRAPHQL_INTROSPECTION). Off by
+   * default in production only: see docs/foundation.md, "GraphQL".
+   */
+  graphql: { introspection: boolean };
   /** url null: run on the embedded PostgreSQL (PGlite) in dataDir. */
   /** listen: use LISTEN/NOTIFY to wake workers (off behind a transaction-pooling proxy such as PgBouncer). */
   database: { url: string | null; poolSize: number; listen: boolean };
@@ -256,10 +261,11 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
       port: r.int('HTTP_PORT', 3000, 0, 65535),
       maxBodyBytes: r.int('HTTP_MAX_BODY_BYTES', 1 * MB, 1024, 64 * MB),
     },
+    graphql: { introspection: flag(r, 'GRAPHQL_INTROSPECTION', nodeEnv !== 'production') },
     database: {
       url: databaseUrl,
       poolSize: r.int('DATABASE_POOL_SIZE', 10, 1, 200),
-      listen: ['1', 'true'].includes(r.oneOf('DATABASE_LISTEN', ['1', 'true', '0', 'false'] as const, 'true')),
+      listen: flag(r, 'DATABASE_LISTEN', true),
     },
     dataDir: resolve(cwd, r.string('DATA_DIR', './data')),
     pluginsDir: resolve(cwd, r.string('PLUGINS_DIR', BUILTIN_PLUGINS_DIR)),
@@ -318,6 +324,13 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
   );
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return config;
+}
+
+const FLAG_VALUES = ['1', 'true', '0', 'false'] as const;
+
+/** A boolean variable: `1`/`true` or `0`/`false`; unset: the fallback. */
+function flag(r: EnvReader, name: string, fallback: boolean): boolean {
+  return ['1', 'true'].includes(r.oneOf(name, FLAG_VALUES, fallback ? 'true' : 'false'));
 }
 
 /**

@@ -367,6 +367,97 @@ await describeOnServer('event ingress', () => {
       expect(res.body.errors![0].extensions).toEqual({ code: 'BAD_USER_INPUT', errorCode: code, details, traceId: res.headers.get('x-trace-id') });
     });
 
+    it('stores deliverAt as the schedule of the event', async () => {
+      const deliverAt = new Date(Date.now() + 3_600_000).toISOString();
+      const sent = input({ deliverAt });
+      expect((await graphql(app.httpUrl, PUBLISH, { input: sent }, publisher)).body.errors).toBeUndefined();
+      const { rows } = await db.query<{ deliver_at: Date | null }>('SELECT deliver_at FROM outbox_events WHERE event_id = $1', [sent.eventId]);
+      expect(rows.map((r) => r.deliver_at?.toISOString())).toEqual([deliverAt]);
+    });
+
+    describe('publishEvents (the batch, as gRPC PublishEvents)', () => {
+      const PUBLISH_MANY = 'mutation($events: [PublishEventInput!]!) { publishEvents(events: $events) { eventId duplicate } }';
+
+      it('stores a valid batch whole, answering in order; an id repeated inside the batch is stored once', async () => {
+        const [a, b] = [input(), input({ eventType: 'user.created', data: { user_id: 'u-b', email: 'b@example.com', full_name: 'B' } })];
+        const res = await graphql(app.httpUrl, PUBLISH_MANY, { events: [a, b, { ...a }] }, publisher);
+        expect(res.body).toEqual({
+          data: {
+            publishEvents: [
+              { eventId: a.eventId, duplicate: false },
+              { eventId: b.eventId, duplicate: false },
+              { eventId: a.eventId, duplicate: true },
+            ],
+          },
+        });
+        const stored = new Map((await outboxRows([a.eventId, b.eventId])).map((r) => [r.event_id, r]));
+        expect(stored.size).toBe(2);
+        expect(stored.get(a.eventId)).toMatchObject({ event_type: 'order_paid', source: 'order-service', occurred_at: new Date('2026-12-01T10:00:00Z'), data: ORDER_PAID });
+        expect(stored.get(b.eventId)).toMatchObject({ event_type: 'user.created', data: { user_id: 'u-b', email: 'b@example.com', full_name: 'B' } });
+      });
+
+      it('is all or none: one event without amount among 3 stores none and names events[1], as gRPC does', async () => {
+        const batch = [input(), input({ data: ORDER_PAID_WITHOUT_AMOUNT }), input()];
+        const res = await nothingWritten(() => graphql(app.httpUrl, PUBLISH_MANY, { events: batch }, publisher));
+        expect(res.body.data).toBeNull();
+        expect(res.body.errors).toEqual([
+          {
+            message: 'events[1].data.amount: is required',
+            locations: expect.any(Array),
+            path: ['publishEvents'],
+            extensions: {
+              code: 'BAD_USER_INPUT',
+              errorCode: 'events.invalid_payload',
+              details: { violations: [{ field: 'events[1].data.amount', message: 'is required' }] },
+              traceId: res.headers.get('x-trace-id'),
+            },
+          },
+        ]);
+        expect(await outboxRows(batch.map((e) => e.eventId))).toEqual([]);
+      });
+
+      it('names the event of an unknown type too (events[2].event_type), storing none', async () => {
+        const batch = [input(), input(), input({ eventType: 'order_exploded' })];
+        const res = await nothingWritten(() => graphql(app.httpUrl, PUBLISH_MANY, { events: batch }, publisher));
+        expect(res.body.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', errorCode: 'events.unknown_type', details: { field: 'events[2].event_type' } });
+        expect(await outboxRows(batch.map((e) => e.eventId))).toEqual([]);
+      });
+
+      it('dedups by eventId against events already stored: duplicate=true, the first payload kept', async () => {
+        const first = input();
+        expect((await graphql(app.httpUrl, PUBLISH, { input: first }, publisher)).body.errors).toBeUndefined();
+        const fresh = input();
+        const res = await graphql(app.httpUrl, PUBLISH_MANY, { events: [{ ...first, data: { ...ORDER_PAID, amount: '99.00' } }, fresh] }, publisher);
+        expect(res.body.data?.publishEvents).toEqual([
+          { eventId: first.eventId, duplicate: true },
+          { eventId: fresh.eventId, duplicate: false },
+        ]);
+        const rows = await outboxRows([first.eventId]);
+        expect(rows.map((r) => r.data)).toEqual([ORDER_PAID]);
+      });
+
+      it.each<[string, () => unknown[], string]>([
+        ['an empty batch', () => [], 'must contain at least one event'],
+        ['more than 1,000 events', () => Array.from({ length: 1001 }, () => input({ eventId: nextId('gql-toomany') })), 'must contain at most 1000 events, got 1001'],
+      ])('refuses %s with the limits of PublishEvents, storing none', async (_what, events, message) => {
+        const res = await nothingWritten(() => graphql(app.httpUrl, PUBLISH_MANY, { events: events() }, publisher));
+        expect(res.body.errors?.[0].extensions).toEqual({
+          code: 'BAD_USER_INPUT',
+          errorCode: 'common.validation_failed',
+          details: { violations: [{ field: 'events', message }] },
+          traceId: res.headers.get('x-trace-id'),
+        });
+      });
+
+      it('takes 1,000 events in one call', async () => {
+        const batch = Array.from({ length: 1000 }, () => input({ eventId: nextId('gql-bulk') }));
+        const res = await graphql(app.httpUrl, PUBLISH_MANY, { events: batch }, publisher);
+        expect(res.body.errors).toBeUndefined();
+        expect(res.body.data?.publishEvents).toHaveLength(1000);
+        expect(await outboxRows(batch.map((e) => e.eventId))).toHaveLength(1000);
+      });
+    });
+
     describe('auth matrix', () => {
       describeGraphqlAuthMatrix(
         [
@@ -376,9 +467,18 @@ await describeOnServer('event ingress', () => {
             query: PUBLISH,
             variables: { input: { eventType: 'user.created', data: { user_id: 'u-m', email: 'm@example.com', full_name: 'M' } } },
           },
+          {
+            name: 'publishEvents',
+            access: { permission: 'events.publish' },
+            query: 'mutation($events: [PublishEventInput!]!) { publishEvents(events: $events) { eventId duplicate } }',
+            variables: { events: [{ eventType: 'user.created', data: { user_id: 'u-n', email: 'n@example.com', full_name: 'N' } }] },
+          },
         ],
         () => ({ app }),
-        (_op, result) => expect(result.body.data?.publishEvent).toEqual({ eventId: expect.stringMatching(UUID_V7), duplicate: false }),
+        (op, result) => {
+          const published = { eventId: expect.stringMatching(UUID_V7), duplicate: false };
+          expect(result.body.data?.[op.name]).toEqual(op.name === 'publishEvents' ? [published] : published);
+        },
       );
     });
   });

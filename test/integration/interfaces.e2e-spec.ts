@@ -414,6 +414,27 @@ describe('IntegrationService: plugin interfaces over gRPC and GraphQL', () => {
       expect(gone.body.errors?.[0].extensions).toMatchObject({ code: 'NOT_FOUND', errorCode: 'integration.interface_not_found' });
     });
 
+    it('checkPluginHealth names the failure healthError, as PluginInterface does; the deprecated error field says the same', async () => {
+      const id = (await create('gql-flappy')).response!.interface.id as string;
+      await waitFor(async () => (await ok('GetPluginInterface', { interface_id: id })).interface.last_check_at);
+      target.on('GET', '/health', { status: 503 });
+      try {
+        const report = await gql('mutation($id: ID!) { checkPluginHealth(id: $id) { isHealthy healthError error } }', { id });
+        expect(report.body).toEqual({ data: { checkPluginHealth: { isHealthy: false, healthError: 'HTTP 503', error: 'HTTP 503' } } });
+        const stored = await gql('query($id: ID!) { pluginInterface(id: $id) { isHealthy healthError } }', { id });
+        expect(stored.body).toEqual({ data: { pluginInterface: { isHealthy: false, healthError: 'HTTP 503' } } });
+      } finally {
+        target.on('GET', '/health', { status: 200 });
+      }
+      const fields = await gql('{ __type(name: "PluginHealth") { fields(includeDeprecated: true) { name isDeprecated deprecationReason } } }');
+      expect(fields.body.data.__type.fields).toEqual(
+        expect.arrayContaining([
+          { name: 'healthError', isDeprecated: false, deprecationReason: null },
+          { name: 'error', isDeprecated: true, deprecationReason: expect.stringContaining('healthError') },
+        ]),
+      );
+    });
+
     it('lists providers, gateways and notifiers', async () => {
       const res = await gql('{ providers { interfaceId providerType specFields { key fieldType } } gateways { id name isHealthy } notifiers { id name } }');
       expect(res.body.errors).toBeUndefined();

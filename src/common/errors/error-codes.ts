@@ -14,6 +14,7 @@ export const COMMON_ERROR_CODES = [
   'common.not_implemented',
   'common.unavailable',
   'common.internal',
+  'common.introspection_disabled',
 ] as const;
 export type CommonErrorCode = (typeof COMMON_ERROR_CODES)[number];
 
@@ -47,6 +48,10 @@ export const COMMON_ERRORS = defineErrorTable(COMMON_ERROR_CODES, (code) => {
       return errorTransport('UNAVAILABLE', 'SERVICE_UNAVAILABLE', 503);
     case 'common.internal':
       return errorTransport('INTERNAL', 'INTERNAL_SERVER_ERROR', 500);
+    // GraphQL only (GRAPHQL_INTROSPECTION off): refused while the query is validated, so Apollo
+    // answers it as the validation error it is (HTTP 400). gRPC reflection is not affected.
+    case 'common.introspection_disabled':
+      return errorTransport('FAILED_PRECONDITION', 'GRAPHQL_VALIDATION_FAILED', 400);
     default:
       return assertUnreachable(code);
   }

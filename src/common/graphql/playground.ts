@@ -29,6 +29,9 @@ export function playgroundRouter(): Router {
     initialQuery: INITIAL_QUERY,
     initialName: 'Switchboard',
     disableAccount: true,
+    // Altair's only banner is its "Try Altair AI" upsell, whose button adds a plugin Altair then
+    // loads from the internet. Persisted settings win over what a user saved: it never comes back.
+    persistedSettings: { 'banners.disable': true },
   });
   router.use(ASSETS_PATH, express.static(getDistDirectory(), { index: false, maxAge: '1h' }));
   router.get('/graphql', (req: Request, res: Response, next: NextFunction) => {

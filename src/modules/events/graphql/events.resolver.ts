@@ -12,10 +12,15 @@ const toCommand = (i: PublishEventInput): PublishEventCommand => ({
   eventVersion: i.eventVersion,
   source: i.source,
   occurredAt: i.occurredAt,
+  deliverAt: i.deliverAt,
   data: i.data,
 });
 
-/** GraphQL publishEvent: the same EventBus call, access and error codes as EventService/PublishEvent. */
+/**
+ * GraphQL publishEvent / publishEvents: the same EventBus calls, access and error codes as
+ * EventService/PublishEvent and PublishEvents. The batch argument is named `events`, as the gRPC
+ * field is, so a refused batch names the failing event the same way on both (`events[1].data.amount`).
+ */
 @Resolver()
 export class EventsResolver {
   constructor(private readonly bus: EventBus) {}
@@ -24,5 +29,15 @@ export class EventsResolver {
   @Mutation(() => PublishedEventModel, { description: 'Publish an event into the outbox (admin or permission events.publish).' })
   async publishEvent(@Args('input', { type: () => PublishEventInput }) input: PublishEventInput): Promise<PublishedEventModel> {
     return PublishedEventModel.from(await this.bus.publish(toCommand(input)));
+  }
+
+  @RequirePermission('events.publish')
+  @Mutation(() => [PublishedEventModel], {
+    description:
+      'Publish 1 to 1,000 events, all or none: one invalid event refuses the call, naming it (events[3].data.amount), and nothing is written. ' +
+      'Results are in the order sent; an eventId already accepted, or repeated in the batch, answers duplicate: true (admin or permission events.publish).',
+  })
+  async publishEvents(@Args('events', { type: () => [PublishEventInput] }) events: PublishEventInput[]): Promise<PublishedEventModel[]> {
+    return (await this.bus.publishMany(events.map(toCommand))).map((r) => PublishedEventModel.from(r));
   }
 }
