@@ -135,7 +135,7 @@ export class NotificationSettingsService {
       case 'webhook':
       case 'chat': {
         if (value.length > SETTINGS_LIMITS.url) return problem(`must be at most ${SETTINGS_LIMITS.url} characters`);
-        const blocked = await this.urls.problemWith(value);
+        const blocked = this.urls.problemWith(value);
         return blocked ? problem(blocked) : value;
       }
       case 'email':
