@@ -38,10 +38,11 @@ export function defineCommand<T>(name: string, schema: JsonSchema): Command<T> {
   };
 }
 
+/** One violation per field (the first): `null` for an enum of strings fails both `type` and `enum`. */
 function dedupe<V extends { field: string; message: string }>(list: V[]): V[] {
   const seen = new Set<string>();
   return list.filter((v) => {
-    const key = `${v.field}\u0000${v.message}`;
+    const key = v.field;
     if (seen.has(key)) return false;
     seen.add(key);
     return true;
