@@ -23,10 +23,10 @@ export interface Command<T> {
 const MAX_VIOLATIONS = 20;
 
 // strict: a misspelt keyword in a command schema is a boot error, not a rule silently not applied.
-const ajv = addFormats(new Ajv2020({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true }) as never) as unknown as Ajv2020;
+const ajv = addFormats(new Ajv2020({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true }));
 
 export function defineCommand<T>(name: string, schema: JsonSchema): Command<T> {
-  const validate = ajv.compile(schema) as ValidateFunction;
+  const validate: ValidateFunction = ajv.compile(schema);
   return {
     name,
     schema,
