@@ -18,6 +18,8 @@ const EXPECTED = {
   'common.validation_failed': { grpc: status.INVALID_ARGUMENT, graphql: 'BAD_USER_INPUT', http: 422 },
   'common.malformed_request': { grpc: status.INVALID_ARGUMENT, graphql: 'BAD_REQUEST', http: 400 },
   'common.unsupported_media_type': { grpc: status.INVALID_ARGUMENT, graphql: 'BAD_REQUEST', http: 415 },
+  'common.unknown_query_parameter': { grpc: status.INVALID_ARGUMENT, graphql: 'BAD_REQUEST', http: 400 },
+  'common.method_not_allowed': { grpc: status.UNIMPLEMENTED, graphql: 'BAD_REQUEST', http: 405 },
   'common.payload_too_large': { grpc: status.RESOURCE_EXHAUSTED, graphql: 'BAD_USER_INPUT', http: 413 },
   'common.not_found': { grpc: status.NOT_FOUND, graphql: 'NOT_FOUND', http: 404 },
   'common.not_implemented': { grpc: status.UNIMPLEMENTED, graphql: 'NOT_IMPLEMENTED', http: 501 },

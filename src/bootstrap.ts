@@ -17,6 +17,7 @@ import { normalizeError } from './common/errors/normalize-error.js';
 import { renderHttpError } from './common/errors/error-renderers.js';
 import { playgroundRouter } from './common/graphql/playground.js';
 import { buildOpenApiDocument, OpenApiDocument } from './common/http/openapi.js';
+import { routeContract } from './common/http/route-contract.js';
 import { SwitchboardGrpcServer } from './common/grpc/switchboard-grpc-server.js';
 import { HealthHttpController } from './common/system/health.http-controller.js';
 import { RestartService } from './common/system/restart.service.js';
@@ -163,6 +164,8 @@ function configureHttp(app: NestExpressApplication, config: AppConfig): void {
     runWithContext({ traceId, transport, operation: `${req.method} ${req.path}`, startedAt: Date.now() }, next);
   });
   if (runsApi(config)) app.use(playgroundRouter());
+  const document = app.get(OpenApiDocument);
+  app.use(routeContract(() => document.get()));
   app.use((err: unknown, _req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) return next(err);
     const traceId = currentTraceId();

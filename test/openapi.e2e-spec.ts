@@ -1,4 +1,6 @@
 import { SERVER_VERSION } from '../src/config/version.js';
+import { EVENT_ENVELOPE } from '../src/modules/events/http/events.http-mapper.js';
+import { CREATE_TEMPLATE, SEND, UPDATE_SETTINGS, UPDATE_TEMPLATE } from '../src/modules/notification/http/notification.http-commands.js';
 import { http } from './support/http-client.js';
 import { OpenApiContract } from './support/openapi-contract.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
@@ -88,6 +90,28 @@ describe('OpenAPI document', () => {
     expect(permission('put', '/templates/{id}')).toBe('notif.write_template');
     expect(permission('post', '/send')).toBe('notif.send_manual');
     expect(contract.document.paths['/templates'].post.responses['403']).toBeDefined();
+  });
+
+  it('names every operation uniquely, has a server, and declares no transport header as a parameter', () => {
+    const operations = Object.values(contract.document.paths).flatMap((item) => Object.values(item));
+    const ids = operations.map((op) => op.operationId);
+    expect(ids.every((id) => typeof id === 'string' && /^[a-z][A-Za-z]+$/.test(id))).toBe(true);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect((contract.document as unknown as { servers: unknown[] }).servers).toEqual([{ url: '/', description: expect.any(String) }]);
+    const headers = operations.flatMap((op) => (op.parameters ?? []).filter((p) => p.in === 'header'));
+    expect(headers).toEqual([expect.objectContaining({ name: 'Idempotency-Key', required: false, schema: { type: 'string', pattern: '^[A-Za-z0-9._:-]{1,100}$' } })]);
+  });
+
+  it('publishes as request bodies the very command schemas the server validates with (closed, except the seed-002 event envelope)', () => {
+    const body = (method: string, path: string) => contract.document.paths[path][method].requestBody?.content['application/json'].schema;
+    expect(body('post', '/templates')).toEqual(CREATE_TEMPLATE.schema);
+    expect(body('put', '/templates/{id}')).toEqual(UPDATE_TEMPLATE.schema);
+    expect(body('post', '/send')).toEqual(SEND.schema);
+    expect(body('put', '/me/notification-settings')).toEqual(UPDATE_SETTINGS.schema);
+    expect(body('put', '/users/{id}/notification-settings')).toEqual(UPDATE_SETTINGS.schema);
+    expect(body('post', '/events')).toEqual(EVENT_ENVELOPE.schema);
+    for (const command of [CREATE_TEMPLATE, UPDATE_TEMPLATE, SEND, UPDATE_SETTINGS]) expect([command.name, command.schema.additionalProperties]).toEqual([command.name, false]);
+    expect(EVENT_ENVELOPE.schema.additionalProperties).toBe(true);
   });
 
   it('has only valid JSON Schema 2020-12 in it (every request and response schema compiles)', () => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppError } from '../src/common/errors/app-error.js';
 import { PluginRuntime } from '../src/modules/plugins/plugin-runtime.service.js';
-import { graphql } from './support/http-client.js';
+import { graphql, http } from './support/http-client.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
 /**
@@ -53,7 +53,7 @@ describe('hostile plugin scripts never hold the server', () => {
     const sample = async (samples: number[], until: () => boolean): Promise<void> => {
       while (!until()) {
         const started = performance.now();
-        const answer = await fetch(`${app.httpUrl}/health`);
+        const answer = await http(app.httpUrl, 'GET', '/health');
         samples.push(performance.now() - started);
         expect(answer.status).toBe(200);
         await new Promise((r) => setTimeout(r, 20));

@@ -7,7 +7,7 @@ import type { ScratchDatabase } from '../../src/common/database/scratch-database
 import { EventBus } from '../../src/modules/events/event-bus.service.js';
 import { HttpTarget, type RecordedRequest } from '../support/fake-servers/http-target.js';
 import { GrpcTestClient } from '../support/grpc-client.js';
-import { graphql } from '../support/http-client.js';
+import { graphql, http } from '../support/http-client.js';
 import { spawnApp, waitForReadyLine, type SpawnedApp } from '../support/spawn-app.js';
 import { startTestApp, TEST_JWT_SECRET, type TestApp } from '../support/test-app.js';
 import { describeOnServer, freshTestDatabase } from '../support/test-database.js';
@@ -289,7 +289,7 @@ await describeOnServer('delivery reliability', () => {
       const steady = new Set(idsAtSink(sink.requests, '/steady'));
       expect(steady.size).toBe(accepted.length);
       // The app is healthy afterwards.
-      const ready = await fetch(`${h.api.httpUrl}/ready`);
+      const ready = await http(h.api.httpUrl, 'GET', '/ready');
       expect(ready.status).toBe(200);
     }, 120_000);
   });

@@ -7,7 +7,7 @@ import { PLUGIN_HEALTH_CHANGED, type PluginHealthChangedEvent } from '../../src/
 import { HttpTarget } from '../support/fake-servers/http-target.js';
 import { describeGraphqlAuthMatrix } from '../support/auth-matrix.js';
 import { errorCodeOf, GrpcTestClient, type GrpcResult } from '../support/grpc-client.js';
-import { graphql } from '../support/http-client.js';
+import { graphql, http } from '../support/http-client.js';
 import { LogCapture } from '../support/log-capture.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
@@ -202,7 +202,7 @@ describe('IntegrationService: plugin interfaces over gRPC and GraphQL', () => {
       const huge = await admin('CreatePluginInterface', { plugin_def_id: defs['gateway/probe'], display_name: 'huge', config_json: 'x'.repeat(5 * 1024 * 1024) });
       expect(huge.error?.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
       expect((await ok('ListPluginInterfaces', {})).interfaces.some((i: any) => i.display_name === 'big' || i.display_name === 'huge')).toBe(false);
-      expect((await fetch(`${app.httpUrl}/health`)).status).toBe(200);
+      expect((await http(app.httpUrl, 'GET', '/health')).status).toBe(200);
     });
 
     it('never writes the secret to the log', () => {

@@ -169,7 +169,8 @@ describe('seed 002 REST contract: /templates, /send, /notifications/{id}', () =>
       ['a malformed JSON body', 400, 'common.malformed_request', { rawBody: '{"name": "x", ' }],
       ['a JSON array', 422, 'common.validation_failed', { rawBody: '[]' }],
       ['a text/plain body', 415, 'common.unsupported_media_type', { rawBody: 'name=x', headers: { 'content-type': 'text/plain' } }],
-      ['no body', 400, 'common.malformed_request', {}],
+      ['no body and no content-type', 415, 'common.unsupported_media_type', {}],
+      ['a JSON body with no content-type', 415, 'common.unsupported_media_type', { rawBody: JSON.stringify(SEED_CREATE), headers: { 'content-type': '' } }],
     ])('POST /templates with %s is %i %s', async (_what, status, code, options: Parameters<typeof http>[3]) => {
       expectError(await call('POST', '/templates', options), status, code);
     });

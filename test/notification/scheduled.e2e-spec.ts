@@ -162,7 +162,7 @@ await describeOnServer('scheduled notifications', () => {
     for (const [sendAt, message] of [
       [new Date(Date.now() - 60_000).toISOString(), 'must be in the future'],
       [new Date(Date.now() + 400 * 86_400_000).toISOString(), 'at most 365 days ahead'],
-      ['soon', 'RFC 3339'],
+      ['soon', 'must match format "date-time"'],
     ]) {
       const send = await http(api.httpUrl, 'POST', '/send', { token: api.tokens.admin, body: { template_id: UUID, send_at: sendAt } });
       expect(send.status).toBe(422);

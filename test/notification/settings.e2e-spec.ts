@@ -230,8 +230,13 @@ describe('recipient notification settings', () => {
       muted_events: [{ event_type: 'nope' }],
     });
     expect(bad.status).toBe(422);
-    expect(bad.body.error.details.violations.map((v: { field: string }) => v.field)).toEqual(['channels[0].channel', 'channels[1].target', 'channels[2].target', 'muted_events[0].event_type']);
-    expect((await put(ann, '/me/notification-settings', { channel: [] })).body.error.details.violations).toEqual([{ field: 'channel', message: expect.stringContaining('is not a settings field') }]);
+    // REST's command schema names what it can see from the shape (an unknown channel or event type) ...
+    expect(bad.body.error.details.violations.map((v: { field: string }) => v.field)).toEqual(['channels[0].channel', 'muted_events[0].event_type']);
+    // ... and the service what depends on the channel (a target that is not an address, push with a target).
+    const targets = await put(ann, '/me/notification-settings', { channels: [{ channel: 'email', target: 'not-an-address' }, { channel: 'push', target: 'x' }] });
+    expect(targets.body.error.details.violations.map((v: { field: string }) => v.field)).toEqual(['channels[0].target', 'channels[1].target']);
+    expect((await put(ann, '/me/notification-settings', { channel: [] })).body.error.details.violations).toEqual([{ field: 'channel', message: 'is not allowed' }]);
+    expect((await put(ann, '/me/notification-settings', { channels: [{ channel: 'chat', enabled: null }] })).body.error.details.violations).toEqual([{ field: 'channels[0].enabled', message: 'must be boolean' }]);
 
     for (const eventType of ['password.reset_requested', 'order_paid']) {
       const mute = await put(ann, '/me/notification-settings', { muted_events: [{ event_type: 'ticket_replied' }, { event_type: eventType, channels: ['email'] }] });
@@ -242,6 +247,24 @@ describe('recipient notification settings', () => {
     expect(viaGraphql.body.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', errorCode: 'notif.event_not_mutable' });
     // Nothing was saved by the refused calls.
     expect((await http(app.httpUrl, 'GET', '/me/notification-settings', { token: ann })).body.data.muted_events).toEqual([{ event_type: 'ticket_replied', channels: ['chat'] }]);
+  });
+
+  it('does no DNS when a target is saved: a host name that does not resolve is accepted, and refused when the notification is delivered', async () => {
+    const unresolvable = 'http://no-such-host.invalid/hook';
+    const started = Date.now();
+    const saved = await put(bob, '/me/notification-settings', { channels: [{ channel: 'webhook', target: unresolvable }] });
+    expect(saved.status).toBe(200);
+    expect(Date.now() - started).toBeLessThan(2_000);
+    // A literal private address is still refused at once (no lookup needed to know).
+    expect((await put(bob, '/me/notification-settings', { channels: [{ channel: 'webhook', target: 'http://[::1]/x' }] })).status).toBe(422);
+    expect((await put(bob, '/me/notification-settings', { channels: [{ channel: 'webhook', target: 'http://metadata.google.internal/x' }] })).status).toBe(422);
+
+    const replied = await bus.publish({ eventType: 'ticket_replied', data: { ticket_id: 'T-DNS', subject: 'Nowhere', creator_email: 'bob@example.test', creator_user_id: 'u-bob' } });
+    const row = await waitFor(async () => (await recordsOf(replied.eventId)).find((r) => r.target === unresolvable && r.last_error_code !== null));
+    // Delivery resolved the name, and the host's address guard refused it.
+    expect(row).toMatchObject({ channel_type: 'webhook', recipient: 'u-bob', last_error_code: 'network_error' });
+    expect(posts('/my-hook')).toHaveLength(0);
+    await put(bob, '/me/notification-settings', { channels: [] });
   });
 
   describe('access', () => {

@@ -9,6 +9,8 @@ export const COMMON_ERROR_CODES = [
   'common.validation_failed',
   'common.malformed_request',
   'common.unsupported_media_type',
+  'common.unknown_query_parameter',
+  'common.method_not_allowed',
   'common.payload_too_large',
   'common.not_found',
   'common.not_implemented',
@@ -38,6 +40,13 @@ export const COMMON_ERRORS = defineErrorTable(COMMON_ERROR_CODES, (code) => {
     // fix their own encodings).
     case 'common.unsupported_media_type':
       return errorTransport('INVALID_ARGUMENT', 'BAD_REQUEST', 415);
+    // REST only, as the OpenAPI document lists each operation's query parameters and methods: a
+    // misspelt parameter is refused rather than silently ignored, a known path with another
+    // method is 405 with an Allow header (src/common/http/route-contract.middleware.ts).
+    case 'common.unknown_query_parameter':
+      return errorTransport('INVALID_ARGUMENT', 'BAD_REQUEST', 400);
+    case 'common.method_not_allowed':
+      return errorTransport('UNIMPLEMENTED', 'BAD_REQUEST', 405);
     case 'common.payload_too_large':
       return errorTransport('RESOURCE_EXHAUSTED', 'BAD_USER_INPUT', 413);
     case 'common.not_found':

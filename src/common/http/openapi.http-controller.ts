@@ -11,9 +11,9 @@ export class OpenApiHttpController {
   @Public()
   @Get('openapi.json')
   @Header('cache-control', 'no-cache')
-  @ApiOperation({ summary: 'This document' })
+  @ApiOperation({ operationId: 'getOpenApiDocument', summary: 'This document' })
   @ApiResponse({ status: 200, description: 'The OpenAPI 3.1 document of the REST API.', content: { 'application/json': { schema: { type: 'object' } } } })
-  get(): OpenAPIObject {
+  getOpenApiDocument(): OpenAPIObject {
     return this.document.get();
   }
 }

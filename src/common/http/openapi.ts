@@ -1,6 +1,6 @@
 import { applyDecorators, Injectable, type INestApplication } from '@nestjs/common';
 import { ModulesContainer } from '@nestjs/core';
-import { ApiBody, ApiResponse, DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import { ApiQuery, ApiResponse, DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { ACCESS_RULE, type AccessRule } from '../auth/access.decorator.js';
 import { transportMappingOf } from '../errors/error-registry.js';
 
@@ -9,10 +9,13 @@ import { transportMappingOf } from '../errors/error-registry.js';
  * controllers themselves by @nestjs/swagger: paths and methods from the routes, path parameters,
  * status codes and body schemas from the decorators below, and — added here from the same
  * metadata the auth guard reads — each operation's security and permission with its 401/403
- * answers. The schemas are JSON Schema 2020-12, as OpenAPI 3.1 uses it.
+ * answers. Request bodies are the commands' own schemas (CommandBody), the ones the server
+ * validates with. The schemas are JSON Schema 2020-12, as OpenAPI 3.1 uses it. Every operation
+ * names its operationId (ApiOperation); a missing or repeated one stops the boot.
  */
 
-export type JsonSchema = Record<string, unknown>;
+export type { JsonSchema } from '../validation/command-schema.js';
+import type { JsonSchema } from '../validation/command-schema.js';
 
 /** `{ data, meta: { request_id, timestamp } }` (seed 002, ADR-012). */
 export const SUCCESS_META_SCHEMA: JsonSchema = {
@@ -28,8 +31,8 @@ export function successEnvelopeSchema(data: JsonSchema, meta: JsonSchema = SUCCE
   return { type: 'object', required: ['data', 'meta'], properties: { data, meta } };
 }
 
-/** `{ error: { code, message, details }, meta: { trace_id, timestamp } }` (seed 002, ADR-011). */
-export const ERROR_ENVELOPE_SCHEMA: JsonSchema = {
+/** `{ error: { code, message, details }, meta: { trace_id, timestamp } }` (seed 002, ADR-011), as components.schemas.ErrorEnvelope. */
+export const ERROR_ENVELOPE_DEFINITION: JsonSchema = {
   type: 'object',
   required: ['error', 'meta'],
   properties: {
@@ -50,9 +53,15 @@ export const ERROR_ENVELOPE_SCHEMA: JsonSchema = {
   },
 };
 
-/** A JSON request body with this schema. */
-export function JsonBody(schema: JsonSchema, description?: string): MethodDecorator {
-  return ApiBody({ schema, description, required: true });
+export const ERROR_ENVELOPE_SCHEMA: JsonSchema = { $ref: '#/components/schemas/ErrorEnvelope' };
+
+/**
+ * Query parameters, one per property of the schema (all optional): what GET /templates declares,
+ * and — as the document lists each operation's parameters — what the route contract middleware
+ * lets through (another is 400 `common.unknown_query_parameter`).
+ */
+export function ApiQueries(parameters: Record<string, JsonSchema>): MethodDecorator {
+  return applyDecorators(...Object.entries(parameters).map(([name, schema]) => ApiQuery({ name, required: false, schema })));
 }
 
 /** A success answer in the seed-002 envelope (or, for 204, none). */
@@ -93,6 +102,8 @@ export class OpenApiDocument {
 }
 
 const BEARER = 'bearer';
+/** Where @ApiOperation keeps its options (@nestjs/swagger's DECORATORS.API_OPERATION, not exported). */
+const API_OPERATION = 'swagger/apiOperation';
 
 export function buildOpenApiDocument(app: INestApplication, version: string): OpenAPIObject {
   const config = new DocumentBuilder()
@@ -105,17 +116,28 @@ export function buildOpenApiDocument(app: INestApplication, version: string): Op
         'gRPC (rustbill.integration, rustbill.notification) and GraphQL (/graphql) carry the rest of the API.',
     )
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, BEARER)
+    // Relative: the document describes whichever host serves it.
+    .addServer('/', 'The server this document is served by')
+    .setLicense('MIT', 'https://opensource.org/licenses/MIT')
     .build();
   const rules = accessRules(app);
+  // Without an explicit operationId, the factory's `Controller.method` marks it, and the check below refuses it.
   const document = SwaggerModule.createDocument(app, config, { operationIdFactory: (controller, method) => `${controller}.${method}` });
+  document.components = { ...document.components, schemas: { ...document.components?.schemas, ErrorEnvelope: ERROR_ENVELOPE_DEFINITION } };
+  const seen = new Set<string>();
   for (const [path, item] of Object.entries(document.paths)) {
     for (const method of ['get', 'put', 'post', 'delete', 'patch'] as const) {
       const operation = item[method];
       if (!operation) continue;
-      const rule = rules.get(operation.operationId ?? '') ?? ({ kind: 'admin' } as const);
-      operation.operationId = operation.operationId?.split('.')[1];
+      const id = operation.operationId ?? '';
+      if (!id || id.includes('.')) throw new Error(`${method.toUpperCase()} ${path} (${id}) has no operationId: name it in @ApiOperation`);
+      if (seen.has(id)) throw new Error(`operationId ${id} is used twice (${method.toUpperCase()} ${path}): operationIds must be unique`);
+      seen.add(id);
+      const rule = rules.get(id) ?? ({ kind: 'admin' } as const);
       applyAccess(operation as unknown as MutableOperation, rule);
       operation.responses ??= {};
+      // Every operation can meet this before its handler runs (src/common/http/route-contract.middleware.ts).
+      addError(operation as unknown as MutableOperation, 400, ['common.unknown_query_parameter']);
       // Every body-taking operation can meet these before its handler runs.
       if (operation.requestBody) {
         addError(operation as unknown as MutableOperation, 400, ['common.malformed_request']);
@@ -156,7 +178,7 @@ function addError(operation: MutableOperation, status: number, codes: string[]):
   operation.responses[key] = { description, content: { 'application/json': { schema: ERROR_ENVELOPE_SCHEMA } } };
 }
 
-/** `Controller.method` → the access rule its handler declares (absent = admin, as the guard fails closed). */
+/** operationId → the access rule its handler declares (absent = admin, as the guard fails closed). */
 function accessRules(app: INestApplication): Map<string, AccessRule> {
   const rules = new Map<string, AccessRule>();
   for (const module of app.get(ModulesContainer).values()) {
@@ -168,7 +190,8 @@ function accessRules(app: INestApplication): Map<string, AccessRule> {
         const handler = (type.prototype as Record<string, unknown>)[method];
         if (typeof handler !== 'function') continue;
         const rule = (Reflect.getMetadata(ACCESS_RULE, handler) ?? Reflect.getMetadata(ACCESS_RULE, type)) as AccessRule | undefined;
-        if (rule) rules.set(`${type.name}.${method}`, rule);
+        const operationId = (Reflect.getMetadata(API_OPERATION, handler) as { operationId?: string } | undefined)?.operationId;
+        if (rule && operationId) rules.set(operationId, rule);
       }
     }
   }

@@ -1,5 +1,6 @@
 import { Controller, Get, Header, UseGuards } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ErrorResponses } from '../http/openapi.js';
 import { Registry } from 'prom-client';
 import { Public } from '../auth/access.decorator.js';
 import { MetricsTokenGuard } from './metrics-token.guard.js';
@@ -14,9 +15,9 @@ export class MetricsHttpController {
   @Public()
   @UseGuards(MetricsTokenGuard)
   @Get('metrics')
-  @ApiOperation({ summary: 'Prometheus metrics', description: 'When METRICS_TOKEN is set, send it as a bearer token.' })
+  @ApiOperation({ operationId: 'getMetrics', summary: 'Prometheus metrics', description: 'When METRICS_TOKEN is set, send it as a bearer token.' })
   @ApiResponse({ status: 200, description: 'Prometheus text exposition format.', content: { 'text/plain': { schema: { type: 'string' } } } })
-  @ApiResponse({ status: 401, description: 'METRICS_TOKEN is set and was not sent.' })
+  @ErrorResponses('auth.missing_token', 'auth.invalid_token')
   @Header('content-type', Registry.PROMETHEUS_CONTENT_TYPE)
   @Header('cache-control', 'no-store')
   scrape(): Promise<string> {

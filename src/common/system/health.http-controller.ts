@@ -13,7 +13,7 @@ export class HealthHttpController {
   /** Liveness: the process is up and serving HTTP. */
   @Public()
   @Get('health')
-  @ApiOperation({ summary: 'Liveness' })
+  @ApiOperation({ operationId: 'getHealth', summary: 'Liveness' })
   @ApiResponse({ status: 200, description: 'Up.', content: { 'application/json': { schema: { type: 'object', required: ['status'], properties: { status: { type: 'string', enum: ['ok'] } } } } } })
   health(): { status: 'ok' } {
     return { status: 'ok' };
@@ -22,7 +22,7 @@ export class HealthHttpController {
   /** Readiness: the database answers and every migration is applied; 503 otherwise. */
   @Public()
   @Get('ready')
-  @ApiOperation({ summary: 'Readiness: the database answers and every migration is applied' })
+  @ApiOperation({ operationId: 'getReadiness', summary: 'Readiness: the database answers and every migration is applied' })
   @ApiResponse({ status: 200, description: 'Ready.', content: { 'application/json': { schema: { type: 'object', required: ['status'], properties: { status: { type: 'string', enum: ['ready'] } } } } } })
   @ErrorResponses('common.unavailable')
   async ready(): Promise<{ status: 'ready' }> {

@@ -22,5 +22,6 @@ function toViolation(error: ErrorObject, root: string): Violation {
   if (error.keyword === 'additionalProperties') field += `.${(error.params as { additionalProperty: string }).additionalProperty}`;
   const allowed = (error.params as { allowedValues?: unknown[] }).allowedValues;
   const message = error.keyword === 'required' ? 'is required' : error.keyword === 'additionalProperties' ? 'is not allowed' : (error.message ?? 'is invalid');
-  return { field, message: allowed ? `${message}: ${allowed.join(', ')}` : message };
+  if (field.startsWith('.')) field = field.slice(1);
+  return { field: field || 'body', message: allowed ? `${message}: ${allowed.map(String).join(', ')}` : message };
 }

@@ -2,6 +2,9 @@ import { AppError } from '../errors/app-error.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** The same rule as a JSON Schema `pattern` (which has no flags): for the command schemas. */
+export const UUID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
+
 /** A UUID in its canonical text form (any version, either case). */
 export function isUuid(value: string): boolean {
   return UUID.test(value);

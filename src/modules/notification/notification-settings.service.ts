@@ -76,7 +76,7 @@ export class NotificationSettingsService {
   private async update(subject: SettingsSubject, input: NotificationSettingsInput): Promise<NotificationSettings> {
     const violations: Violation[] = [];
     const stored = new Map(((await this.repository.find(subject))?.channels ?? []).map((c) => [c.channel, c.target]));
-    const channels = await this.channelsOf(input.channels, violations, stored);
+    const channels = this.channelsOf(input.channels, violations, stored);
     const muted = mutedEventsOf(input.mutedEvents, violations);
     if (violations.length > 0) throw AppError.validation(violations);
     const mandatory = muted.find((m) => !isOptOutable(m.eventType));
@@ -89,7 +89,7 @@ export class NotificationSettingsService {
     return masked(await this.repository.save(subject, channels, muted));
   }
 
-  private async channelsOf(value: unknown, violations: Violation[], stored: ReadonlyMap<string, string | null>): Promise<ChannelSetting[]> {
+  private channelsOf(value: unknown, violations: Violation[], stored: ReadonlyMap<string, string | null>): ChannelSetting[] {
     if (value === undefined || value === null) return [];
     if (!Array.isArray(value)) {
       violations.push({ field: 'channels', message: `must be a list, got ${kindOf(value)}` });
@@ -114,13 +114,13 @@ export class NotificationSettingsService {
       if (enabled !== undefined && enabled !== null && typeof enabled !== 'boolean') violations.push({ field: `${at}.enabled`, message: `must be a boolean, got ${kindOf(enabled)}` });
       // The masked form of the stored URL, as a GET answered it: the stored URL is kept.
       const kept = stored.get(channel);
-      const checked = kept && isUrlChannel(channel) && target === maskedTarget(kept) ? kept : await this.targetOf(channel, target, `${at}.target`, violations);
+      const checked = kept && isUrlChannel(channel) && target === maskedTarget(kept) ? kept : this.targetOf(channel, target, `${at}.target`, violations);
       out.push({ channel, enabled: enabled !== false, target: checked });
     }
     return out;
   }
 
-  private async targetOf(channel: NotifierChannel, value: unknown, field: string, violations: Violation[]): Promise<string | null> {
+  private targetOf(channel: NotifierChannel, value: unknown, field: string, violations: Violation[]): string | null {
     if (value === undefined || value === null || value === '') return null;
     if (typeof value !== 'string') {
       violations.push({ field, message: `must be a string, got ${kindOf(value)}` });
@@ -135,7 +135,7 @@ export class NotificationSettingsService {
       case 'webhook':
       case 'chat': {
         if (value.length > SETTINGS_LIMITS.url) return problem(`must be at most ${SETTINGS_LIMITS.url} characters`);
-        const blocked = await this.urls.problemWith(value);
+        const blocked = this.urls.problemWith(value);
         return blocked ? problem(blocked) : value;
       }
       case 'email':

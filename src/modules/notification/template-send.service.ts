@@ -40,7 +40,7 @@ export interface TemplateSendResult {
 }
 
 export const TEMPLATE_SEND_LIMITS = { recipient: 320 } as const;
-const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{1,100}$/;
+export const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{1,100}$/;
 /** What an email recipient must look like (one address; the notifier checks it further). */
 const EMAIL = /^[^\s@]+@[^\s@]+$/;
 

@@ -8,7 +8,7 @@ import { HostApiError } from './host/host-api.types.js';
  * The plugin HTTP client's SSRF policy (AddressGuard with PLUGIN_HTTP_ALLOW), for URLs other
  * modules accept from users and later hand to a plugin — a recipient's personal webhook — so they
  * are refused when saved, not only when sent. The same code and allowlist as at send time, where
- * the host checks again (the name may resolve elsewhere by then).
+ * the host resolves the name and checks every address (no DNS at save time).
  */
 @Injectable()
 export class OutboundUrlPolicy {
@@ -18,8 +18,12 @@ export class OutboundUrlPolicy {
     this.guard = new AddressGuard(config.plugins.httpAllow);
   }
 
-  /** Why plugin HTTP may not reach this URL, or null when it may. */
-  async problemWith(url: string): Promise<string | null> {
+  /**
+   * Why plugin HTTP may not reach this URL, or null when it may — without a DNS lookup: a request
+   * that saves a URL does not wait on (or leak its host name to) a resolver. A host name passes
+   * here and is resolved and vetted when the host fetches it.
+   */
+  problemWith(url: string): string | null {
     let parsed: URL;
     try {
       parsed = new URL(url);
@@ -29,7 +33,7 @@ export class OutboundUrlPolicy {
     if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return 'must be an http(s) URL';
     if (parsed.username || parsed.password) return 'must not carry a user name or password';
     try {
-      await this.guard.vet(parsed);
+      this.guard.vetWithoutLookup(parsed);
       return null;
     } catch (err) {
       if (err instanceof HostApiError) return err.message;

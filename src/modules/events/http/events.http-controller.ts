@@ -1,11 +1,12 @@
-import { Body, Controller, Headers, HttpCode, Post } from '@nestjs/common';
+import { Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { RequirePermission } from '../../../common/auth/access.decorator.js';
-import { ErrorResponses, JsonBody, SuccessResponse } from '../../../common/http/openapi.js';
+import { CommandBody } from '../../../common/http/command-body.js';
+import { ErrorResponses, SuccessResponse } from '../../../common/http/openapi.js';
 import { Clock } from '../../../common/clock.js';
 import { successEnvelope, type SuccessEnvelope } from '../../../common/http/success-envelope.js';
 import { EventBus } from '../event-bus.service.js';
-import { EVENT_ACCEPTED_SCHEMA, EVENT_ENVELOPE_SCHEMA, fromEventEnvelope, toEventAccepted, type EventAcceptedBody } from './events.http-mapper.js';
+import { EVENT_ACCEPTED_SCHEMA, EVENT_ENVELOPE, fromEventEnvelope, toEventAccepted, type EventAcceptedBody, type EventEnvelopeBody } from './events.http-mapper.js';
 
 /**
  * REST `POST /events`: seed 002's event envelope in, 202 with the seed-002 success envelope out
@@ -23,11 +24,10 @@ export class EventsHttpController {
   @RequirePermission('events.publish')
   @Post('events')
   @HttpCode(202)
-  @ApiOperation({ summary: 'Publish a domain event (seed 002\'s event envelope)' })
-  @JsonBody(EVENT_ENVELOPE_SCHEMA)
+  @ApiOperation({ operationId: 'publishEvent', summary: 'Publish a domain event (seed 002\'s event envelope)' })
   @SuccessResponse(202, 'Accepted (duplicate: true when the event_id was accepted before; nothing new was written).', EVENT_ACCEPTED_SCHEMA)
   @ErrorResponses('common.validation_failed', 'events.unknown_type', 'events.unknown_version', 'events.invalid_payload', 'events.payload_too_large')
-  async publish(@Body() body: unknown, @Headers('content-type') contentType?: string): Promise<SuccessEnvelope<EventAcceptedBody>> {
-    return successEnvelope(toEventAccepted(await this.bus.publish(fromEventEnvelope(body, contentType))), this.clock.now());
+  async publishEvent(@CommandBody(EVENT_ENVELOPE) body: EventEnvelopeBody): Promise<SuccessEnvelope<EventAcceptedBody>> {
+    return successEnvelope(toEventAccepted(await this.bus.publish(fromEventEnvelope(body))), this.clock.now());
   }
 }

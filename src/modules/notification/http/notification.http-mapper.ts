@@ -1,16 +1,16 @@
 import { AppError } from '../../../common/errors/app-error.js';
-import { jsonObjectBody } from '../../../common/http/json-body.js';
-import type { JsonSchema } from '../../../common/http/openapi.js';
+import type { JsonSchema } from '../../../common/validation/command-schema.js';
+import { LIST_TEMPLATES, type SendCommand, type TemplateCommand } from './notification.http-commands.js';
 import { NOTIFIER_CHANNELS } from '../../plugins/plugin-contract.js';
 import type { NotificationRecord, RecordStatus } from '../notification.types.js';
 import type { TemplateSendInput, TemplateSendResult } from '../template-send.service.js';
 import type { NotificationTemplate, TemplateInput, TemplateListQuery } from '../templates/template.types.js';
 
 /**
- * Seed 002's REST shapes (snake_case JSON) to and from the domain, and their JSON Schemas for the
- * OpenAPI document — beside each other, so a field added to one is seen missing from the other.
- * Like protobuf decoding on gRPC, the mapping checks only the shape (an object, known fields);
- * what the values mean is the services' to check, with the same codes on every transport.
+ * Seed 002's REST shapes (snake_case JSON) to and from the domain, and the response schemas for
+ * the OpenAPI document — beside each other, so a field added to one is seen missing from the
+ * other. Requests arrive parsed by their command schemas (notification.http-commands.ts); what the
+ * values mean against the store is the services' to check, with the same codes on every transport.
  */
 
 // ---- templates ----
@@ -43,37 +43,33 @@ export function toTemplateBody(t: NotificationTemplate): TemplateBody {
   };
 }
 
-/** Fields a client may send back from a GET unchanged (a read-modify-write PUT); they are ignored. */
-const READ_ONLY_TEMPLATE_FIELDS = ['id', 'version', 'created_at', 'updated_at'];
-const WRITABLE_TEMPLATE_FIELDS = ['name', 'type', 'language', 'trigger_event', 'subject', 'title', 'content'];
-
 /**
- * POST /templates and PUT /templates/{id}. `title` is accepted as another name for `subject` (the
- * subject of an email is the title of a push or chat message); an unknown field is refused rather
- * than ignored, so a misspelt one is not silently lost.
+ * POST /templates and PUT /templates/{id}, as CREATE_TEMPLATE / UPDATE_TEMPLATE parsed them (only
+ * known fields, each of its type). `title` is another name for `subject` (the subject of an email
+ * is the title of a push or chat message); a null title counts as not sent, so only two different
+ * texts are a conflict.
  */
-export function fromTemplateBody(parsed: unknown, contentType: string | undefined): TemplateInput {
-  const body = jsonObjectBody(parsed, contentType, 'a notification template');
-  const unknown = Object.keys(body).filter((k) => !WRITABLE_TEMPLATE_FIELDS.includes(k) && !READ_ONLY_TEMPLATE_FIELDS.includes(k));
-  const violations = unknown.slice(0, 20).map((k) => ({ field: k.slice(0, 64), message: `is not a template field (fields: ${WRITABLE_TEMPLATE_FIELDS.join(', ')})` }));
-  if (body.subject !== undefined && body.title !== undefined && body.subject !== body.title) {
-    violations.push({ field: 'title', message: 'is another name for subject: send one of them' });
+export function fromTemplateBody(body: TemplateCommand): TemplateInput {
+  const title = body.title ?? undefined;
+  if (body.subject !== undefined && title !== undefined && body.subject !== title) {
+    throw AppError.invalidField('title', 'is another name for subject: send one of them');
   }
-  if (violations.length > 0) throw AppError.validation(violations);
   const input: TemplateInput = {};
-  if ('name' in body) input.name = body.name;
-  if ('type' in body) input.type = body.type;
-  if ('language' in body) input.language = body.language;
-  if ('trigger_event' in body) input.triggerEvent = body.trigger_event;
-  if ('subject' in body || 'title' in body) input.subject = body.subject ?? body.title;
-  if ('content' in body) input.content = body.content;
+  if (body.name !== undefined) input.name = body.name;
+  if (body.type !== undefined) input.type = body.type;
+  if (body.language !== undefined) input.language = body.language;
+  if (body.trigger_event !== undefined) input.triggerEvent = body.trigger_event;
+  if (body.subject !== undefined || title !== undefined) input.subject = body.subject !== undefined ? body.subject : title;
+  if (body.content !== undefined) input.content = body.content;
   return input;
 }
 
-/** `?page=2&page_size=50&type=email&trigger_event=user.created&language=vi`; digits become numbers, anything else is left for the service to refuse. */
+/** `?page=2&page_size=50&type=email&trigger_event=user.created&language=vi`, checked by LIST_TEMPLATES once digits are numbers. */
 export function fromTemplateListQuery(query: Record<string, unknown>): TemplateListQuery {
-  const integer = (v: unknown) => (typeof v === 'string' && /^\d{1,9}$/.test(v) ? Number(v) : v);
-  return { page: integer(query.page), pageSize: integer(query.page_size), type: query.type, triggerEvent: query.trigger_event, language: query.language };
+  const integer = (v: unknown) => (typeof v === 'string' && /^-?\d{1,9}$/.test(v) ? Number(v) : v);
+  const given = Object.fromEntries(Object.entries({ ...query, page: integer(query.page), page_size: integer(query.page_size) }).filter(([, v]) => v !== undefined));
+  const q = LIST_TEMPLATES.parse(given);
+  return { page: q.page, pageSize: q.page_size, type: q.type, triggerEvent: q.trigger_event, language: q.language };
 }
 
 // ---- send ----
@@ -85,13 +81,7 @@ export interface SendAcceptedBody {
   send_at?: string;
 }
 
-export function fromSendBody(parsed: unknown, contentType: string | undefined): TemplateSendInput {
-  const body = jsonObjectBody(parsed, contentType, 'a send request');
-  const known = ['template_id', 'recipient', 'channel', 'params', 'send_at'];
-  const unknown = Object.keys(body).filter((k) => !known.includes(k));
-  if (unknown.length > 0) {
-    throw AppError.validation(unknown.slice(0, 20).map((k) => ({ field: k.slice(0, 64), message: `is not a send field (fields: ${known.join(', ')})` })));
-  }
+export function fromSendBody(body: SendCommand): TemplateSendInput {
   return { templateId: body.template_id, recipient: body.recipient, channel: body.channel, params: body.params, sendAt: body.send_at };
 }
 
@@ -184,29 +174,6 @@ const TEMPLATE_PROPERTIES: Record<keyof TemplateBody, JsonSchema> = {
 
 export const TEMPLATE_SCHEMA: JsonSchema = { type: 'object', required: Object.keys(TEMPLATE_PROPERTIES), properties: TEMPLATE_PROPERTIES };
 
-const TEMPLATE_WRITE_PROPERTIES: Record<string, JsonSchema> = {
-  name: { type: 'string', minLength: 1 },
-  type: { type: 'string', enum: [...NOTIFIER_CHANNELS] },
-  language: { type: 'string', description: 'Default: DEFAULT_LANGUAGE (en).' },
-  trigger_event: nullableString('An event type of the catalog; its payload schema must have every placeholder.'),
-  subject: nullableString('Subject/title template.'),
-  title: nullableString('Another name for subject.'),
-  content: { type: 'string', minLength: 1 },
-};
-
-export const CREATE_TEMPLATE_SCHEMA: JsonSchema = {
-  type: 'object',
-  required: ['name', 'type', 'content'],
-  properties: TEMPLATE_WRITE_PROPERTIES,
-  examples: [{ name: 'reset_sms', type: 'sms', language: 'vi', trigger_event: 'password.reset_requested', content: 'Mã xác thực của bạn là: {{code}}' }],
-};
-
-export const UPDATE_TEMPLATE_SCHEMA: JsonSchema = {
-  type: 'object',
-  description: 'The fields to change; those not sent keep their value (id, version, created_at and updated_at are ignored).',
-  properties: TEMPLATE_WRITE_PROPERTIES,
-};
-
 export const TEMPLATE_LIST_SCHEMA: JsonSchema = { type: 'array', items: TEMPLATE_SCHEMA };
 
 export const TEMPLATE_PAGE_META_SCHEMA: JsonSchema = {
@@ -219,19 +186,6 @@ export const TEMPLATE_PAGE_META_SCHEMA: JsonSchema = {
     page_size: { type: 'integer', minimum: 1 },
     total: { type: 'integer', minimum: 0, description: 'Templates matching the filters, on all pages.' },
   },
-};
-
-export const SEND_SCHEMA: JsonSchema = {
-  type: 'object',
-  required: ['template_id'],
-  properties: {
-    template_id: { type: 'string', format: 'uuid' },
-    recipient: { type: 'string', description: 'Email address, phone number or user id; absent: the notifier\'s default recipient.' },
-    channel: { type: 'string', enum: [...NOTIFIER_CHANNELS], description: 'Default: the template\'s type; must match it.' },
-    params: { type: 'object', description: 'The template\'s parameters.' },
-    send_at: { type: 'string', format: 'date-time', description: 'Deliver no earlier than this (RFC 3339, in the future, at most MAX_SCHEDULE_DAYS ahead); absent: now.' },
-  },
-  examples: [{ template_id: '0190a3a8-7b1c-7cc1-9e0a-3f1f1b2c3d4e', recipient: 'student@vas.edu.vn', channel: 'email', params: { name: 'Nguyễn Văn A' } }],
 };
 
 export const SEND_ACCEPTED_SCHEMA: JsonSchema = {

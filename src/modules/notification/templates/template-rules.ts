@@ -29,6 +29,8 @@ export const TEMPLATE_LIMITS = {
 } as const;
 
 const NAME = /^[a-z0-9][a-z0-9_.-]*$/i;
+/** NAME as a JSON Schema `pattern` (no flags), for the REST command schema. */
+export const TEMPLATE_NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_.-]*$';
 
 export function checkId(id: unknown, field = 'id'): string {
   if (typeof id !== 'string' || !isUuid(id)) throw AppError.invalidField(field, 'must be a UUID');

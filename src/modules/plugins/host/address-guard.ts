@@ -204,6 +204,28 @@ export class AddressGuard {
     return this.allowList.some((entry) => entry.host === host && (entry.port === null || entry.port === port));
   }
 
+  /**
+   * The checks that need no DNS, for a URL saved now and fetched later (a recipient's own
+   * webhook): a literal address in a blocked range, a cloud metadata name, or a name that is
+   * loopback by definition (`localhost`, `*.localhost`). A name is not resolved: what it resolves
+   * to at delivery is vetted then, by vet(). Throws HostApiError address_blocked.
+   */
+  vetWithoutLookup(url: URL): void {
+    const hostname = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
+    const port = url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
+    if (this.allows(hostname, port)) return;
+    const origin = `${url.protocol}//${url.host}`;
+    const version = isIP(hostname);
+    if (version !== 0) {
+      const reason = blockedReason(hostname);
+      if (reason !== null) throw blocked(`${origin} is blocked (${reason})`);
+      return;
+    }
+    const host = canonicalHost(hostname);
+    if (METADATA_NAMES.has(host)) throw blocked(`${origin} is blocked (cloud metadata)`);
+    if (host === 'localhost' || host.endsWith('.localhost')) throw blocked(`${origin} is blocked (loopback)`);
+  }
+
   /** Resolves and checks the URL's host. Throws HostApiError address_blocked or network_error. */
   async vet(url: URL): Promise<VettedTarget> {
     const hostname = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
