@@ -104,15 +104,19 @@ describe('notification templates (GraphQL)', () => {
     expect(errorOf(await gql(UPDATE, { id: missing, input: { content: 'x' } }))).toMatchObject({ code: 'NOT_FOUND', errorCode: 'notif.template_not_found' });
   });
 
-  it('refuses placeholders the trigger event\'s payload does not have, naming them and the allowed ones', async () => {
-    const res = await gql(CREATE, { input: { name: 'welcome_bad', type: 'email', language: 'en', triggerEvent: 'user.created', subject: 'Hi {{first_name}}', content: 'Hello {{full_name}}, {{nickname}}' } });
-    const error = errorOf(res);
-    expect(error).toMatchObject({ code: 'BAD_USER_INPUT', errorCode: 'common.validation_failed', fields: ['subject', 'content'] });
-    expect(error.message).toContain('subject: uses a placeholder not in the user.created payload: first_name; allowed: user_id, email, full_name, language');
-    expect(error.message).toContain('content: uses a placeholder not in the user.created payload: nickname');
-    // An update that sets a trigger event checks the template's kept text against it.
+  it('saves placeholders the trigger event\'s payload does not have, with warnings naming them and what the event offers', async () => {
+    const WARNINGS = 'query($id: ID!) { template(id: $id) { warnings { code field placeholders event offered message } } }';
+    const saved = await create({ name: 'welcome_extra', type: 'email', language: 'en', triggerEvent: 'user.created', subject: 'Hi {{first_name}}', content: 'Hello {{full_name}}, {{nickname}}' });
+    const offered = ['user_id', 'email', 'full_name', 'language'];
+    expect((await gql(WARNINGS, { id: saved.id })).body.data.template.warnings).toEqual([
+      { code: 'notif.template_placeholder_not_in_event', field: 'subject', placeholders: ['first_name'], event: 'user.created', offered, message: expect.stringContaining('first_name') },
+      { code: 'notif.template_placeholder_not_in_event', field: 'content', placeholders: ['nickname'], event: 'user.created', offered, message: expect.stringContaining('nickname') },
+    ]);
+    // An update that sets a trigger event is told about the template's kept text.
     const plain = await create({ name: 'ticket_note', type: 'sms', content: 'Ticket {{ticket}}' });
-    expect(errorOf(await gql(UPDATE, { id: plain.id, input: { triggerEvent: 'ticket_replied' } }))).toMatchObject({ fields: ['content'] });
+    expect((await gql(WARNINGS, { id: plain.id })).body.data.template.warnings).toEqual([]);
+    expect((await gql(UPDATE, { id: plain.id, input: { triggerEvent: 'ticket_replied' } })).body.errors).toBeUndefined();
+    expect((await gql(WARNINGS, { id: plain.id })).body.data.template.warnings).toMatchObject([{ field: 'content', placeholders: ['ticket'], event: 'ticket_replied' }]);
     expect(errorOf(await gql(UPDATE, { id: plain.id, input: { triggerEvent: 'no.such_event' } }))).toMatchObject({ fields: ['trigger_event'] });
   });
 

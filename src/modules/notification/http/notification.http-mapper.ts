@@ -176,6 +176,32 @@ export const TEMPLATE_SCHEMA: JsonSchema = { type: 'object', required: Object.ke
 
 export const TEMPLATE_LIST_SCHEMA: JsonSchema = { type: 'array', items: TEMPLATE_SCHEMA };
 
+/** One template's meta: the success meta and what the template should know (placeholders its trigger event lacks). */
+export const TEMPLATE_META_SCHEMA: JsonSchema = {
+  type: 'object',
+  required: ['request_id', 'timestamp', 'warnings'],
+  properties: {
+    request_id: { type: 'string' },
+    timestamp: DATE_TIME,
+    warnings: {
+      type: 'array',
+      description: 'Saved all the same. notif.template_placeholder_not_in_event: the template prints placeholders its trigger event\'s payload does not have; a manual send must give them, an event without them gets a skipped record (template_param_missing).',
+      items: {
+        type: 'object',
+        required: ['code', 'field', 'placeholders', 'event', 'offered', 'message'],
+        properties: {
+          code: { type: 'string', enum: ['notif.template_placeholder_not_in_event'] },
+          field: { type: 'string', enum: ['subject', 'content'] },
+          placeholders: { type: 'array', items: { type: 'string' }, description: 'The printed names the payload does not have.' },
+          event: { type: 'string', description: 'The trigger event.' },
+          offered: { type: 'array', items: { type: 'string' }, description: 'The fields the trigger event\'s payload has.' },
+          message: { type: 'string' },
+        },
+      },
+    },
+  },
+};
+
 export const TEMPLATE_PAGE_META_SCHEMA: JsonSchema = {
   type: 'object',
   required: ['request_id', 'timestamp', 'page', 'page_size', 'total'],

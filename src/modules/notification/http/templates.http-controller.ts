@@ -8,16 +8,24 @@ import { ErrorResponses, SuccessResponse } from '../../../common/http/openapi.js
 import { currentTraceId } from '../../../common/logging/request-context.js';
 import { successEnvelope, type SuccessEnvelope } from '../../../common/http/success-envelope.js';
 import { TemplateService } from '../templates/template.service.js';
+import type { NotificationTemplate, TemplateWarning } from '../templates/template.types.js';
 import { CREATE_TEMPLATE, TEMPLATE_LIST_PARAMETERS, UPDATE_TEMPLATE, type TemplateCommand } from './notification.http-commands.js';
 import {
   fromTemplateBody,
   fromTemplateListQuery,
   TEMPLATE_LIST_SCHEMA,
+  TEMPLATE_META_SCHEMA,
   TEMPLATE_PAGE_META_SCHEMA,
   TEMPLATE_SCHEMA,
   toTemplateBody,
   type TemplateBody,
 } from './notification.http-mapper.js';
+
+/** One template, with what it should know (templateWarnings) in meta. */
+interface TemplateEnvelope {
+  data: TemplateBody;
+  meta: SuccessEnvelope<TemplateBody>['meta'] & { warnings: TemplateWarning[] };
+}
 
 interface TemplatePageEnvelope {
   data: TemplateBody[];
@@ -51,20 +59,20 @@ export class TemplatesHttpController {
   @Get(':id')
   @ApiOperation({ operationId: 'getTemplate', summary: 'One template' })
   @ApiParam({ name: 'id', schema: { type: 'string', format: 'uuid' } })
-  @SuccessResponse(200, 'The template.', TEMPLATE_SCHEMA)
+  @SuccessResponse(200, 'The template; meta.warnings: placeholders its trigger event lacks.', TEMPLATE_SCHEMA, TEMPLATE_META_SCHEMA)
   @ErrorResponses('common.validation_failed', 'notif.template_not_found')
-  async getTemplate(@Param('id') id: string): Promise<SuccessEnvelope<TemplateBody>> {
-    return successEnvelope(toTemplateBody(await this.templates.get(id)), this.clock.now());
+  async getTemplate(@Param('id') id: string): Promise<TemplateEnvelope> {
+    return this.envelope(await this.templates.get(id));
   }
 
   @RequirePermission('notif.write_template')
   @Post()
   @HttpCode(201)
   @ApiOperation({ operationId: 'createTemplate', summary: 'Create a template' })
-  @SuccessResponse(201, 'The created template.', TEMPLATE_SCHEMA)
+  @SuccessResponse(201, 'The created template; meta.warnings: placeholders its trigger event lacks (saved all the same).', TEMPLATE_SCHEMA, TEMPLATE_META_SCHEMA)
   @ErrorResponses('common.validation_failed', 'notif.template_name_taken')
-  async createTemplate(@CommandBody(CREATE_TEMPLATE) body: TemplateCommand): Promise<SuccessEnvelope<TemplateBody>> {
-    return successEnvelope(toTemplateBody(await this.templates.create(fromTemplateBody(body))), this.clock.now());
+  async createTemplate(@CommandBody(CREATE_TEMPLATE) body: TemplateCommand): Promise<TemplateEnvelope> {
+    return this.envelope(await this.templates.create(fromTemplateBody(body)));
   }
 
   @RequirePermission('notif.write_template')
@@ -72,9 +80,14 @@ export class TemplatesHttpController {
   @HttpCode(204)
   @ApiOperation({ operationId: 'updateTemplate', summary: 'Update a template (the fields sent; a new version when subject or content change)' })
   @ApiParam({ name: 'id', schema: { type: 'string', format: 'uuid' } })
-  @SuccessResponse(204, 'Updated; no body.')
+  @SuccessResponse(204, 'Updated; no body (seed 002). GET /templates/{id} gives the template\'s meta.warnings.')
   @ErrorResponses('common.validation_failed', 'notif.template_not_found', 'notif.template_name_taken')
   async updateTemplate(@Param('id') id: string, @CommandBody(UPDATE_TEMPLATE) body: TemplateCommand): Promise<void> {
     await this.templates.update(id, fromTemplateBody(body));
+  }
+
+  private envelope(template: NotificationTemplate): TemplateEnvelope {
+    const { data, meta } = successEnvelope(toTemplateBody(template), this.clock.now());
+    return { data, meta: { ...meta, warnings: this.templates.warnings(template) } };
   }
 }
