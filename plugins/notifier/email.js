@@ -18,9 +18,13 @@
 // Seed 002's user.created, password.reset_requested and report.generated too: templates for them work with no events list.
 const SYSTEM_EVENTS = ['order_paid', 'order_provisioned', 'order_cancelled', 'ticket_assigned', 'ticket_replied', 'user.created', 'password.reset_requested', 'report.generated', 'test'];
 const ADDRESS = /^[^\s@<>,;"]+@[^\s@<>,;"]+\.[^\s@<>,;"]+$/;
+// A sender as SMTP_FROM writes it: an address, or a display name (plain, or quoted to hold a comma)
+// and the address in angle brackets. No line breaks, so it cannot add a header.
+const MAILBOX_PATTERN = '^(?:(?:"[^"\\r\\n]{0,100}"|[^<>\\r\\n",;@]{1,100})\\s*<[^\\s@<>,;"]+@[^\\s@<>,;"]+\\.[^\\s@<>,;"]+>|[^\\s@<>,;"]+@[^\\s@<>,;"]+\\.[^\\s@<>,;"]+)$';
+const MAILBOX = new RegExp(MAILBOX_PATTERN);
 
 function version() {
-  return '1.1.0';
+  return '1.2.0';
 }
 
 function channel() {
@@ -35,9 +39,9 @@ function config_schema() {
     properties: {
       from: {
         type: 'string',
-        format: 'email',
+        pattern: MAILBOX_PATTERN,
         title: 'From address',
-        description: 'Sender address. Absent: the operator default (SMTP_FROM).',
+        description: 'Sender: an address, or a name and the address as SMTP_FROM takes them (Acme Billing <billing@acme.example>). Absent: the operator default (SMTP_FROM).',
       },
       reply_to: { type: 'string', format: 'email', title: 'Reply-To', description: 'Where replies go, if not to the sender.' },
       default_to: {
@@ -186,7 +190,7 @@ const recipientsOf = function (recipient, defaults) {
 };
 
 const configProblem = function (cfg) {
-  if (cfg.from !== undefined && (typeof cfg.from !== 'string' || !ADDRESS.test(cfg.from))) return 'from is not an email address';
+  if (cfg.from !== undefined && (typeof cfg.from !== 'string' || !MAILBOX.test(cfg.from))) return 'from is not an email address (or Name <address>)';
   if (cfg.reply_to !== undefined && (typeof cfg.reply_to !== 'string' || !ADDRESS.test(cfg.reply_to))) return 'reply_to is not an email address';
   for (const field of ['default_to', 'bcc']) {
     const list = cfg[field];

@@ -20,13 +20,14 @@ describe("seed 002's examples, in order", () => {
 
   beforeAll(async () => {
     sink = await SmtpSink.start();
-    app = await startTestApp({ SMTP_URL: sink.url(), DELIVERY_POLL_MS: '200', OUTBOX_POLL_MS: '200' });
+    app = await startTestApp({ SMTP_URL: sink.url(), PLUGIN_MAIL_ALLOWED_SENDERS: '@vas.edu.vn', DELIVERY_POLL_MS: '200', OUTBOX_POLL_MS: '200' });
     const plugins = await graphql(app.httpUrl, '{ plugins(pluginType: "notifier") { id pluginId } }', {}, app.tokens.admin);
     const email = (plugins.body.data.plugins as { id: string; pluginId: string }[]).find((p) => p.pluginId === 'email')!.id;
     const created = await graphql(
       app.httpUrl,
       'mutation($input: CreatePluginInterfaceInput!) { createPluginInterface(input: $input) { id } }',
-      { input: { pluginDefId: email, displayName: 'mail', config: {} } },
+      // a sender written as SMTP_FROM takes it, display name and all
+      { input: { pluginDefId: email, displayName: 'mail', config: { from: 'Phòng đào tạo <daotao@vas.edu.vn>' } } },
       app.tokens.admin,
     );
     expect(created.body.errors).toBeUndefined();
@@ -82,6 +83,7 @@ describe("seed 002's examples, in order", () => {
     ids.notification = res.body.data.notification_id;
     const mail = await waitFor(async () => sink.messages.find((m) => m.to.includes('student@vas.edu.vn')), 15_000);
     expect(mail.subject).toBe('Chào Nguyễn Văn A');
+    expect(mail.envelopeFrom).toBe('daotao@vas.edu.vn');
     expect(mail.text).toContain('Xin chào Nguyễn Văn A');
     await waitFor(async () => (await call('GET', `/notifications/${ids.notification}`)).body.data.status === 'sent', 10_000);
   });

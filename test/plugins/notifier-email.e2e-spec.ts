@@ -65,6 +65,19 @@ describe('notifier/email', () => {
     expect(mail.headers['x-switchboard-event']).toBe('order_paid');
   });
 
+  it('takes from as SMTP_FROM does: an address, or a display name and the address (quoted when it holds a comma)', async () => {
+    expect(await plugin.call('send', { from: 'Shop Billing <billing@shop.example>' }, params())).toMatchObject({ outcome: 'success' });
+    expect(await plugin.call('send', { from: '"Shop, Inc." <billing@shop.example>' }, params())).toMatchObject({ outcome: 'success' });
+    expect(sink.messages.map((m) => [m.envelopeFrom, m.headers['from']])).toEqual([
+      ['billing@shop.example', 'Shop Billing <billing@shop.example>'],
+      ['billing@shop.example', '"Shop, Inc." <billing@shop.example>'],
+    ]);
+    // a line break (a smuggled header), two addresses, or a bare name is not a sender
+    for (const from of ['Shop\r\nBcc: x@evil.example <billing@shop.example>', 'a@shop.example, b@shop.example', 'Shop Billing']) {
+      expect(await plugin.call('health_check', { from })).toEqual({ healthy: false, error: 'from is not an email address (or Name <address>)' });
+    }
+  });
+
   it('a retry carries the same Message-ID; text only unless html is on', async () => {
     await plugin.call('send', {}, params({ attempt: 1 }));
     await plugin.call('send', {}, params({ attempt: 2 }));
@@ -157,7 +170,7 @@ describe('notifier/email', () => {
 
   it('health_check reports configuration problems without throwing', async () => {
     expect(await plugin.call('health_check', { default_to: ['admin@shop.example'] })).toEqual({ healthy: true });
-    expect(await plugin.call('health_check', { from: 'nobody' })).toEqual({ healthy: false, error: 'from is not an email address' });
+    expect(await plugin.call('health_check', { from: 'nobody' })).toEqual({ healthy: false, error: 'from is not an email address (or Name <address>)' });
     expect(await plugin.call('health_check', { default_to: 'admin@shop.example' })).toEqual({
       healthy: false,
       error: 'default_to must be a list of email addresses',
