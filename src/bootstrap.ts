@@ -50,6 +50,7 @@ export async function startSwitchboard(config: AppConfig, logger: Logger, option
   let embedded: EmbeddedPostgres | null = null;
   let databaseUrl = config.database.url;
   if (databaseUrl === null) {
+    logger.info({ dataDir: config.dataDir }, 'opening the embedded PostgreSQL (PGlite): the first start creates it, which takes several seconds');
     embedded = await startEmbeddedPostgres(config.dataDir);
     databaseUrl = embedded.url;
     if (embedded.tookOverLockFrom !== null) {
