@@ -7,7 +7,7 @@ const PROCESS_ENV = 'process.env is read only in src/config (app-config.ts valid
 const pluginGlobals = Object.fromEntries(['http', 'mail', 'crypto', 'log', 'now', 'console'].map((name) => [name, 'readonly']));
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'data/**', 'coverage/**'] },
+  { ignores: ['dist/**', 'dist-cli/**', 'node_modules/**', 'data/**', 'coverage/**'] },
   js.configs.recommended,
   // Type-aware rules for the TypeScript sources; plain JavaScript (configs, plugin scripts) has no types.
   ...tseslint.configs.recommendedTypeChecked.map((config) => ({ ...config, files: ['**/*.ts'] })),

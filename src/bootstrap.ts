@@ -21,6 +21,7 @@ import { routeContract } from './common/http/route-contract.js';
 import { SwitchboardGrpcServer } from './common/grpc/switchboard-grpc-server.js';
 import { HealthHttpController } from './common/system/health.http-controller.js';
 import { RestartService } from './common/system/restart.service.js';
+import { portInUseError } from './common/system/startup-error.js';
 import { NestPinoLogger } from './common/logging/nest-pino-logger.js';
 import { acceptOrCreateTraceId, currentTraceId, runWithContext } from './common/logging/request-context.js';
 
@@ -50,8 +51,12 @@ export async function startSwitchboard(config: AppConfig, logger: Logger, option
   let embedded: EmbeddedPostgres | null = null;
   let databaseUrl = config.database.url;
   if (databaseUrl === null) {
+    logger.info({ dataDir: config.dataDir }, 'opening the embedded PostgreSQL (PGlite): the first start creates it, which takes several seconds');
     embedded = await startEmbeddedPostgres(config.dataDir);
     databaseUrl = embedded.url;
+    if (embedded.tookOverLockFrom !== null) {
+      logger.warn({ dataDir: config.dataDir, stale_pid: embedded.tookOverLockFrom }, 'took over the stale lock of the data directory: the process holding it is gone (killed or crashed)');
+    }
     logger.info({ dataDir: config.dataDir }, 'using the embedded PostgreSQL (PGlite); set DATABASE_URL to use a server');
   }
 
@@ -86,8 +91,12 @@ export async function startSwitchboard(config: AppConfig, logger: Logger, option
   }
 
   try {
-    await app.startAllMicroservices();
-    await app.listen(config.http.port, config.host);
+    await app.startAllMicroservices().catch((err: unknown) => {
+      throw portInUseError(err, 'gRPC', 'GRPC_PORT') ?? err;
+    });
+    await app.listen(config.http.port, config.host).catch((err: unknown) => {
+      throw portInUseError(err, 'HTTP', 'HTTP_PORT') ?? err;
+    });
   } catch (err) {
     await app.close().catch(() => undefined);
     await embedded?.stop();

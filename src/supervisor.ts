@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { AppConfig } from './config/app-config.js';
 import { RESTART_EXIT_CODE } from './common/system/restart.service.js';
+import { StartupError } from './common/system/startup-error.js';
 import { startSwitchboard, type RunningSwitchboard } from './bootstrap.js';
 
 /**
@@ -42,6 +43,11 @@ export async function superviseSwitchboard(config: AppConfig, logger: Logger, ex
     try {
       running = await startSwitchboard(current, logger);
     } catch (err) {
+      if (err instanceof StartupError) {
+        // One line for the operator, on stderr like a configuration error; no stack.
+        process.stderr.write(`switchboard: ${err.message}\n`);
+        return exit(1);
+      }
       logger.fatal({ err, generation }, 'switchboard failed to start');
       return exit(1);
     }

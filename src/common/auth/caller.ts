@@ -18,6 +18,9 @@ export type Role = (typeof ROLES)[number];
 export interface PermissionRegistry {}
 export type Permission = PermissionRegistry[keyof PermissionRegistry];
 
+/** Each module's permission codes as a run-time list (composed in src/app.permissions.ts). */
+export type PermissionTables = { readonly [K in keyof PermissionRegistry]: readonly PermissionRegistry[K][] };
+
 export interface Caller {
   sub: string;
   role: Role;
