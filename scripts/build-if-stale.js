@@ -8,9 +8,9 @@ import { join } from 'node:path';
 
 const TARGETS = {
   app: { project: 'tsconfig.json', outDir: 'dist', what: 'the server', first: 'first start; later starts reuse it' },
-  token: { project: 'tsconfig.cli.json', outDir: 'dist-cli', what: 'the token CLI', first: 'first run; later runs reuse it' },
+  token: { project: 'tsconfig.cli.json', outDir: 'dist-cli', what: 'the token CLI and the dev sink', first: 'first run; later runs reuse it' },
 };
-const SOURCES = ['src', 'test', 'migrations', 'bench'];
+const SOURCES = ['src', 'test', 'migrations', 'bench', 'tools'];
 const INPUTS = ['tsconfig.json', 'tsconfig.cli.json', 'package-lock.json'];
 
 const name = process.argv[2] ?? 'app';
