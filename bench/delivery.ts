@@ -14,7 +14,7 @@ import { DIST_ROOT } from '../src/config/paths.js';
 import { startSwitchboardProcess, type SwitchboardProcess } from './switchboard-process.js';
 
 /**
- * The delivery engine under load (issue 9 §9): N events × M webhook notifiers, published through
+ * The delivery engine under load: N events × M webhook notifiers, published through
  * EventService/PublishEvents to the real entry point (dist/src/main.js, role all) on a scratch
  * PostgreSQL database, delivered by the built-in webhook plugin to a sink in its own process
  * (bench/delivery-sink.ts) that verifies every Standard Webhooks signature. Then, in the same run,

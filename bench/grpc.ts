@@ -18,8 +18,8 @@ import { startSwitchboardProcess, type SwitchboardProcess } from './switchboard-
  * (dist/src/main.js) on a scratch PostgreSQL database with auth on (a real admin JWT), and in the
  * same run by a bare @grpc/grpc-js server (same proto, no Nest, no auth, no logging, no database)
  * answering the same response bytes: requests/s, p50, p99 of each, their ratio, and the server CPU
- * per call (issue 8's target: Switchboard ≥ 0.7× the bare server's throughput); and the same Switchboard
- * process over gRPC-Web (HTTP/1.1 keep-alive, issue 11: ≥ 0.7× native gRPC).
+ * per call (the target: Switchboard ≥ 0.7× the bare server's throughput); and the same Switchboard
+ * process over gRPC-Web (HTTP/1.1 keep-alive, target: ≥ 0.7× native gRPC).
  *
  *   npm run bench:grpc                       # both servers, figures only
  *   npm run bench:grpc -- --cpu-prof         # also writes Switchboard's V8 CPU profile (path printed)

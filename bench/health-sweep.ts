@@ -15,7 +15,7 @@ import { PluginInterfaceRepository } from '../src/modules/integration/plugin-int
 import { PluginDefinitionsService } from '../src/modules/plugins/plugin-definitions.service.js';
 
 /**
- * The health cron's sweep (issue 8 §4: "1,000 interfaces whose targets answer in 50 ms are swept
+ * The health cron's sweep ("1,000 interfaces whose targets answer in 50 ms are swept
  * in ≤ 10 s"), measured on the whole app booted in this process (bootstrap.ts, role `all`, a
  * scratch PostgreSQL database, migrations applied, the built-in plugins scanned).
  *

@@ -1,7 +1,7 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * Issue 12: notification_settings (each recipient's channel switches, own targets and event
+ * notification_settings (each recipient's channel switches, own targets and event
  * opt-outs, keyed by user id or address); notification_records.target (a personal webhook/chat
  * URL the record is sent to instead of the notifier's default); outbox_events.deliver_at (a
  * scheduled event, whose records are planned queued with next_attempt_at = deliver_at).

@@ -14,7 +14,7 @@ import { GRPC_SERVICES } from '../src/common/grpc/switchboard-grpc-server.js';
 /**
  * The contract, copied from the seeds' RPC tables (not derived from proto/ or from the fixtures
  * under test): seed 001 lists IntegrationService's 22 RPCs, seed 000 NotificationService's 2, each
- * with its access ("已认证" = any authenticated caller); issue 9 §3 gives Switchboard's own
+ * with its access ("已认证" = any authenticated caller); Switchboard gives its own
  * EventService (admin or the permission events.publish).
  */
 const CONTRACT_RPCS = {

@@ -6,7 +6,7 @@ import { OpenApiContract } from './support/openapi-contract.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
 /**
- * GET /openapi.json (issue 10 §4): the REST API's OpenAPI 3.1 document, generated at boot from
+ * GET /openapi.json: the REST API's OpenAPI 3.1 document, generated at boot from
  * the controllers. Checked here against the running app itself: the routes Express serves and the
  * paths the document lists are the same set, each operation's declared security is what the auth
  * guard does, and every schema in it is valid JSON Schema 2020-12. The REST contract specs hold

@@ -8,7 +8,7 @@ import { describeOnServer } from '../support/test-database.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 /**
- * Event ingress for other services (issue 9 §3) over all three transports, on the real app: gRPC
+ * Event ingress for other services over all three transports, on the real app: gRPC
  * switchboard.events.v1.EventService from proto/, GraphQL publishEvent and REST POST /events with
  * seed 002's envelope. What was written is read back from outbox_events with a client of its own.
  * The app runs in the api role: no relay, so rows stay as EventBus wrote them.

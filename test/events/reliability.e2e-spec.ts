@@ -72,7 +72,7 @@ const idsAtSink = (requests: RecordedRequest[], path: string): string[] =>
   requests.filter((r) => r.method === 'POST' && r.path === path).map((r) => String(r.headers['webhook-id']));
 
 /**
- * The delivery engine's promises under failure (issue 9): real worker processes on one
+ * The delivery engine's promises under failure: real worker processes on one
  * PostgreSQL, killed with SIGKILL mid-burst; two workers at once; a sink that fails half the time,
  * times out and throttles; database connections cut while events flow. Needs a server: several
  * processes share the database.

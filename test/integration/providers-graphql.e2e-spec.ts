@@ -11,7 +11,7 @@ import { callerScopedKey } from '../../src/modules/integration/provider.service.
 const scoped = (key: string, sub = 'test-user') => callerScopedKey(key, sub);
 
 /**
- * The provider operations of IntegrationService in the GraphQL admin (issue 8 §9): the same service
+ * The provider operations of IntegrationService in the GraphQL admin: the same service
  * methods as over gRPC, so the same behaviour and error codes (in extensions.errorCode, with the
  * GraphQL class in extensions.code), against the built-in reseller provider talking to a local fake
  * upstream and the built-in incus provider talking to a local fake Incus API.

@@ -10,7 +10,7 @@ import { callerScopedKey } from '../../src/modules/integration/provider.service.
 const scoped = (key: string, sub = 'test-user') => callerScopedKey(key, sub);
 
 /**
- * Provider operations of IntegrationService (issue 8 §6) over the real gRPC client, against the
+ * Provider operations of IntegrationService over the real gRPC client, against the
  * built-in reseller and incus providers talking to a local fake upstream.
  */
 describe('IntegrationService: provider operations', () => {

@@ -9,7 +9,7 @@ import { startTestApp, type TestApp } from '../support/test-app.js';
 import { waitFor } from '../support/wait-for.js';
 
 /**
- * Seed 002's REST contract (issue 10 §4) over real HTTP on the whole app: `/templates`, `/send`
+ * Seed 002's REST contract over real HTTP on the whole app: `/templates`, `/send`
  * and `GET /notifications/{id}`, with the seed's request bodies and its example responses checked
  * field for field, delivery through the real dispatcher to a fake SMTP server and webhook target,
  * the permission-code matrix, and bad input. Every response is also held to /openapi.json.

@@ -12,7 +12,7 @@ const SECRET = `whsec_${randomBytes(24).toString('base64')}`;
 const UUID = '0190a3a8-7b1c-7cc1-9e0a-3f1f1b2c3d4e';
 
 /**
- * Scheduled notifications (issue 12) across processes: an api and a worker on one database. An
+ * Scheduled notifications across processes: an api and a worker on one database. An
  * event published with deliver_at is planned at once, waits `queued` with next_attempt_at =
  * deliver_at, and the dispatcher's due scan sends it then — also when the worker that planned it
  * was stopped and another started meanwhile. Cancelling before the time sends nothing; after it

@@ -13,7 +13,7 @@ const SECRET = `whsec_${randomBytes(24).toString('base64')}`;
 const FEISHU_OK = { body: { code: 0, msg: 'success', data: {} } };
 
 /**
- * Recipient notification settings (issue 12) end to end: saved over REST and GraphQL with their
+ * Recipient notification settings end to end: saved over REST and GraphQL with their
  * access rules, honoured by the planner for the next events — a muted event on a channel becomes
  * a `skipped` record (recipient_opted_out) in the delivery log, a personal Feishu or webhook
  * target receives that recipient's notification instead of the channel's default.

@@ -7,7 +7,7 @@ const USER_CREATED = {
   data_json: JSON.stringify({ user_id: 'u-matrix', email: 'matrix@example.com', full_name: 'Matrix' }),
 };
 
-/** Every RPC of Switchboard's own services (proto/switchboard/), with the access issue 9 gives it. */
+/** Every RPC of Switchboard's own services (proto/switchboard/), with the access it is given. */
 export const SWITCHBOARD_RPCS: GrpcOperation[] = [
   { service: 'EventService', method: 'PublishEvent', access: { permission: 'events.publish' }, request: USER_CREATED },
   { service: 'EventService', method: 'PublishEvents', access: { permission: 'events.publish' }, request: { events: [USER_CREATED] } },

@@ -1,7 +1,7 @@
 /**
  * The event catalog: every event type Switchboard accepts, per version, with its payload schema,
  * who it is addressed to and the message it gets when no template fits. The only place that knows
- * payload shapes (issue 9 §1): the bus validates against it before anything is written, the relay
+ * payload shapes: the bus validates against it before anything is written, the relay
  * again before planning (a row written by an older or newer replica), and the planner reads
  * recipients and default messages from it.
  *
@@ -285,7 +285,7 @@ export const EVENT_CATALOG: Catalog = {
 export const EVENT_TYPES = Object.keys(EVENT_CATALOG) as EventType[];
 
 /**
- * Transactional events that must always reach these recipients (issue 12): their notification
+ * Transactional events that must always reach these recipients: their notification
  * settings may redirect them (an own target) but never mute them, and asking to mute one is
  * `notif.event_not_mutable`. Other recipients of the same event (the admin copy of order_paid)
  * may opt out.

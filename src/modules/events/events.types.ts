@@ -13,7 +13,7 @@ export interface PublishEventInput {
   occurredAt?: string | Date | null;
   data?: unknown;
   dataJson?: string | null;
-  /** RFC 3339 text or a Date: its notifications are not sent before then (issue 12); absent: now. */
+  /** RFC 3339 text or a Date: its notifications are not sent before then; absent: now. */
   deliverAt?: string | Date | null;
 }
 

@@ -51,7 +51,7 @@ export interface SyncProductsOutcome {
 }
 
 /**
- * The provider operations of IntegrationService (issue 8 §6): each loads an enabled provider
+ * The provider operations of IntegrationService: each loads an enabled provider
  * interface, calls its plugin and turns a plugin failure into a clean status: Unavailable when
  * the target is down, throttled or timed out, FailedPrecondition when it refused.
  */

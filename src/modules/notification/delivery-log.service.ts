@@ -33,7 +33,7 @@ const MAX_EVENT_TYPE_CHARS = 100;
 const MAX_EVENT_ID_CHARS = 200;
 
 /**
- * The delivery log (issue 9 §7): notification records newest first with their attempts, and
+ * The delivery log: notification records newest first with their attempts, and
  * replaying failed or dead ones. A replayed record goes back to `queued`, due now, with a fresh
  * budget of the configured delivery attempts (DELIVERY_RETRY_SCHEDULE's length + 1) on top of the
  * attempts it already made, so its history stays whole; the dispatcher is woken in-process

@@ -43,7 +43,7 @@ export function dedupKey(eventId: string, interfaceId: string, recipient: string
  * `skipped` record saying so: visible, never silent. So does an event whose template prints a
  * param its data lacks (`template_param_missing`, from MessageComposer).
  *
- * Recipients' own settings (issue 12, docs/settings.md), read in the relay's transaction: a
+ * Recipients' own settings (docs/settings.md), read in the relay's transaction: a
  * recipient who turned the channel off or muted the event gets a `skipped` record with reason
  * `recipient_opted_out` (unless the catalog makes them mandatory for the event); one with an own
  * target gets it — their own record, with `target`, on webhook and chat (taken out of the

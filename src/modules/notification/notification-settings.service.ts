@@ -35,7 +35,7 @@ function masked(settings: NotificationSettings): NotificationSettings {
 }
 
 /**
- * Recipients' notification settings (issue 12): reads them (defaults when none were saved) and
+ * Recipients' notification settings: reads them (defaults when none were saved) and
  * replaces them after validating every field — channel types, own targets (a webhook/chat URL
  * must pass plugin HTTP's SSRF rules, OutboundUrlPolicy), event types, and that no event the
  * catalog marks as not opt-out-able is muted (`notif.event_not_mutable`).

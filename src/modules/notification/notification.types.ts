@@ -1,4 +1,4 @@
-/** Seed 003's record states, and `cancelled` (issue 12: cancelled by hand before it was sent). */
+/** Seed 003's record states, and `cancelled` (cancelled by hand before it was sent). */
 export const RECORD_STATUSES = ['queued', 'sending', 'sent', 'failed', 'dead', 'skipped', 'cancelled'] as const;
 export type RecordStatus = (typeof RECORD_STATUSES)[number];
 

@@ -8,7 +8,7 @@ export type RecipientPreference =
   | { kind: 'target'; target: string };
 
 /**
- * The planner's rule (issue 12 §3): a muted channel or event is an opt-out unless the catalog
+ * The planner's rule: a muted channel or event is an opt-out unless the catalog
  * makes the recipient mandatory for the event; otherwise the recipient's own target on the
  * channel, when set, replaces the channel's default. Pure.
  */

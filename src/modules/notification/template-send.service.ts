@@ -23,7 +23,7 @@ export interface TemplateSendInput {
   recipient?: unknown;
   channel?: unknown;
   params?: unknown;
-  /** RFC 3339: deliver no earlier than this (issue 12); absent: now. */
+  /** RFC 3339: deliver no earlier than this; absent: now. */
   sendAt?: unknown;
   /** The Idempotency-Key header: the same key from the same caller queues one notification. */
   idempotencyKey?: unknown;
@@ -53,7 +53,7 @@ const EMAIL = /^[^\s@]+@[^\s@]+$/;
  * reads. Everything that can be known before queueing is refused before queueing: a bad field,
  * an unknown template, a missing param, a channel no enabled notifier serves
  * (`notif.channel_unavailable`) — so a 202 is never a record queued for nobody. With `send_at`
- * (issue 12) the record waits `queued` with next_attempt_at = send_at, and the dispatcher's due
+ * the record waits `queued` with next_attempt_at = send_at, and the dispatcher's due
  * scan sends it then, like a retry that fell due.
  */
 @Injectable()

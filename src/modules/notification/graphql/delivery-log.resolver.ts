@@ -7,7 +7,7 @@ import { NotificationRecordPageModel } from './notification-record-page.model.js
 import { NotificationRecordModel } from './notification-record.model.js';
 import { RetriedNotificationsModel } from './retried-notifications.model.js';
 
-/** The delivery log for admins (issue 9 §7): notification records, their attempts, and replaying failed or dead ones. */
+/** The delivery log for admins: notification records, their attempts, and replaying failed or dead ones. */
 @Resolver(() => NotificationRecordModel)
 export class DeliveryLogResolver {
   constructor(private readonly log: DeliveryLogService) {}

@@ -7,7 +7,7 @@ import { NotificationSettingsModel } from './notification-settings.model.js';
 import { UpdateNotificationSettingsInput } from './update-notification-settings.input.js';
 
 /**
- * Recipients' notification settings (issue 12): a caller's own (any token; keyed by its `sub`)
+ * Recipients' notification settings: a caller's own (any token; keyed by its `sub`)
  * and, for admins, anyone's — a user's by id, or a recipient's known only by address.
  */
 @Resolver(() => NotificationSettingsModel)

@@ -7,7 +7,7 @@ import { ScheduleNotificationInput } from './schedule-notification.input.js';
 import { TemplateSendResultModel } from './template-send.models.js';
 
 /**
- * Scheduled notifications over GraphQL (issue 12), the same services as POST /send with send_at
+ * Scheduled notifications over GraphQL, the same services as POST /send with send_at
  * and DELETE /notifications/{id}, under the same permission.
  */
 @Resolver()

@@ -12,7 +12,7 @@ import { fromSettingsBody, SETTINGS_SCHEMA, toSettingsBody, type NotificationSet
 import { UPDATE_SETTINGS, type SettingsCommand } from './notification.http-commands.js';
 
 /**
- * Recipients' notification settings over REST (issue 12), the same service as GraphQL's
+ * Recipients' notification settings over REST, the same service as GraphQL's
  * mySettings/notificationSettings: `/me/...` for the caller's own (any token, keyed by its
  * `sub`), `/users/{id}/...` for anyone's (admin).
  */

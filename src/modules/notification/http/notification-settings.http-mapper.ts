@@ -3,7 +3,7 @@ import { CHANNEL_SETTING_SCHEMA, EVENT_OPT_OUT_SCHEMA, type SettingsCommand } fr
 import type { NotificationSettings, NotificationSettingsInput } from '../notification-settings.types.js';
 
 /**
- * `/me/notification-settings` and `/users/{id}/notification-settings` (issue 12) in seed 002's
+ * `/me/notification-settings` and `/users/{id}/notification-settings` in seed 002's
  * snake_case, with their JSON Schemas. Shape only: NotificationSettingsService checks the values.
  */
 

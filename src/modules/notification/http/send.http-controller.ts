@@ -23,7 +23,7 @@ import { IDEMPOTENCY_KEY_SCHEMA, SEND, type SendCommand } from './notification.h
 /**
  * Seed 002's `POST /send` (a manual notification from a template; 202 once queued; `send_at`
  * schedules it), `GET /notifications/{id}`, its status, and `DELETE /notifications/{id}`, which
- * cancels it while not sent yet (issue 12). All under `notif.send_manual`: whoever may send may
+ * cancels it while not sent yet. All under `notif.send_manual`: whoever may send may
  * follow and cancel what they sent.
  */
 const IDEMPOTENCY_KEY_DESCRIPTION =
