@@ -51,13 +51,14 @@ export async function startSwitchboard(config: AppConfig, logger: Logger, option
   let embedded: EmbeddedPostgres | null = null;
   let databaseUrl = config.database.url;
   if (databaseUrl === null) {
-    logger.info({ dataDir: config.dataDir }, 'opening the embedded PostgreSQL (PGlite): the first start creates it, which takes several seconds');
-    embedded = await startEmbeddedPostgres(config.dataDir);
+    logger.info({ dataDir: config.dataDir }, 'opening the embedded database (DATABASE_URL is not set)');
+    embedded = await startEmbeddedPostgres(config.dataDir, { ...config.database.embedded, log: (level, message, fields) => logger[level](fields ?? {}, message) });
     databaseUrl = embedded.url;
     if (embedded.tookOverLockFrom !== null) {
       logger.warn({ dataDir: config.dataDir, stale_pid: embedded.tookOverLockFrom }, 'took over the stale lock of the data directory: the process holding it is gone (killed or crashed)');
     }
-    logger.info({ dataDir: config.dataDir }, 'using the embedded PostgreSQL (PGlite); set DATABASE_URL to use a server');
+    const what = embedded.engine === 'postgres' ? 'the embedded PostgreSQL server' : 'PGlite (one connection at a time)';
+    logger.info({ dataDir: config.dataDir, engine: embedded.engine }, `using ${what} in the data directory; set DATABASE_URL to use your own server`);
   }
 
   const { secret, source } = resolveJwtSecret(config);
@@ -70,7 +71,7 @@ export async function startSwitchboard(config: AppConfig, logger: Logger, option
         config,
         logger,
         jwtSecret: secret,
-        database: { url: databaseUrl, poolSize: config.database.poolSize, embedded: embedded !== null, listen: config.database.listen },
+        database: { url: databaseUrl, poolSize: config.database.poolSize, embedded: embedded !== null, singleSession: embedded?.engine === 'pglite', listen: config.database.listen },
         imports: options.imports,
       }),
       { logger: new NestPinoLogger(logger), bodyParser: false, abortOnError: false },

@@ -66,7 +66,7 @@ async function main(): Promise<void> {
 }
 
 async function withConfiguredDatabase(config: AppConfig, fn: (ds: DataSource) => Promise<void>): Promise<void> {
-  const embedded = config.database.url ? null : await startEmbeddedPostgres(config.dataDir);
+  const embedded = config.database.url ? null : await startEmbeddedPostgres(config.dataDir, { ...config.database.embedded, log: (_level, message) => console.error(message) });
   const url = config.database.url ?? embedded!.url;
   const ds = await new DataSource(dataSourceOptions(url, 1)).initialize();
   try {

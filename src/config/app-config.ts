@@ -15,6 +15,9 @@ export type SwitchboardRole = (typeof ROLES)[number];
 export const NODE_ENVS = ['development', 'production', 'test'] as const;
 export type NodeEnv = (typeof NODE_ENVS)[number];
 
+/** EMBEDDED_DATABASE: auto = the embedded PostgreSQL server, PGlite where it cannot run. */
+export const EMBEDDED_ENGINES = ['auto', 'postgres', 'pglite'] as const;
+export type EmbeddedEngineChoice = (typeof EMBEDDED_ENGINES)[number];
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
@@ -36,9 +39,12 @@ export interface AppConfig {
    * default in production only: see docs/foundation.md, "GraphQL".
    */
   graphql: { introspection: boolean };
-  /** url null: run on the embedded PostgreSQL (PGlite) in dataDir. */
-  /** listen: use LISTEN/NOTIFY to wake workers (off behind a transaction-pooling proxy such as PgBouncer). */
-  database: { url: string | null; poolSize: number; listen: boolean };
+  /**
+   * url null: run on the embedded database in dataDir (embedded: which engine, and the system user
+   * its server runs as when this process is root; see docs/foundation.md, "Embedded database").
+   * listen: use LISTEN/NOTIFY to wake workers (off behind a transaction-pooling proxy such as PgBouncer).
+   */
+  database: { url: string | null; poolSize: number; listen: boolean; embedded: { engine: EmbeddedEngineChoice; rootRunsAs: string } };
   dataDir: string;
   pluginsDir: string;
   /** secret null: not set in the environment; resolved from the data directory in development. */
@@ -266,6 +272,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
       url: databaseUrl,
       poolSize: r.int('DATABASE_POOL_SIZE', 10, 1, 200),
       listen: flag(r, 'DATABASE_LISTEN', true),
+      embedded: { engine: r.oneOf('EMBEDDED_DATABASE', EMBEDDED_ENGINES, 'auto'), rootRunsAs: r.string('EMBEDDED_POSTGRES_USER', 'nobody') },
     },
     dataDir: resolve(cwd, r.string('DATA_DIR', './data')),
     pluginsDir: resolve(cwd, r.string('PLUGINS_DIR', BUILTIN_PLUGINS_DIR)),

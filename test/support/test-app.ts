@@ -54,9 +54,9 @@ export async function startTestApp(env: Record<string, string> = {}, options: Te
     GRPC_PORT: '0',
     JWT_SECRET: TEST_JWT_SECRET,
     DATABASE_URL: database.url,
-    // The embedded database is one session: a second pooled connection would block or break it.
-    // No LISTEN connection either: the scratch server takes one client at a time.
-    ...(database.kind === 'embedded' ? { DATABASE_POOL_SIZE: '1', DATABASE_LISTEN: 'false' } : {}),
+    // PGlite is one session: a second pooled connection would block or break it. No LISTEN
+    // connection either: its socket takes one client at a time.
+    ...(database.kind === 'pglite' ? { DATABASE_POOL_SIZE: '1', DATABASE_LISTEN: 'false' } : {}),
     DATA_DIR: dataDir,
     LOG_LEVEL: options.logs ? 'debug' : (process.env.TEST_LOG_LEVEL ?? 'silent'),
     SHUTDOWN_TIMEOUT_MS: '2000',

@@ -1,4 +1,4 @@
-import { testDatabaseServer } from './test-database.js';
+import { EMBEDDED_RUN_VARIABLE, testDatabaseServer } from './test-database.js';
 
 /** The parts of Jest's aggregated results this reporter reads (its types are not a dependency). */
 interface AggregatedResults {
@@ -17,9 +17,8 @@ export default class TestRunReporter {
     try {
       const server = await testDatabaseServer();
       line = server
-        ? `test databases: on the PostgreSQL server ${redact(server)}`
-        : 'test databases: embedded (PGlite, one connection per app); tests that need a PostgreSQL server are skipped ' +
-          '(set TEST_DATABASE_URL or start one on 127.0.0.1:5432)';
+        ? `test databases: on ${process.env[EMBEDDED_RUN_VARIABLE] ? 'the embedded PostgreSQL server started for this run' : 'the PostgreSQL server'} ${redact(server)}`
+        : 'test databases: PGlite (TEST_DATABASE=pglite, one connection per app); tests that need a PostgreSQL server are skipped';
     } catch (err) {
       line = `test databases: ${(err as Error).message}`;
     }

@@ -21,7 +21,7 @@ export class DatabaseModule {
       imports: [
         TypeOrmModule.forRootAsync({
           useFactory: () => ({
-            ...dataSourceOptions(options.url, options.embedded ? 1 : options.poolSize),
+            ...dataSourceOptions(options.url, options.singleSession ? 1 : options.poolSize),
             autoLoadEntities: true,
           }),
           dataSourceFactory: async (typeormOptions) => {

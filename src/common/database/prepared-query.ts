@@ -1,4 +1,4 @@
-import type { DataSource } from 'typeorm';
+import { EntityManager, type DataSource } from 'typeorm';
 
 /** A named statement: PostgreSQL parses and plans it once per connection, then only binds. */
 export interface PreparedStatement {
@@ -16,10 +16,16 @@ interface QueryablePool {
  * Runs a named statement on the data source's own pg pool (TypeORM's query() sends every
  * statement unnamed, so PostgreSQL parses and plans it on every call). For hot, fixed reads only:
  * rows come back as pg decodes them (snake_case columns, jsonb parsed, timestamptz as Date), and
- * errors are pg's, not TypeORM's QueryFailedError.
+ * errors are pg's, not TypeORM's QueryFailedError. Given a transaction's EntityManager, on that
+ * transaction's connection.
  */
-export async function preparedQuery<R>(dataSource: DataSource, statement: PreparedStatement): Promise<R[]> {
-  const pool = (dataSource.driver as unknown as { master?: QueryablePool }).master;
+export async function preparedQuery<R>(source: DataSource | EntityManager, statement: PreparedStatement): Promise<R[]> {
+  if (source instanceof EntityManager) {
+    const runner = source.queryRunner as unknown as { connect(): Promise<QueryablePool> } | undefined;
+    if (runner === undefined) return preparedQuery(source.connection, statement);
+    return (await (await runner.connect()).query<R>(statement)).rows;
+  }
+  const pool = (source.driver as unknown as { master?: QueryablePool }).master;
   if (pool === undefined) throw new Error('the data source is not connected');
   return (await pool.query<R>(statement)).rows;
 }

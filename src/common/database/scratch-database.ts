@@ -3,26 +3,29 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { startEmbeddedPostgres } from './embedded-postgres.js';
+import type { EmbeddedEngineChoice } from '../../config/app-config.js';
+import { EMBEDDED_DEFAULTS, startEmbeddedPostgres } from './embedded-postgres.js';
 
 export interface ScratchDatabase {
   url: string;
-  kind: 'server' | 'embedded';
+  /** server: a database on the given server; postgres / pglite: an embedded database of its own. */
+  kind: 'server' | 'postgres' | 'pglite';
   drop(): Promise<void>;
 }
 
 /**
  * A brand-new, empty database for one test run or one drift check. On a PostgreSQL server (the
  * given admin URL) it is `CREATE DATABASE <prefix>_<random>`, dropped afterwards; without a
- * server, an embedded PGlite in a temporary directory, deleted afterwards.
+ * server, an embedded database (the server, or PGlite where it cannot run, or as `engine` says) in
+ * a temporary directory, deleted afterwards.
  */
-export async function createScratchDatabase(serverUrl: string | null, prefix = 'switchboard_scratch'): Promise<ScratchDatabase> {
+export async function createScratchDatabase(serverUrl: string | null, prefix = 'switchboard_scratch', engine: EmbeddedEngineChoice = 'auto'): Promise<ScratchDatabase> {
   if (serverUrl === null) {
     const dir = mkdtempSync(join(tmpdir(), `${prefix}-`));
-    const embedded = await startEmbeddedPostgres(dir);
+    const embedded = await startEmbeddedPostgres(dir, { ...EMBEDDED_DEFAULTS, engine });
     return {
       url: embedded.url,
-      kind: 'embedded',
+      kind: embedded.engine,
       async drop() {
         await embedded.stop();
         rmSync(dir, { recursive: true, force: true });

@@ -53,11 +53,5 @@ export interface RelayTransaction {
  */
 export interface OutboxSubscriber {
   readonly name: string;
-  /**
-   * Reads what handle() needs from outside the batch (other tables, caches), before the relay
-   * opens its transaction: on the embedded database the pool is one connection, which the
-   * transaction holds, so a read through the pool inside handle() would wait for itself.
-   */
-  prepare?(): Promise<void>;
   handle(events: EventEnvelope[], tx: RelayTransaction): Promise<void>;
 }

@@ -109,7 +109,6 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   /** One transaction over up to OUTBOX_BATCH_SIZE rows; returns how many rows it claimed. */
   private async processBatch(oneByOne: boolean): Promise<number> {
     const afterCommit: (() => void)[] = [];
-    for (const subscriber of this.subscribers) await subscriber.prepare?.();
     const claimed = await this.dataSource.transaction(async (manager) => {
       const rows = await this.outbox.claimDue(manager, this.config.events.batchSize);
       if (rows.length === 0) return 0;

@@ -1,3 +1,4 @@
+import type { EntityManager } from 'typeorm';
 import { Injectable } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import { PluginRuntime } from '../plugins/plugin-runtime.service.js';
@@ -63,9 +64,12 @@ export class NotifierDirectory {
     private readonly runtime: PluginRuntime,
   ) {}
 
-  /** Enabled notifier interfaces; one whose plugin cannot say its channel or events is left out (it could not send either). */
-  async enabled(): Promise<NotifierSummary[]> {
-    const rows = await this.repository.list({ pluginTypes: ['notifier'], enabledOnly: true });
+  /**
+   * Enabled notifier interfaces; one whose plugin cannot say its channel or events is left out (it
+   * could not send either). Given a transaction, read in it (the outbox relay's: see NotificationPlanner).
+   */
+  async enabled(tx?: EntityManager): Promise<NotifierSummary[]> {
+    const rows = await this.repository.list({ pluginTypes: ['notifier'], enabledOnly: true }, tx);
     const summaries = await mapLimited(rows, DISCOVERY_CONCURRENCY, async (row) => {
       const capabilities = await this.capabilitiesOf(row).catch(() => null);
       if (!capabilities) return null;

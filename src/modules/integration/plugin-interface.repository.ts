@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { DataSource, In, QueryFailedError, Repository } from 'typeorm';
+import { DataSource, In, QueryFailedError, Repository, type EntityManager } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity.js';
 import { CoalescedRead } from '../../common/database/coalesced-read.js';
 import { preparedQuery } from '../../common/database/prepared-query.js';
@@ -111,14 +111,15 @@ export class PluginInterfaceRepository {
    * Every call gets the table version from the database, read after the call began (concurrent
    * calls share one read: CoalescedRead); when it is the one the cached listing was read at, no
    * write has been committed since and that listing is the answer (see RowVersionCache).
-   * Otherwise one statement reads the matching rows and the version afresh.
+   * Otherwise one statement reads the matching rows and the version afresh. Given a transaction's
+   * manager, both reads run in that transaction (after what it has done so far, on its connection).
    */
-  async list(filter: { pluginTypes?: readonly PluginType[]; enabledOnly?: boolean } = {}): Promise<readonly StoredInterface[]> {
+  async list(filter: { pluginTypes?: readonly PluginType[]; enabledOnly?: boolean } = {}, tx?: EntityManager): Promise<readonly StoredInterface[]> {
     const key = `${filter.pluginTypes?.join('|') ?? '*'}:${String(filter.enabledOnly ?? false)}`;
-    const version = await this.tableVersion.get();
+    const version = tx ? (await preparedQuery<{ version: string }>(tx, { ...TABLE_VERSION, values: [] }))[0].version : await this.tableVersion.get();
     const cached = this.rows.listing(key, version);
     if (cached !== undefined) return cached;
-    const rows = await preparedQuery<InterfaceRow>(this.dataSource, { ...LIST_ROWS, values: [filter.pluginTypes ?? null, filter.enabledOnly ?? false] });
+    const rows = await preparedQuery<InterfaceRow>(tx ?? this.dataSource, { ...LIST_ROWS, values: [filter.pluginTypes ?? null, filter.enabledOnly ?? false] });
     const matched = rows.filter((row) => row.id !== null);
     return this.rows.remember(key, rows[0].table_version, matched.map((row) => ({ id: row.id, version: row.version, row: fromRow(row) })));
   }

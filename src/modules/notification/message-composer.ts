@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
 import { AppError } from '../../common/errors/app-error.js';
 import { catalogEntry } from '../events/event-catalog.js';
 import type { EventEnvelope } from '../events/events.types.js';
@@ -22,15 +23,15 @@ export interface ComposedMessage {
  * The title and body of an event's notification on one channel type, in the event's language:
  * the template for (event type, channel type, language) — with language fallback, see
  * TemplateService.forEvent — rendered with `params = data`; the catalog's default message when
- * no template exists. `prepare()` brings the templates up to date once per batch (compose itself
- * is synchronous and reads memory only).
+ * no template exists. `prepare()` brings the templates up to date once per batch, in the batch's
+ * transaction (compose itself is synchronous and reads memory only).
  */
 @Injectable()
 export class MessageComposer {
   constructor(private readonly templates: TemplateService) {}
 
-  prepare(): Promise<void> {
-    return this.templates.refresh();
+  prepare(tx: EntityManager): Promise<void> {
+    return this.templates.refresh(tx);
   }
 
   compose(event: EventEnvelope, channel: NotifierChannel, language: string | null): ComposedMessage {

@@ -67,7 +67,6 @@ export class NotificationPlanner implements OutboxSubscriber, OnModuleInit {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(DATABASE_OPTIONS) database: DatabaseOptions,
   ) {
-    this.oneConnection = database.embedded || database.poolSize <= 1;
   }
 
   onModuleInit(): void {
@@ -75,29 +74,14 @@ export class NotificationPlanner implements OutboxSubscriber, OnModuleInit {
   }
 
   /**
-   * On a one-connection pool (the embedded database, DATABASE_POOL_SIZE=1) the relay's transaction
-   * holds the only connection, so the notifier list and the templates are read before it opens
-   * (OutboxSubscriber.prepare). With a pool they are read inside handle(), after the claim, so they
-   * are never older than the events being planned: a notifier created just before an event always
-   * gets it. (On one connection an interface or template saved between prepare and claim is seen
-   * by the next batch; the window is the few milliseconds between them.)
+   * The notifier list and the templates are read in the relay's transaction, after its claim, so
+   * they are never older than the events being planned: a notifier enabled before an event was
+   * published always gets it, whatever the pool size (on a pool of one connection, the transaction's
+   * is the only one there is).
    */
-  private readonly oneConnection: boolean;
-  private prepared: NotifierSummary[] | null = null;
-
-  async prepare(): Promise<void> {
-    if (!this.oneConnection) return;
-    this.prepared = await this.directory.enabled();
-    await this.composer.prepare();
-  }
-
   async handle(events: EventEnvelope[], tx: RelayTransaction): Promise<void> {
-    let notifiers: NotifierSummary[];
-    if (this.oneConnection && this.prepared) notifiers = this.prepared;
-    else {
-      notifiers = await this.directory.enabled();
-      await this.composer.prepare();
-    }
+    const notifiers = await this.directory.enabled(tx.manager);
+    await this.composer.prepare(tx.manager);
     const subjects = events.flatMap((event) => this.recipientsOf(event).flatMap(subjectsOf));
     const settings = await this.settings.findMany(subjects, tx.manager);
     const rows = events.flatMap((event) => this.plan(event, notifiers, settings));

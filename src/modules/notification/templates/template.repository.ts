@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, QueryFailedError } from 'typeorm';
+import { DataSource, QueryFailedError, type EntityManager } from 'typeorm';
 import { preparedQuery } from '../../../common/database/prepared-query.js';
 import { AppError } from '../../../common/errors/app-error.js';
 import type { NotifierChannel } from '../../plugins/plugin-contract.js';
@@ -125,14 +125,14 @@ export class TemplateRepository {
   }
 
   /** The table version: changes with every committed write to notification_templates, by anyone. */
-  async tableVersion(): Promise<string> {
-    const [{ version }] = await preparedQuery<{ version: string }>(this.dataSource, { ...TABLE_VERSION, values: [] });
+  async tableVersion(tx?: EntityManager): Promise<string> {
+    const [{ version }] = await preparedQuery<{ version: string }>(tx ?? this.dataSource, { ...TABLE_VERSION, values: [] });
     return version;
   }
 
   /** Every template, and the table version they were read at. */
-  async all(): Promise<{ version: string; templates: NotificationTemplate[] }> {
-    const rows = await preparedQuery<TemplateRow>(this.dataSource, { ...ALL_ROWS, values: [] });
+  async all(tx?: EntityManager): Promise<{ version: string; templates: NotificationTemplate[] }> {
+    const rows = await preparedQuery<TemplateRow>(tx ?? this.dataSource, { ...ALL_ROWS, values: [] });
     return { version: rows[0].table_version, templates: rows.filter((r) => r.id !== null).map(fromRow) };
   }
 

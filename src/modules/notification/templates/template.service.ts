@@ -1,3 +1,4 @@
+import type { EntityManager } from 'typeorm';
 import { Inject, Injectable } from '@nestjs/common';
 import { CoalescedRead } from '../../../common/database/coalesced-read.js';
 import { AppError } from '../../../common/errors/app-error.js';
@@ -144,16 +145,24 @@ export class TemplateService {
     return compiled ? renderCompiled(compiled, params) : null;
   }
 
-  /** Brings the in-memory index up to date with the table when any process has written it since. */
-  async refresh(): Promise<void> {
+  /**
+   * Brings the in-memory index up to date with the table when any process has written it since.
+   * Given a transaction, reads in it, and on its own (a reload shared with callers outside it could
+   * wait for the connection that transaction holds).
+   */
+  async refresh(tx?: EntityManager): Promise<void> {
+    if (tx) {
+      if (this.index?.version !== (await this.repository.tableVersion(tx))) await this.load(tx);
+      return;
+    }
     const version = await this.tableVersion.get();
     if (this.index?.version === version) return;
     this.reload ??= this.load().finally(() => (this.reload = null));
     await this.reload;
   }
 
-  private async load(): Promise<void> {
-    const { version, templates } = await this.repository.all();
+  private async load(tx?: EntityManager): Promise<void> {
+    const { version, templates } = await this.repository.all(tx);
     const byKey = new Map<string, Compiled>();
     for (const template of templates) {
       if (template.triggerEvent === null) continue;
