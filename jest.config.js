@@ -16,8 +16,8 @@ const common = {
 export default {
   maxWorkers: 2,
   // Chooses the run's database server (and starts the embedded one if no other answers).
-  globalSetup: '<rootDir>/test/support/global-setup.js',
-  globalTeardown: '<rootDir>/test/support/global-teardown.js',
+  globalSetup: '<rootDir>/dist/test/support/global-setup.js',
+  globalTeardown: '<rootDir>/dist/test/support/global-teardown.js',
   // A fresh worker process per test file: QuickJS loads its WebAssembly through dynamic imports,
   // which Jest's VM-module runtime fails to link a second time in the same worker.
   workerIdleMemoryLimit: '1KB',

@@ -77,7 +77,7 @@ describe('boot', () => {
   });
 });
 
-// Replicas share one database; the embedded one is a single session, so this needs a server.
+// Replicas share one database; PGlite is a single session, so this needs a server (any but PGlite).
 await describeOnServer('boot with replicas', () => {
   it('replicas booting together on one database migrate once and all become ready', async () => {
     const database = await freshTestDatabase();

@@ -5,6 +5,7 @@ import pg from 'pg';
 import { Public } from '../src/common/auth/access.decorator.js';
 import { EventBus } from '../src/modules/events/event-bus.service.js';
 import { HttpTarget } from './support/fake-servers/http-target.js';
+import { appDatabase, type AppDatabase } from './support/app-database.js';
 import { GrpcTestClient } from './support/grpc-client.js';
 import { graphql, http } from './support/http-client.js';
 import { Scrape } from './support/prometheus-text.js';
@@ -45,7 +46,7 @@ describe('metrics', () => {
   let app: TestApp;
   let client: GrpcTestClient;
   let target: HttpTarget;
-  let db: pg.Client;
+  let db: AppDatabase;
 
   beforeAll(async () => {
     target = await HttpTarget.start();
@@ -55,12 +56,10 @@ describe('metrics', () => {
       { imports: [ItemProbeModule] },
     );
     client = new GrpcTestClient(app.grpcAddress);
-    db = new pg.Client({ connectionString: app.databaseUrl });
-    await db.connect();
+    db = appDatabase(app);
   });
   afterAll(async () => {
     client?.close();
-    await db?.end();
     await app?.close();
     await target?.close();
   });
@@ -135,7 +134,7 @@ describe('metrics', () => {
   });
 });
 
-// Cutting the app off its database needs a server (the embedded one is the app's own session).
+// Cutting the app off its database needs a server (PGlite is the app's own session).
 await describeOnServer('metrics while the database is unreachable', () => {
   let app: TestApp;
   let admin: pg.Client;

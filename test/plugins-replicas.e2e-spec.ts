@@ -17,7 +17,7 @@ function verify_callback() { return { valid: false }; }
 /**
  * Replicas share one database and the same plugin files. Whichever replica stores a new version
  * first, every replica's runtime must run it, and stop running a removed one. Two apps on one
- * database need a server: the embedded database is a single session.
+ * database need a server: PGlite is a single session.
  */
 await describeOnServer('plugins across replicas', () => {
   let dir: string;

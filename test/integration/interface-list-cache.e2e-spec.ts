@@ -36,7 +36,7 @@ interface Info {
  * RowVersionCache). What it must never do is answer from the cache after a write it did not see:
  * another replica's update, toggle, health check, delete or create, or a write made straight in
  * the database, shows in this replica's very next ListPluginInterfaces. Two replicas on one
- * database need a server: the embedded database is a single session.
+ * database need a server: PGlite is a single session.
  */
 await describeOnServer('ListPluginInterfaces across replicas: the list cache is never stale', () => {
   let dir: string;

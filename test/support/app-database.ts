@@ -8,7 +8,7 @@ export interface AppDatabase {
 
 /**
  * The app's own connection pool, for a spec's direct SQL. Unlike a second pg.Client it also works
- * on the embedded database, which is one session (`npm test` without a PostgreSQL server).
+ * on PGlite, which is one session (TEST_DATABASE=pglite).
  */
 export function appDatabase(app: TestApp): AppDatabase {
   const dataSource = app.running.app.get(DataSource);

@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -70,6 +70,7 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
   const osUser = runAs(options.rootRunsAs);
   canRun(bin.postgres, osUser);
   const pgdata = join(options.dataDir, 'postgres');
+  canEnter(options.dataDir, osUser, options);
   removeAbandonedInits(options.dataDir);
   let created = false;
   if (!existsSync(join(pgdata, 'PG_VERSION'))) {
@@ -134,6 +135,24 @@ function canRun(postgres: string, user: OsUser): void {
   if (r.status !== 0) {
     const why = r.error?.message ?? r.stderr.trim().split('\n')[0] ?? `exit ${r.status}`;
     throw new EmbeddedServerUnavailable(`user ${user.name} cannot run ${postgres} (${why})${user.becauseRoot ? ': the project directory must be readable by that user (EMBEDDED_POSTGRES_USER)' : ''}`);
+  }
+}
+
+/**
+ * As root, the server's user must be able to enter DATA_DIR: a data directory closed to others
+ * (mode 0700, as mkdtemp makes them) is opened for traversal only (o+x: no listing), and said so.
+ * A parent closed to that user is not changed: PGlite stands in, with the reason.
+ */
+function canEnter(dataDir: string, user: OsUser, options: EmbeddedServerOptions): void {
+  if (!user.becauseRoot) return;
+  const mode = statSync(dataDir).mode;
+  if ((mode & 0o001) === 0) {
+    chmodSync(dataDir, (mode & 0o7777) | 0o001);
+    options.log('warn', `made ${dataDir} traversable by other users (o+x, no listing) so that user ${user.name} reaches the cluster inside it, which stays 0700`);
+  }
+  const r = spawnSync('/bin/sh', ['-c', 'cd "$1"', 'sh', dataDir], { ...asUser(user), encoding: 'utf8' });
+  if (r.status !== 0) {
+    throw new EmbeddedServerUnavailable(`user ${user.name} cannot enter ${dataDir} (a parent directory is closed to it): choose another DATA_DIR or EMBEDDED_POSTGRES_USER, or set DATABASE_URL`);
   }
 }
 
