@@ -1,14 +1,17 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createScratchDatabase, serverAnswers } from '../src/common/database/scratch-database.js';
 import { spawnApp, waitForOk, waitForReadyLine } from '../test/support/spawn-app.js';
 
 /**
- * Boot-to-ready time and idle RSS of the real entry point (dist/src/main.js), on a PostgreSQL
- * server (if one answers on 127.0.0.1:5432 or BENCH_DATABASE_URL) and on the embedded database
- * (first start, which creates it, and a restart, which reopens it). Prints figures; asserts nothing.
- *   node dist/bench/boot.js
+ * Boot-to-ready time and idle memory of the real entry point (dist/src/main.js), on a PostgreSQL
+ * server (if one answers on 127.0.0.1:5432 or BENCH_DATABASE_URL), on the embedded default (its
+ * own PostgreSQL server: first start, which creates the cluster, and a restart) and on PGlite
+ * (EMBEDDED_DATABASE=pglite). Idle memory 3 s after ready: the Node process's RSS, and the PSS of
+ * the whole process tree (Node plus the embedded server's processes, shared pages counted once).
+ * Prints figures; asserts nothing.
+ *   npm run bench:boot
  */
 const SERVER = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -22,10 +25,47 @@ async function measure(label: string, env: Record<string, string>): Promise<void
     const bootMs = Number(process.hrtime.bigint() - started) / 1e6;
     await new Promise((r) => setTimeout(r, 3_000));
     const rssKb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${app.child.pid}/status`, 'utf8'))?.[1]);
-    console.log(`${label.padEnd(34)} boot-to-ready ${bootMs.toFixed(0).padStart(6)} ms   idle RSS ${(rssKb / 1024).toFixed(0).padStart(5)} MB`);
+    const tree = [app.child.pid!, ...descendants(app.child.pid!)];
+    const pssKb = tree.reduce((sum, pid) => sum + pss(pid), 0);
+    console.log(
+      `${label.padEnd(34)} boot-to-ready ${bootMs.toFixed(0).padStart(6)} ms   idle: node RSS ${(rssKb / 1024).toFixed(0).padStart(4)} MB, ` +
+        `${tree.length} processes PSS ${(pssKb / 1024).toFixed(0).padStart(4)} MB`,
+    );
   } finally {
     app.child.kill('SIGTERM');
     await app.exited;
+  }
+}
+
+/** Every process below `root`, from /proc (the embedded server runs under a watchdog shell). */
+function descendants(root: number): number[] {
+  const parent = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      parent.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      /* gone */
+    }
+  }
+  const out: number[] = [];
+  const walk = (pid: number) => {
+    for (const [child, ppid] of parent) {
+      if (ppid !== pid) continue;
+      out.push(child);
+      walk(child);
+    }
+  };
+  walk(root);
+  return out;
+}
+
+function pss(pid: number): number {
+  try {
+    return Number(/Pss:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? 0);
+  } catch {
+    return 0;
   }
 }
 
@@ -47,6 +87,13 @@ async function main(): Promise<void> {
     await measure('embedded (restart, reopens)', { DATA_DIR: dataDir });
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
+  }
+  const pgliteDir = mkdtempSync(join(tmpdir(), 'sb-bench-pglite-'));
+  try {
+    await measure('PGlite (first start, creates)', { DATA_DIR: pgliteDir, EMBEDDED_DATABASE: 'pglite' });
+    await measure('PGlite (restart, reopens)', { DATA_DIR: pgliteDir, EMBEDDED_DATABASE: 'pglite' });
+  } finally {
+    rmSync(pgliteDir, { recursive: true, force: true });
   }
 }
 

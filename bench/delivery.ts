@@ -1,17 +1,27 @@
-import { fork } from 'node:child_process';
-import { createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
 import pg from 'pg';
 import { TokenService } from '../src/common/auth/token.service.js';
 import { createScratchDatabase, serverAnswers } from '../src/common/database/scratch-database.js';
-import { PROTO_FILES, PROTO_LOADER_OPTIONS } from '../src/common/grpc/switchboard-grpc-server.js';
-import { DIST_ROOT } from '../src/config/paths.js';
-import { startSwitchboardProcess, type SwitchboardProcess } from './switchboard-process.js';
+import { embeddedComparison } from './delivery-embedded.js';
+import {
+  JWT,
+  WEBHOOK_SECRET,
+  createWebhookNotifiers,
+  loaded,
+  pct,
+  publishAll,
+  publishAtRate,
+  startSink,
+  startSwitchboard,
+  waitForDeliveries,
+  type Sink,
+  type SinkReport,
+} from './delivery-harness.js';
 
 /**
  * The delivery engine under load: N events × M webhook notifiers, published through
@@ -23,6 +33,7 @@ import { startSwitchboardProcess, type SwitchboardProcess } from './switchboard-
  *
  *   npm run bench:delivery
  *   BENCH_EVENTS=2000 BENCH_NOTIFIERS=2 BENCH_RATE=1000 BENCH_RATE_SECONDS=5 npm run bench:delivery
+ *   npm run bench:delivery -- --embedded    the default database against the server (delivery-embedded.ts)
  *
  * Two runs of Switchboard: throughput (all N events at once, deliveries/s until the sink has them
  * all) and latency at a steady rate (BENCH_RATE events/s for BENCH_RATE_SECONDS, event→delivered
@@ -35,32 +46,8 @@ const RATE = Number(process.env.BENCH_RATE ?? 1_000);
 const RATE_SECONDS = Number(process.env.BENCH_RATE_SECONDS ?? 5);
 const BARE_CONCURRENCY = 64;
 const SERVER = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const JWT = 'bench-secret-bench-secret-bench-secret-0123';
 /** --cpu-prof: keep a V8 CPU profile of the Switchboard process (directory printed). */
 const PROF_DIR = process.argv.includes('--cpu-prof') ? mkdtempSync(join(tmpdir(), 'sb-bench-delivery-prof-')) : null;
-const WEBHOOK_SECRET = `whsec_${randomBytes(24).toString('base64')}`;
-
-interface SinkReport {
-  deliveries: number;
-  distinct: number;
-  badSignatures: number;
-  latencies: number[];
-  firstAt: number;
-  lastAt: number;
-}
-
-interface Sink {
-  port: number;
-  report(): Promise<SinkReport>;
-  reset(): Promise<void>;
-  stop(): void;
-}
-
-const definition = protoLoader.loadSync(PROTO_FILES, PROTO_LOADER_OPTIONS);
-const loaded = grpc.loadPackageDefinition(definition) as unknown as {
-  rustbill: { integration: { IntegrationService: grpc.ServiceClientConstructor } };
-  switchboard: { events: { v1: { EventService: grpc.ServiceClientConstructor } } };
-};
 
 async function main(): Promise<void> {
   if (!(await serverAnswers(SERVER))) throw new Error(`no PostgreSQL server at ${SERVER} (set BENCH_DATABASE_URL)`);
@@ -73,22 +60,13 @@ async function main(): Promise<void> {
   try {
     const db = await createScratchDatabase(SERVER, 'switchboard_bench');
     try {
-      const app = await startSwitchboard(work, db.url, sink.port);
+      const app = await startSwitchboard(work, db.url, sink.port, PROF_DIR);
       try {
         const integration = new loaded.rustbill.integration.IntegrationService(app.address, grpc.credentials.createInsecure());
         const events = new loaded.switchboard.events.v1.EventService(app.address, grpc.credentials.createInsecure());
         const metadata = new grpc.Metadata();
         metadata.set('authorization', `Bearer ${token}`);
-        const { plugins } = await unary<{ plugins: { id: string; plugin_type: string; plugin_id: string }[] }>(integration, 'ListPlugins', {}, metadata);
-        const webhook = plugins.find((p) => p.plugin_type === 'notifier' && p.plugin_id === 'webhook');
-        if (!webhook) throw new Error('the built-in webhook plugin is not listed');
-        for (let i = 0; i < NOTIFIERS; i++) {
-          await unary(integration, 'CreatePluginInterface', {
-            plugin_def_id: webhook.id,
-            display_name: `bench sink ${i + 1}`,
-            config_json: JSON.stringify({ url: `http://127.0.0.1:${sink.port}/hook/${i + 1}`, secret: WEBHOOK_SECRET }),
-          }, metadata);
-        }
+        await createWebhookNotifiers(integration, metadata, NOTIFIERS, sink.port);
         // Warm-up: sandbox workers, compiled instances, connection pools.
         await publishAll(events, metadata, 100, 'warm');
         await waitForDeliveries(sink, 100 * NOTIFIERS, 60_000);
@@ -143,112 +121,6 @@ function line(label: string, deliveries: number, seconds: number, report: SinkRe
     `${label.padEnd(12)} ${(deliveries / seconds).toFixed(0).padStart(6)} deliveries/s  (${deliveries} in ${seconds.toFixed(2)} s, ${report.distinct} distinct ids, ${report.badSignatures} bad signatures)  ` +
       `event→delivered p50 ${pct(sorted, 0.5)} ms  p99 ${pct(sorted, 0.99)} ms`,
   );
-}
-
-function pct(sorted: number[], q: number): number {
-  if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-}
-
-function unary<T = unknown>(client: grpc.Client, method: string, request: unknown, metadata: grpc.Metadata): Promise<T> {
-  return new Promise((resolve, reject) => {
-    (client as unknown as Record<string, (r: unknown, m: grpc.Metadata, o: grpc.CallOptions, cb: (e: grpc.ServiceError | null, v: T) => void) => void>)[method](
-      request,
-      metadata,
-      { deadline: Date.now() + 60_000 },
-      (err, value) => (err ? reject(err) : resolve(value)),
-    );
-  });
-}
-
-const event = (id: string) => ({
-  event_id: id,
-  event_type: 'order_paid',
-  source: 'bench',
-  occurred_at: new Date().toISOString(),
-  data_json: JSON.stringify({ order_id: id, customer_email: 'bench@example.test', amount: '10.00', currency: 'USD' }),
-});
-
-/** `count` events in batches of 100, four batches in flight. */
-async function publishAll(client: grpc.Client, metadata: grpc.Metadata, count: number, prefix: string): Promise<void> {
-  const batches: number[][] = [];
-  for (let i = 0; i < count; i += 100) batches.push(Array.from({ length: Math.min(100, count - i) }, (_, j) => i + j));
-  const run = new Set<Promise<unknown>>();
-  for (const batch of batches) {
-    const p = unary(client, 'PublishEvents', { events: batch.map((n) => event(`${prefix}-${n}-${randomUUID()}`)) }, metadata).finally(() => run.delete(p));
-    run.add(p);
-    if (run.size >= 4) await Promise.race(run);
-  }
-  await Promise.all(run);
-}
-
-/** `rate` events/s as a batch every 20 ms, for `seconds`. */
-async function publishAtRate(client: grpc.Client, metadata: grpc.Metadata, rate: number, seconds: number): Promise<{ events: number; seconds: number }> {
-  const perTick = Math.max(1, Math.round((rate * 20) / 1_000));
-  const start = Date.now();
-  const pending: Promise<unknown>[] = [];
-  let sent = 0;
-  for (let tick = 0; Date.now() - start < seconds * 1_000; tick++) {
-    pending.push(unary(client, 'PublishEvents', { events: Array.from({ length: perTick }, (_, j) => event(`rate-${tick}-${j}-${randomUUID()}`)) }, metadata));
-    sent += perTick;
-    const next = start + (tick + 1) * 20;
-    await new Promise((r) => setTimeout(r, Math.max(0, next - Date.now())));
-  }
-  await Promise.all(pending);
-  return { events: sent, seconds: (Date.now() - start) / 1_000 };
-}
-
-async function waitForDeliveries(sink: Sink, expected: number, timeoutMs: number): Promise<SinkReport> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const report = await sink.report();
-    if (report.distinct >= expected) return report;
-    if (Date.now() > deadline) throw new Error(`only ${report.distinct} of ${expected} deliveries arrived in ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-function startSink(): Promise<Sink> {
-  const child = fork(join(DIST_ROOT, 'bench', 'delivery-sink.js'), [WEBHOOK_SECRET], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
-  const ask = <T>(message: string, type: string): Promise<T> =>
-    new Promise((resolve) => {
-      const onMessage = (m: { type: string }) => {
-        if (m.type !== type) return;
-        child.off('message', onMessage);
-        resolve(m as T);
-      };
-      child.on('message', onMessage);
-      child.send(message);
-    });
-  return new Promise((resolve, reject) => {
-    child.stdout!.once('data', (d: Buffer) =>
-      resolve({
-        port: Number(d.toString().trim()),
-        report: () => ask<SinkReport>('report', 'report'),
-        reset: () => ask<void>('reset', 'reset'),
-        stop: () => child.kill('SIGTERM'),
-      }),
-    );
-    child.once('exit', (code) => reject(new Error(`sink exited (${code})`)));
-  });
-}
-
-/** The real process (role all), plugins allowed to reach the sink, no health sweep during the run. */
-function startSwitchboard(work: string, databaseUrl: string, sinkPort: number): Promise<SwitchboardProcess> {
-  return startSwitchboardProcess({
-    work,
-    databaseUrl,
-    jwtSecret: JWT,
-    profDir: PROF_DIR,
-    env: {
-      PLUGIN_HTTP_ALLOW: `127.0.0.1:${sinkPort}`,
-      HEALTH_CHECK_CRON: '0 0 1 1 *',
-      // Tuning knobs pass through, so one run can try DELIVERY_CONCURRENCY=128 and the like.
-      ...(Object.fromEntries(
-        Object.entries(process.env).filter(([k]) => /^(DELIVERY_|PLUGIN_WORKERS|OUTBOX_|DATABASE_POOL_SIZE|LOG_LEVEL)/.test(k)),
-      ) as Record<string, string>),
-    },
-  });
 }
 
 /**
@@ -318,4 +190,5 @@ async function bareLoop(url: string, sink: Sink, events: number, notifiers: numb
   return { deliveries: report.deliveries, seconds: (report.lastAt - t0) / 1_000, report };
 }
 
-await main();
+if (process.argv.includes('--embedded')) await embeddedComparison(SERVER);
+else await main();

@@ -13,7 +13,8 @@ export interface SwitchboardProcess {
 export interface SwitchboardProcessOptions {
   /** A scratch directory: the log goes to <work>/switchboard.log, the data directory beside it. */
   work: string;
-  databaseUrl: string;
+  /** null: no DATABASE_URL, the embedded default in <work>/data. */
+  databaseUrl: string | null;
   jwtSecret: string;
   /** Extra environment (on top of production defaults on ephemeral loopback ports, log level info). */
   env?: Record<string, string>;
@@ -34,7 +35,7 @@ export async function startSwitchboardProcess(options: SwitchboardProcessOptions
     env: {
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? '',
-      DATABASE_URL: options.databaseUrl,
+      ...(options.databaseUrl === null ? {} : { DATABASE_URL: options.databaseUrl }),
       DATA_DIR: join(options.work, 'data'),
       HTTP_PORT: '0',
       GRPC_PORT: '0',

@@ -82,7 +82,7 @@ export class HttpTarget {
   }
 
   /**
-   * Answers requests to `path` (exact match, query ignored) with `reply`; `method` '*' matches
+   * Answers requests to `path` (exact match, query ignored; '*' matches any) with `reply`; `method` '*' matches
    * any method. Later routes win over earlier ones for the same request.
    */
   on(method: string, path: string, reply: Reply): this {
@@ -112,7 +112,7 @@ export class HttpTarget {
       const recorded: RecordedRequest = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, body, json: parseJson(body) };
       this.requests.push(recorded);
       const pathname = new URL(recorded.path, 'http://x').pathname;
-      const route = this.routes.find((r) => (r.method === '*' || r.method === recorded.method) && r.path === pathname);
+      const route = this.routes.find((r) => (r.method === '*' || r.method === recorded.method) && (r.path === '*' || r.path === pathname));
       const scripted: ScriptedResponse = route
         ? typeof route.reply === 'function'
           ? await route.reply(recorded)
