@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
-import { DATABASE_OPTIONS, type DatabaseOptions } from '../../common/database/database.module.js';
 import { APP_CONFIG } from '../../common/tokens.js';
 import { IdGenerator } from '../../common/id-generator.js';
 import type { AppConfig } from '../../config/app-config.js';
@@ -65,7 +64,6 @@ export class NotificationPlanner implements OutboxSubscriber, OnModuleInit {
     private readonly emitter: EventEmitter2,
     private readonly ids: IdGenerator,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    @Inject(DATABASE_OPTIONS) database: DatabaseOptions,
   ) {
   }
 
