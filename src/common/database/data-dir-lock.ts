@@ -17,7 +17,7 @@ const LOCK_FILE = 'switchboard.lock';
 const held = new Set<string>();
 
 /**
- * One process per data directory: the embedded PostgreSQL (PGlite) is a single-process database,
+ * One process per data directory: the embedded database (the server on DATA_DIR/postgres, or PGlite) belongs to one process,
  * and a second one opening the same files would corrupt them. Taken before the database is opened;
  * the lock file holds the owner's pid. A lock whose pid no longer runs (killed with -9, crashed) is
  * stale and taken over, and the caller says so. It does not protect against a pid reused by an
