@@ -63,6 +63,7 @@ const EXPECTED = {
   'notif.template_name_taken': { grpc: status.ALREADY_EXISTS, graphql: 'CONFLICT', http: 409 },
   'notif.template_trigger_taken': { grpc: status.ALREADY_EXISTS, graphql: 'CONFLICT', http: 409 },
   'notif.template_param_missing': { grpc: status.INVALID_ARGUMENT, graphql: 'BAD_USER_INPUT', http: 422 },
+  'notif.template_too_large': { grpc: status.INVALID_ARGUMENT, graphql: 'BAD_USER_INPUT', http: 422 },
   'notif.event_not_mutable': { grpc: status.FAILED_PRECONDITION, graphql: 'BAD_USER_INPUT', http: 422 },
   'notif.record_not_cancellable': { grpc: status.FAILED_PRECONDITION, graphql: 'FAILED_PRECONDITION', http: 409 },
 } satisfies Record<ErrorCode, Expected>;

@@ -198,6 +198,8 @@ describe('the embedded default (no DATABASE_URL)', () => {
       await createWebhooks(h, sink, 1, 1);
       await publish(h, 'before-kill', 50);
       await waitFor(async () => sink.requests.filter((r) => r.method === 'POST').length >= 50, 60_000);
+      // Committed as sent (a POST the sink has seen may not be recorded yet: that one would be sent again).
+      await waitFor(async () => Number((await queryCluster<{ sent: string }>(dataDir, `SELECT count(*) AS sent FROM notification_records WHERE status = 'sent'`))[0].sent) === 50, 30_000);
       h.close();
       // Power-cut style: the server gets no shutdown either.
       const postmaster = Number(readFileSync(join(pgdata, 'postmaster.pid'), 'utf8').split('\n')[0]);

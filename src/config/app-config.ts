@@ -117,6 +117,11 @@ export interface AppConfig {
      * planner's fallback (exact language → its primary subtag → this). Lower-cased.
      */
     defaultLanguage: string;
+    /**
+     * TEMPLATE_MAX_OUTPUT_CHARS / TEMPLATE_MAX_RENDER_WORK: what one render (subject or body) may
+     * print and do; beyond either it stops at once (notif.template_too_large).
+     */
+    render: { outputChars: number; work: number };
   };
   smtp: {
     url: string | null;
@@ -316,7 +321,10 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
       retentionDays: r.int('NOTIFICATION_RETENTION_DAYS', 90, 0, 36_500),
     },
     metrics: { token: metricsToken },
-    templates: { defaultLanguage },
+    templates: {
+      defaultLanguage,
+      render: { outputChars: r.int('TEMPLATE_MAX_OUTPUT_CHARS', 256 * 1024, 1024, 16 * MB), work: r.int('TEMPLATE_MAX_RENDER_WORK', 200_000, 1_000, 100_000_000) },
+    },
     smtp: {
       url: smtpUrl,
       from: r.string('SMTP_FROM', 'Switchboard <switchboard@localhost>'),

@@ -221,6 +221,14 @@ describe('seed 002 REST contract: /templates, /send, /notifications/{id}', () =>
       expect(delivered?.json).toMatchObject({ data: expect.objectContaining({ title: 'Note for Ann & Bob', body: 'Ann & Bob said <b>hi</b>' }) });
     });
 
+    it('/send whose params would render a body over TEMPLATE_MAX_OUTPUT_CHARS is 422 notif.template_too_large, and nothing is queued', async () => {
+      const before = await recordCount();
+      const res = await call('POST', '/send', { body: { template_id: hookTemplateId, params: { who: 'Ann', what: 'w'.repeat(300 * 1024) } } });
+      expectError(res, 422, 'notif.template_too_large');
+      expect(res.body.error.details).toMatchObject({ template_id: hookTemplateId, limit: 'TEMPLATE_MAX_OUTPUT_CHARS', max: 256 * 1024 });
+      expect(await recordCount()).toBe(before);
+    });
+
     it('/send on a channel no enabled notifier serves is 422 notif.channel_unavailable, and nothing is queued', async () => {
       const before = await recordCount();
       const res = await call('POST', '/send', { body: { template_id: resetSmsId, recipient: '+84901234567', channel: 'sms', params: { code: '123456' } } });

@@ -131,6 +131,20 @@ describe('notification templates (GraphQL)', () => {
     expect(errorOf(await gql(CREATE, { input: { name: 'too_big', type: 'sms', content: `${big}x` } }))).toMatchObject({ fields: ['content'] });
   });
 
+  it('stops a preview that would render too much (nested sections over a long list, a huge body) with notif.template_too_large, and stays responsive', async () => {
+    const items = Array.from({ length: 400 }, () => ({}));
+    const started = Date.now();
+    const nested = errorOf(await gql(PREVIEW, { content: '{{#a}}{{#a}}{{#a}}{{b}}{{/a}}{{/a}}{{/a}}', channel: 'sms', params: { a: items, b: 'x' } }, await app.tokens.withPermissions('notif.read_template')));
+    expect(nested).toMatchObject({ code: 'BAD_USER_INPUT', errorCode: 'notif.template_too_large' });
+    expect(nested.message).toContain('steps');
+    const huge = errorOf(await gql(PREVIEW, { content: '{{#a}}{{b}}{{/a}}', channel: 'sms', params: { a: items, b: 'y'.repeat(1_000) } }));
+    expect(huge).toMatchObject({ errorCode: 'notif.template_too_large' });
+    expect(huge.message).toContain(`exceed ${256 * 1024} characters`);
+    expect(Date.now() - started).toBeLessThan(10_000); // it ran for ~40 s and 1.9 GB before the caps
+    const health = await fetch(`${app.httpUrl}/health`);
+    expect(health.status).toBe(200);
+  });
+
   it('previews a stored template and a text without sending, escaping for email only', async () => {
     const stored = await create({ name: 'greeting_mail', type: 'email', subject: 'Hi {{name}}', content: '<p>Hello {{name}}</p>' });
     const mail = await gql(PREVIEW, { id: stored.id, params: { name: '<b>Ann</b>' } });

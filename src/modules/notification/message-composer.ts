@@ -16,7 +16,7 @@ export interface ComposedMessage {
    * payload lacks): the record is stored `skipped` with this code and message, never silently
    * sent with the default text nor dropped.
    */
-  failure?: { code: 'template_param_missing'; message: string };
+  failure?: { code: 'template_param_missing' | 'template_too_large'; message: string };
 }
 
 /**
@@ -40,12 +40,12 @@ export class MessageComposer {
       try {
         return this.templates.render(template, event.data);
       } catch (err) {
-        if (!(err instanceof AppError) || err.code !== 'notif.template_param_missing') throw err;
+        if (!(err instanceof AppError) || (err.code !== 'notif.template_param_missing' && err.code !== 'notif.template_too_large')) throw err;
         return {
           ...defaultMessage(event),
           templateId: template.id,
           templateVersion: template.version,
-          failure: { code: 'template_param_missing', message: `${event.eventType}: ${err.message}` },
+          failure: { code: err.code === 'notif.template_too_large' ? 'template_too_large' : 'template_param_missing', message: `${event.eventType}: ${err.message}` },
         };
       }
     }

@@ -127,7 +127,7 @@ export class NotificationPlanner implements OutboxSubscriber, OnModuleInit {
         language,
         templateId: message.templateId,
         templateVersion: message.templateVersion,
-        status: skipped ? 'skipped' : 'queued',
+        status: skipped ? (skipped.code === 'template_too_large' ? 'dead' : 'skipped') : 'queued',
         maxAttempts: this.config.delivery.retryScheduleMs.length + 1,
         lastErrorCode: skipped?.code ?? null,
         lastErrorMessage: skipped?.message ?? null,

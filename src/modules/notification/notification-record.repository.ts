@@ -30,8 +30,11 @@ export type NewRecord = Pick<
   | 'traceId'
 > & {
   dedupKey: string;
-  /** `queued`, or `skipped` when planning already knows there is nothing to send. */
-  status: 'queued' | 'skipped';
+  /**
+   * `queued`; `skipped` when planning already knows there is nothing to send; `dead` when the
+   * message cannot be built at all (a template render over its caps: template_too_large).
+   */
+  status: 'queued' | 'skipped' | 'dead';
   /** The recipient's own webhook/chat target (NotificationRecord.target); absent: the notifier's default. */
   target?: string | null;
   /** A scheduled record: not claimed before this time (next_attempt_at); absent: due now. */

@@ -15,6 +15,7 @@ export const NOTIFICATION_ERROR_CODES = [
   'notif.template_name_taken',
   'notif.template_trigger_taken',
   'notif.template_param_missing',
+  'notif.template_too_large',
   'notif.event_not_mutable',
   'notif.record_not_cancellable',
 ] as const;
@@ -54,6 +55,10 @@ export const NOTIFICATION_ERRORS = defineErrorTable(NOTIFICATION_ERROR_CODES, (c
     // INVALID_ARGUMENT (not FAILED_PRECONDITION); a code of its own so a client can tell "these
     // params do not fit this template" from a malformed field.
     case 'notif.template_param_missing':
+      return errorTransport('INVALID_ARGUMENT', 'BAD_USER_INPUT', 422);
+    // A render (a send, a preview) that would print more than TEMPLATE_MAX_OUTPUT_CHARS or take
+    // more than TEMPLATE_MAX_RENDER_WORK steps with these params: stopped at the cap, never built.
+    case 'notif.template_too_large':
       return errorTransport('INVALID_ARGUMENT', 'BAD_USER_INPUT', 422);
     // Muting an event the catalog marks as not opt-out-able (password.reset_requested, order_paid).
     case 'notif.event_not_mutable':

@@ -43,7 +43,7 @@ export class SendHttpController {
   @HttpCode(202)
   @ApiOperation({ operationId: 'sendNotification', summary: 'Send a notification from a template (queued; the dispatcher delivers it)' })
   @SuccessResponse(202, 'Queued: the record is stored and will be delivered with the usual retries.', SEND_ACCEPTED_SCHEMA)
-  @ErrorResponses('common.validation_failed', 'notif.template_not_found', 'notif.template_param_missing', 'notif.channel_unavailable', 'notif.idempotency_key_reused')
+  @ErrorResponses('common.validation_failed', 'notif.template_not_found', 'notif.template_param_missing', 'notif.template_too_large', 'notif.channel_unavailable', 'notif.idempotency_key_reused')
   async sendNotification(
     @CommandBody(SEND) body: SendCommand,
     @CurrentCaller() caller: Caller,

@@ -1,5 +1,5 @@
 import { AppError } from '../../../common/errors/app-error.js';
-import { parseTemplate, placeholdersOf, renderText, TemplateSyntaxError } from './template-renderer.js';
+import { parseTemplate, placeholdersOf, RenderLimitExceeded, renderText, TemplateSyntaxError } from './template-renderer.js';
 import { checkTemplate, languageFallback, TEMPLATE_LIMITS, templateWarnings } from './template-rules.js';
 
 const violationsOf = (fn: () => unknown): { field: string; message: string }[] => {
@@ -82,8 +82,10 @@ describe('template renderer', () => {
     const items = Array.from({ length: 20 }, (_, i) => ({ v: i }));
     const big = { name: 'x'.repeat(1024 * 1024), items };
     const started = performance.now();
-    const small = renderText(template, { name: 'n', items }, true);
-    const large = renderText('{{name}}', big, true);
+    // Caps lifted: this is about the cost of rendering, not the render limits (tested below).
+    const uncapped = { outputChars: 1e9, work: 1e9 };
+    const small = renderText(template, { name: 'n', items }, true, uncapped);
+    const large = renderText('{{name}}', big, true, uncapped);
     const elapsed = performance.now() - started;
     expect(small.missing).toEqual([]);
     expect(small.text.length).toBeGreaterThan(100 * 1024);
@@ -181,5 +183,41 @@ describe('template rules', () => {
     expect(languageFallback('en', 'en')).toEqual(['en']);
     expect(languageFallback(null, 'vi')).toEqual(['vi']);
     expect(languageFallback('xx-unknown', 'en')).toEqual(['xx-unknown', 'xx', 'en']);
+  });
+});
+
+describe('render limits', () => {
+  const nested = '{{#a}}{{#a}}{{#a}}{{b}}{{/a}}{{/a}}{{/a}}';
+  const items = { a: Array.from({ length: 400 }, () => ({})), b: 'x' };
+
+  it('stops three nested sections over 400 items (64 million steps) at the work cap, in milliseconds', () => {
+    const started = process.hrtime.bigint();
+    let thrown: unknown;
+    try {
+      renderText(nested, items, false, { outputChars: 1_000_000_000, work: 200_000 });
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).toBeInstanceOf(RenderLimitExceeded);
+    expect(thrown).toMatchObject({ limit: 'work', max: 200_000 });
+    // Not a timing assertion on the product, a bound on the test itself: without the cap this runs for tens of seconds.
+    expect(Number(process.hrtime.bigint() - started) / 1e6).toBeLessThan(5_000);
+  });
+
+  it('counts empty sections as work too, so nesting with nothing printed is bounded', () => {
+    expect(() => renderText('{{#a}}{{#a}}{{#a}}{{/a}}{{/a}}{{/a}}', items, false, { outputChars: 1_000, work: 10_000 })).toThrow(RenderLimitExceeded);
+  });
+
+  it('stops at the output cap, counting escaped text as it is printed', () => {
+    expect(() => renderText('{{v}}', { v: 'x'.repeat(2_000) }, false, { outputChars: 1_999, work: 1_000 })).toThrow(/exceed 1999 characters/);
+    expect(renderText('{{v}}', { v: 'x'.repeat(2_000) }, false, { outputChars: 2_000, work: 1_000 }).text).toHaveLength(2_000);
+    // '<' escapes to '&lt;': four characters each.
+    expect(() => renderText('{{v}}', { v: '<'.repeat(600) }, true, { outputChars: 2_000, work: 1_000 })).toThrow(RenderLimitExceeded);
+    expect(() => renderText('{{#a}}hello {{/a}}', items, false, { outputChars: 1_000, work: 1_000_000 })).toThrow(/exceed 1000 characters/);
+  });
+
+  it('leaves an ordinary render alone, and the next render starts with a fresh budget', () => {
+    const limits = { outputChars: 100, work: 50 };
+    for (let i = 0; i < 3; i++) expect(renderText('Hi {{name}}, {{#items}}[{{.}}]{{/items}}', { name: 'Ann', items: [1, 2, 3] }, false, limits).text).toBe('Hi Ann, [1][2][3]');
   });
 });

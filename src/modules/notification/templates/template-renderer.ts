@@ -19,6 +19,39 @@ import type { NotifierChannel } from '../../plugins/plugin-contract.js';
 
 export type Tokens = mustache.TemplateSpans;
 
+/**
+ * What one render may produce and do: `outputChars` characters of text, `work` steps (a step is a
+ * printed piece — text, a value — or one token list entered, e.g. a section's item). Checked while
+ * rendering, so `{{#a}}{{#a}}{{#a}}…` over a long list stops at the cap in milliseconds instead of
+ * running for minutes or building a body of millions of characters.
+ */
+export interface RenderLimits {
+  outputChars: number;
+  work: number;
+}
+
+/** 256 KiB of text: above the longest template text (100 KiB) with room for its values. */
+export const DEFAULT_RENDER_LIMITS: RenderLimits = { outputChars: 256 * 1024, work: 200_000 };
+
+/** A render stopped at one of its RenderLimits. */
+export class RenderLimitExceeded extends Error {
+  override name = 'RenderLimitExceeded';
+  constructor(readonly limit: keyof RenderLimits, readonly max: number) {
+    super(limit === 'outputChars' ? `the rendered text would exceed ${max} characters` : `rendering would take more than ${max} steps (sections over long lists)`);
+  }
+}
+
+/** The budget of the render in progress (rendering is synchronous: one at a time per thread). */
+let budget: { limits: RenderLimits; output: number; work: number } | null = null;
+
+function spend(output: number, work: number): void {
+  if (budget === null) return;
+  budget.output += output;
+  budget.work += work;
+  if (budget.output > budget.limits.outputChars) throw new RenderLimitExceeded('outputChars', budget.limits.outputChars);
+  if (budget.work > budget.limits.work) throw new RenderLimitExceeded('work', budget.limits.work);
+}
+
 /** A template text that failed to parse; the message is mustache's ("Unclosed section \"x\" at 12"). */
 export class TemplateSyntaxError extends Error {
   override name = 'TemplateSyntaxError';
@@ -101,15 +134,29 @@ class StrictWriter extends mustache.Writer {
     (this as unknown as { templateCache: unknown }).templateCache = undefined;
   }
 
+  override renderTokens(tokens: string[][], context: mustache.Context, partials?: mustache.PartialsOrLookupFn, originalTemplate?: string, config?: mustache.RenderOptions): string {
+    spend(0, 1);
+    return super.renderTokens(tokens, context, partials, originalTemplate, config);
+  }
+
+  override rawValue(token: string[]): string {
+    const text = super.rawValue(token);
+    spend(text.length, 1);
+    return text;
+  }
+
   override escapedValue(token: string[], context: mustache.Context, config?: mustache.RenderOptions): string {
     const value = this.printedValue(token, context);
-    if (value === undefined) return '';
-    return (config?.escape ?? verbatim)(printable(value));
+    const text = value === undefined ? '' : (config?.escape ?? verbatim)(printable(value));
+    spend(text.length, 1);
+    return text;
   }
 
   override unescapedValue(token: string[], context: mustache.Context): string {
     const value = this.printedValue(token, context);
-    return value === undefined ? '' : printable(value);
+    const text = value === undefined ? '' : printable(value);
+    spend(text.length, 1);
+    return text;
   }
 
   override renderPartial(): string {
@@ -161,18 +208,23 @@ export interface RenderResult {
 
 /**
  * Renders parsed tokens with params (a JSON object, see isParams), HTML-escaping printed values
- * when `html` is true. Linear in the size of the output: lookups walk the params in place, nothing
- * is copied.
+ * when `html` is true, within `limits` (else RenderLimitExceeded, thrown as soon as a cap is
+ * passed). Linear in the size of the output: lookups walk the params in place, nothing is copied.
  */
-export function renderTokens(tokens: Tokens, source: string, params: Record<string, unknown>, html: boolean): RenderResult {
+export function renderTokens(tokens: Tokens, source: string, params: Record<string, unknown>, html: boolean, limits: RenderLimits = DEFAULT_RENDER_LIMITS): RenderResult {
   const missing = new Set<string>();
-  const text = writer.renderTokens(tokens as unknown as string[][], new OwnPropertyContext(params, undefined, missing), undefined, source, {
-    escape: html ? mustache.escape : verbatim,
-  });
-  return { text, missing: [...missing] };
+  budget = { limits, output: 0, work: 0 };
+  try {
+    const text = writer.renderTokens(tokens as unknown as string[][], new OwnPropertyContext(params, undefined, missing), undefined, source, {
+      escape: html ? mustache.escape : verbatim,
+    });
+    return { text, missing: [...missing] };
+  } finally {
+    budget = null;
+  }
 }
 
 /** parseTemplate then renderTokens, for one-off texts (previews, tests). */
-export function renderText(source: string, params: Record<string, unknown>, html: boolean): RenderResult {
-  return renderTokens(parseTemplate(source), source, params, html);
+export function renderText(source: string, params: Record<string, unknown>, html: boolean, limits?: RenderLimits): RenderResult {
+  return renderTokens(parseTemplate(source), source, params, html, limits);
 }

@@ -9,7 +9,7 @@ import { catalogEntry, EVENT_CATALOG, isEventType } from '../../events/event-cat
 import { isNotifierChannel, NOTIFIER_CHANNELS, type NotifierChannel } from '../../plugins/plugin-contract.js';
 import { TemplateRepository, type TemplateVersion } from './template.repository.js';
 import type { NotificationTemplate, RenderedTemplate, TemplateInput, TemplateListQuery, TemplatePage, TemplatePreviewInput, TemplateWarning } from './template.types.js';
-import { escapesHtml, isParams, renderTokens, type Tokens } from './template-renderer.js';
+import { escapesHtml, isParams, RenderLimitExceeded, renderTokens, type RenderLimits, type Tokens } from './template-renderer.js';
 import { checkId, checkListQuery, checkTemplate, checkTexts, languageFallback, templateWarnings } from './template-rules.js';
 
 /** A template with its texts parsed, as the index and the render cache keep it. */
@@ -93,7 +93,7 @@ export class TemplateService {
    */
   render(template: NotificationTemplate, params: unknown): RenderedTemplate {
     if (!isParams(params)) throw AppError.invalidField('params', 'must be a JSON object');
-    return renderCompiled(this.compile(template), params);
+    return renderCompiled(this.compile(template), params, this.config.templates.render);
   }
 
   /**
@@ -127,7 +127,7 @@ export class TemplateService {
     const template: NotificationTemplate = { id: '', ...fields, name: '', version: 0, createdAt: now, updatedAt: now };
     if (!isParams(input.params)) throw AppError.invalidField('params', 'must be a JSON object');
     const { subject, content } = checkTexts(fields);
-    return { ...renderCompiled({ template, subject, content }, input.params), templateId: null, templateVersion: null };
+    return { ...renderCompiled({ template, subject, content }, input.params, this.config.templates.render), templateId: null, templateVersion: null };
   }
 
   /**
@@ -142,7 +142,7 @@ export class TemplateService {
   /** forEvent, then render with the event's data. */
   renderForEvent(triggerEvent: string, channel: NotifierChannel, language: string | null, params: Record<string, unknown>): RenderedTemplate | null {
     const compiled = this.compiledForEvent(triggerEvent, channel, language);
-    return compiled ? renderCompiled(compiled, params) : null;
+    return compiled ? renderCompiled(compiled, params, this.config.templates.render) : null;
   }
 
   /**
@@ -202,9 +202,20 @@ function checkTextsForRender(template: NotificationTemplate): { subject: Tokens 
   return checkTexts({ type: template.type, subject: template.subject, content: template.content });
 }
 
-function renderCompiled({ template, subject, content }: Compiled, params: Record<string, unknown>): RenderedTemplate {
-  const body = renderTokens(content, template.content, params, escapesHtml(template.type));
-  const title = subject === null ? null : renderTokens(subject, template.subject!, params, false);
+function renderCompiled({ template, subject, content }: Compiled, params: Record<string, unknown>, limits: RenderLimits): RenderedTemplate {
+  let body: ReturnType<typeof renderTokens>;
+  let title: ReturnType<typeof renderTokens> | null;
+  try {
+    body = renderTokens(content, template.content, params, escapesHtml(template.type), limits);
+    title = subject === null ? null : renderTokens(subject, template.subject!, params, false, limits);
+  } catch (err) {
+    if (!(err instanceof RenderLimitExceeded)) throw err;
+    throw new AppError('notif.template_too_large', `template ${template.name || '(preview)'}: ${err.message} with these params`, {
+      template_id: template.id || null,
+      limit: err.limit === 'outputChars' ? 'TEMPLATE_MAX_OUTPUT_CHARS' : 'TEMPLATE_MAX_RENDER_WORK',
+      max: err.max,
+    });
+  }
   const missing = [...new Set([...(title?.missing ?? []), ...body.missing])];
   if (missing.length > 0) {
     throw new AppError(
