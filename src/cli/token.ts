@@ -4,7 +4,7 @@ import { ROLES, type Role } from '../common/auth/caller.js';
 import { TokenService } from '../common/auth/token.service.js';
 import { loadConfigOrExit, parseOptions, printUsageAndExit, UsageError } from './cli-args.js';
 
-const USAGE = `usage: npm run -s token -- [--role admin|user] [--sub <subject>] [--permissions <code>,...] [--expires-in <duration>|0]
+const USAGE = `usage: npm run -s token -- [--role admin|user] [--sub <subject>] [--permissions <code>,...] [--expires-in <duration>]
 
 Prints a bearer token (HS256) signed with the configured secret: JWT_SECRET, or the development
 secret generated in DATA_DIR/jwt-secret.
@@ -12,7 +12,7 @@ secret generated in DATA_DIR/jwt-secret.
   --role         ${ROLES.join(' | ')} (default admin; an admin holds every permission)
   --sub          the token's subject (default <role>-cli)
   --permissions  comma-separated codes for a user token: ${PERMISSION_CODES.join(', ')}
-  --expires-in   <n>s, <n>m, <n>h, <n>d or <n>w (default 12h); 0 for a token that never expires`;
+  --expires-in   <n>s, <n>m, <n>h, <n>d or <n>w (default 12h); every token expires`;
 
 /** What jose's setExpirationTime accepts, narrowed to one unit spelling each. */
 const DURATION = /^[1-9][0-9]*[smhdw]$/;
@@ -21,7 +21,7 @@ interface TokenRequest {
   sub: string;
   role: Role;
   permissions: string[] | undefined;
-  expiresIn: string | 0;
+  expiresIn: string;
 }
 
 /** The command line as a token request, or a UsageError naming the first thing wrong with it. */
@@ -43,10 +43,10 @@ function readRequest(flags: Map<string, string>): TokenRequest {
   }
 
   const expiresIn = flags.get('expires-in') ?? '12h';
-  if (expiresIn !== '0' && !DURATION.test(expiresIn)) {
-    throw new UsageError(`--expires-in must be a number with a unit (30m, 12h, 7d, 2w; s m h d w) or 0 for never (got ${JSON.stringify(expiresIn)})`);
+  if (!DURATION.test(expiresIn)) {
+    throw new UsageError(`--expires-in must be a number with a unit (30m, 12h, 7d, 2w; s m h d w): every token expires (got ${JSON.stringify(expiresIn)})`);
   }
-  return { sub, role: role as Role, permissions, expiresIn: expiresIn === '0' ? 0 : expiresIn };
+  return { sub, role: role as Role, permissions, expiresIn };
 }
 
 /**
@@ -66,7 +66,7 @@ async function main(): Promise<void> {
   }
 
   const config = loadConfigOrExit();
-  const tokens = new TokenService(resolveJwtSecret(config).secret);
+  const tokens = new TokenService(resolveJwtSecret(config).secret, config.jwt);
   const token = await tokens.sign({ sub: request.sub, role: request.role, permissions: request.permissions }, request.expiresIn);
   process.stdout.write(`${token}\n`);
 }

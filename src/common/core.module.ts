@@ -3,7 +3,7 @@ import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import type { Logger } from 'pino';
 import type { AppConfig } from '../config/app-config.js';
 import { AuthGuard } from './auth/auth.guard.js';
-import { JWT_SECRET, TokenService } from './auth/token.service.js';
+import { JWT_CLAIMS, JWT_SECRET, TokenService } from './auth/token.service.js';
 import { Clock } from './clock.js';
 import { IdGenerator } from './id-generator.js';
 import { AllExceptionsFilter } from './errors/all-exceptions.filter.js';
@@ -41,6 +41,7 @@ export class CoreModule {
         { provide: APP_CONFIG, useValue: options.config },
         { provide: LOGGER, useValue: options.logger },
         { provide: JWT_SECRET, useValue: options.jwtSecret },
+        { provide: JWT_CLAIMS, useValue: { audience: options.config.jwt.audience, issuer: options.config.jwt.issuer } },
         TokenService,
         Clock,
         IdGenerator,

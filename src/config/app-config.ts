@@ -48,7 +48,8 @@ export interface AppConfig {
   dataDir: string;
   pluginsDir: string;
   /** secret null: not set in the environment; resolved from the data directory in development. */
-  jwt: { secret: string | null };
+  /** audience / issuer: JWT_AUDIENCE / JWT_ISSUER, enforced on every token when set (docs/foundation.md, "Auth"). */
+  jwt: { secret: string | null; audience: string | null; issuer: string | null };
   adminNotifyEmail: string | null;
   logLevel: LogLevel;
   shutdownTimeoutMs: number;
@@ -281,7 +282,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
     },
     dataDir: resolve(cwd, r.string('DATA_DIR', './data')),
     pluginsDir: resolve(cwd, r.string('PLUGINS_DIR', BUILTIN_PLUGINS_DIR)),
-    jwt: { secret: jwtSecret },
+    jwt: { secret: jwtSecret, audience: r.optional('JWT_AUDIENCE'), issuer: r.optional('JWT_ISSUER') },
     adminNotifyEmail,
     logLevel: r.oneOf('LOG_LEVEL', LOG_LEVELS, nodeEnv === 'test' ? 'warn' : 'info'),
     shutdownTimeoutMs: r.int('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),

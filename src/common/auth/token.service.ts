@@ -1,10 +1,17 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import { AppError } from '../errors/app-error.js';
 import { ROLES, type Caller, type Role } from './caller.js';
 import { VerifiedTokenCache } from './verified-token-cache.js';
 
 export const JWT_SECRET = Symbol('JWT_SECRET');
+export const JWT_CLAIMS = Symbol('JWT_CLAIMS');
+
+/** JWT_AUDIENCE / JWT_ISSUER: when set, every token must carry exactly that `aud` / `iss` (and sign() puts them in). */
+export interface JwtClaimRules {
+  audience: string | null;
+  issuer: string | null;
+}
 
 /** Distinct valid tokens remembered (a few hundred bytes each): far more than callers at once. */
 const VERIFIED_TOKENS_CACHED = 1024;
@@ -15,7 +22,10 @@ export class TokenService {
   private readonly key: Uint8Array;
   private readonly verified = new VerifiedTokenCache(VERIFIED_TOKENS_CACHED);
 
-  constructor(@Inject(JWT_SECRET) secret: string) {
+  constructor(
+    @Inject(JWT_SECRET) secret: string,
+    @Optional() @Inject(JWT_CLAIMS) private readonly rules: JwtClaimRules = { audience: null, issuer: null },
+  ) {
     this.key = new TextEncoder().encode(secret);
   }
 
@@ -34,9 +44,16 @@ export class TokenService {
   private async verifyFully(token: string): Promise<{ caller: Caller; exp: number | undefined }> {
     let payload: Record<string, unknown>;
     try {
-      ({ payload } = await jwtVerify(token, this.key, { algorithms: ['HS256'], requiredClaims: ['sub'] }));
+      // exp is required: a token that never expires is a credential that can never be withdrawn.
+      ({ payload } = await jwtVerify(token, this.key, {
+        algorithms: ['HS256'],
+        requiredClaims: ['sub', 'exp'],
+        ...(this.rules.audience !== null ? { audience: this.rules.audience } : {}),
+        ...(this.rules.issuer !== null ? { issuer: this.rules.issuer } : {}),
+      }));
     } catch (err) {
       if (err instanceof joseErrors.JWTExpired) throw new AppError('auth.token_expired', 'Token has expired');
+      if (err instanceof joseErrors.JWTClaimValidationFailed) throw new AppError('auth.invalid_token', claimMessage(err.claim));
       throw new AppError('auth.invalid_token', 'Token is not a valid HS256 JWT signed with this server\'s secret');
     }
     const { sub, role, permissions } = payload;
@@ -52,12 +69,15 @@ export class TokenService {
     return { caller, exp: typeof payload.exp === 'number' ? payload.exp : undefined };
   }
 
+  /** A token for these claims, expiring after `expiresIn` (jose's forms: '12h', '30m', seconds), with JWT_AUDIENCE / JWT_ISSUER when set. */
   async sign(claims: { sub: string; role: Role; permissions?: string[] }, expiresIn: string | number = '12h'): Promise<string> {
     const jwt = new SignJWT({ role: claims.role, ...(claims.permissions ? { permissions: claims.permissions } : {}) })
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .setSubject(claims.sub)
-      .setIssuedAt();
-    if (expiresIn !== 0) jwt.setExpirationTime(expiresIn);
+      .setIssuedAt()
+      .setExpirationTime(expiresIn);
+    if (this.rules.audience !== null) jwt.setAudience(this.rules.audience);
+    if (this.rules.issuer !== null) jwt.setIssuer(this.rules.issuer);
     return jwt.sign(this.key);
   }
 }
@@ -68,4 +88,11 @@ export function bearerToken(header: unknown): string | null {
   if (typeof value !== 'string') return null;
   const match = /^Bearer\s+(\S+)\s*$/i.exec(value.trim());
   return match ? match[1] : null;
+}
+
+function claimMessage(claim: string): string {
+  if (claim === 'exp') return 'Token has no "exp" claim: tokens must expire';
+  if (claim === 'aud') return 'Token is not for this server\'s audience (its "aud" claim must be JWT_AUDIENCE)';
+  if (claim === 'iss') return 'Token is not from this server\'s issuer (its "iss" claim must be JWT_ISSUER)';
+  return `Token claim "${claim}" is missing or invalid`;
 }
