@@ -26,4 +26,14 @@ describe('scheduledTime', () => {
     expect(violations('2027-12-01T10:00:01Z')).toEqual([{ field: 'send_at', message: 'must be at most 365 days ahead (MAX_SCHEDULE_DAYS)' }]);
     for (const bad of ['tomorrow', '2026-12-02', 1764583200000, '2026-13-01T10:00:00Z']) expect(violations(bad)).toEqual([{ field: 'send_at', message: expect.stringContaining('RFC 3339') }]);
   });
+
+  it('refuses dates that do not exist instead of rolling them over, and a leap second; accepts 29 February of a leap year', () => {
+    for (const bad of ['2027-02-30T10:00:00Z', '2027-02-29T10:00:00Z', '2027-04-31T10:00:00Z', '2027-01-01T24:00:00Z', '2027-01-01T10:60:00Z', '2027-06-30T23:59:60Z', '2027-01-01T10:00:00+24:00', '2027-00-10T10:00:00Z']) {
+      expect(violations(bad)).toEqual([{ field: 'send_at', message: expect.stringContaining('RFC 3339') }]);
+    }
+    expect(violations('0000-01-01T00:00:00Z')).toEqual([{ field: 'send_at', message: expect.stringContaining('must be in the future') }]);
+    expect(scheduledTime('2027-02-28T10:00:00+07:00', NOW, 365, 'send_at')?.toISOString()).toBe('2027-02-28T03:00:00.000Z');
+    expect(scheduledTime('2028-02-29T10:00:00Z', NOW, 1_000, 'send_at')?.toISOString()).toBe('2028-02-29T10:00:00.000Z');
+  });
 });
+
