@@ -1,5 +1,8 @@
 import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
-import type { GraphQLFormattedError } from 'graphql';
+import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit';
+import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
+import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
+import type { GraphQLError, GraphQLFormattedError, ValidationContext } from 'graphql';
 import type { Request } from 'express';
 import { AppError } from '../errors/app-error.js';
 import { renderGraphqlError } from '../errors/error-renderers.js';
@@ -30,13 +33,28 @@ export function graphqlOptions(settings: GraphqlSettings): ApolloDriverConfig {
     graphiql: false,
     // Apollo's own switch stays on: when introspection is off, our rule refuses it with our code.
     introspection: true,
-    validationRules: settings.introspection ? [] : [noIntrospection],
+    // Before execution, for every caller (with or without a token): depth, aliases and cost
+    // (graphql-armor's rules; introspection is exempt, the playground needs it). The document's
+    // size is bounded first by HTTP_MAX_BODY_BYTES. Over a limit: common.validation_failed.
+    validationRules: [...OPERATION_LIMITS, ...(settings.introspection ? [] : [noIntrospection])],
     csrfPrevention: true,
     includeStacktraceInErrorResponses: false,
     context: ({ req }: { req: Request }): GraphqlContext => ({ req }),
     formatError: formatGraphqlError,
   };
 }
+
+/** docs/foundation.md, "GraphQL": the figures and why. */
+export const GRAPHQL_LIMITS = { depth: 10, aliases: 30, cost: 5_000 } as const;
+
+/** Reported as validation errors (the rules' default is to throw, which Apollo takes for an internal error). */
+const report = { propagateOnRejection: false, onReject: [(context: ValidationContext | null, error: GraphQLError) => context?.reportError(error)] };
+
+const OPERATION_LIMITS = [
+  maxDepthRule({ n: GRAPHQL_LIMITS.depth, ignoreIntrospection: true, ...report }),
+  maxAliasesRule({ n: GRAPHQL_LIMITS.aliases, ...report }),
+  costLimitRule({ maxCost: GRAPHQL_LIMITS.cost, ignoreIntrospection: true, ...report }),
+];
 
 /**
  * Errors rendered by AllExceptionsFilter already carry `errorCode` and `traceId`. The rest come
