@@ -32,49 +32,47 @@ async function answers(app: TestApp, client: GrpcTestClient, bearer: string): Pr
   };
 }
 
+/** An app with this configuration and a gRPC client of it, for the describe block it is called in. */
+function appWith(env: Record<string, string>): { app: () => TestApp; client: () => GrpcTestClient } {
+  let app: TestApp;
+  let client: GrpcTestClient;
+  beforeAll(async () => {
+    app = await startTestApp(env);
+    client = new GrpcTestClient(app.grpcAddress);
+  });
+  afterAll(async () => {
+    client?.close();
+    await app?.close();
+  });
+  return { app: () => app, client: () => client };
+}
+
 describe('token claims', () => {
   describe('by default', () => {
-    let app: TestApp;
-    let client: GrpcTestClient;
-    beforeAll(async () => {
-      app = await startTestApp();
-      client = new GrpcTestClient(app.grpcAddress);
-    });
-    afterAll(async () => {
-      client?.close();
-      await app?.close();
-    });
+    const { app, client } = appWith({});
 
     it('refuses a token without exp on every transport with auth.invalid_token, saying why', async () => {
-      const refused = await answers(app, client, await token({ exp: false }));
+      const refused = await answers(app(), client(), await token({ exp: false }));
       expect(refused).toEqual({ rest: '401 auth.invalid_token', graphql: 'auth.invalid_token', grpc: 'UNAUTHENTICATED auth.invalid_token', message: 'Token has no "exp" claim: tokens must expire' });
     });
 
     it('accepts a token with exp, whatever its aud and iss (none configured)', async () => {
-      expect(await answers(app, client, await token({ aud: 'anyone', iss: 'anywhere' }))).toMatchObject({ rest: 'ok', graphql: 'ok', grpc: 'ok' });
+      expect(await answers(app(), client(), await token({ aud: 'anyone', iss: 'anywhere' }))).toMatchObject({ rest: 'ok', graphql: 'ok', grpc: 'ok' });
     });
   });
 
   describe('with JWT_AUDIENCE and JWT_ISSUER', () => {
-    let app: TestApp;
-    let client: GrpcTestClient;
-    beforeAll(async () => {
-      app = await startTestApp({ JWT_AUDIENCE: 'switchboard', JWT_ISSUER: 'https://billing.example' });
-      client = new GrpcTestClient(app.grpcAddress);
-    });
-    afterAll(async () => {
-      client?.close();
-      await app?.close();
-    });
+    const { app, client } = appWith({ JWT_AUDIENCE: 'switchboard', JWT_ISSUER: 'https://billing.example' });
 
     it('accepts only tokens for that audience from that issuer', async () => {
-      expect(await answers(app, client, await token({ aud: 'switchboard', iss: 'https://billing.example' }))).toMatchObject({ rest: 'ok', graphql: 'ok', grpc: 'ok' });
+      const ask = async (claims: Parameters<typeof token>[0]) => answers(app(), client(), await token(claims));
+      expect(await ask({ aud: 'switchboard', iss: 'https://billing.example' })).toMatchObject({ rest: 'ok', graphql: 'ok', grpc: 'ok' });
       const refused = { rest: '401 auth.invalid_token', graphql: 'auth.invalid_token', grpc: 'UNAUTHENTICATED auth.invalid_token' };
-      const otherAudience = await answers(app, client, await token({ aud: 'another-service', iss: 'https://billing.example' }));
+      const otherAudience = await ask({ aud: 'another-service', iss: 'https://billing.example' });
       expect(otherAudience).toMatchObject(refused);
       expect(otherAudience.message).toContain('JWT_AUDIENCE');
-      expect(await answers(app, client, await token({ iss: 'https://billing.example' }))).toMatchObject(refused);
-      const otherIssuer = await answers(app, client, await token({ aud: 'switchboard', iss: 'https://evil.example' }));
+      expect(await ask({ iss: 'https://billing.example' })).toMatchObject(refused);
+      const otherIssuer = await ask({ aud: 'switchboard', iss: 'https://evil.example' });
       expect(otherIssuer).toMatchObject(refused);
       expect(otherIssuer.message).toContain('JWT_ISSUER');
     });

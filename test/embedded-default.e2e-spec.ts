@@ -167,21 +167,14 @@ describe('the embedded default (no DATABASE_URL)', () => {
     expect(serversOn(join(dataDir, 'postgres'))).toEqual([]); // stopped with the process
   }, 120_000);
 
-  it('300 events to 3 notifiers enabled just before them: all 900 delivered, once each, round after round', async () => {
-    const app = spawnApp(env(dataDir, { PLUGIN_HTTP_ALLOW: '127.0.0.1', HEALTH_CHECK_CRON: '0 0 1 1 *' }));
-    try {
-      const { grpcPort } = await waitForReadyLine(app, 60_000);
-      await burstRounds(grpcPort!, 3, 300, 3);
-    } finally {
-      await stop(app);
-    }
-  }, 300_000);
-
-  it('on PGlite too (EMBEDDED_DATABASE=pglite, one connection): notifiers enabled just before the events all get them', async () => {
-    const app = spawnApp(env(dataDir, { EMBEDDED_DATABASE: 'pglite', PLUGIN_HTTP_ALLOW: '127.0.0.1', HEALTH_CHECK_CRON: '0 0 1 1 *' }));
+  it.each([
+    ['300 events to 3 notifiers enabled just before them: all 900 delivered, once each, round after round', {}, 3, 300],
+    ['on PGlite too (EMBEDDED_DATABASE=pglite, one connection): notifiers enabled just before the events all get them', { EMBEDDED_DATABASE: 'pglite' }, 2, 100],
+  ])('%s', async (_name, engine: Record<string, string>, rounds: number, events: number) => {
+    const app = spawnApp(env(dataDir, { ...engine, PLUGIN_HTTP_ALLOW: '127.0.0.1', HEALTH_CHECK_CRON: '0 0 1 1 *' }));
     try {
       const { grpcPort } = await waitForReadyLine(app, 90_000);
-      await burstRounds(grpcPort!, 2, 100, 3);
+      await burstRounds(grpcPort!, rounds, events, 3);
     } finally {
       await stop(app);
     }

@@ -41,7 +41,7 @@ export class CoreModule {
         { provide: APP_CONFIG, useValue: options.config },
         { provide: LOGGER, useValue: options.logger },
         { provide: JWT_SECRET, useValue: options.jwtSecret },
-        { provide: JWT_CLAIMS, useValue: { audience: options.config.jwt.audience, issuer: options.config.jwt.issuer } },
+        { provide: JWT_CLAIMS, useValue: options.config.jwt },
         TokenService,
         Clock,
         IdGenerator,

@@ -83,10 +83,10 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
   refuseOtherMajor(pgdata);
   await stopOrphan(pgdata, options);
   const socketDir = socketDirectory(pgdata, osUser);
-  const child = spawnServer(bin, pgdata, socketDir, osUser, options);
+  const { child, logTail } = spawnServer(bin, pgdata, socketDir, osUser, options);
   const url = `postgres://postgres@localhost:5432/${DATABASE}?host=${encodeURIComponent(socketDir)}`;
   try {
-    await untilReady(child, socketDir);
+    await untilReady(child, logTail, socketDir);
     await ensureAppDatabase(socketDir);
   } catch (err) {
     await stopChild(child);
@@ -226,7 +226,8 @@ function socketDirectory(pgdata: string, user: OsUser): string {
   return dir;
 }
 
-function spawnServer(bin: Binaries, pgdata: string, socketDir: string, user: OsUser, options: EmbeddedServerOptions): ChildProcess {
+/** The watchdog with the server under it, and the server's last stderr lines (for a failed start). */
+function spawnServer(bin: Binaries, pgdata: string, socketDir: string, user: OsUser, options: EmbeddedServerOptions): { child: ChildProcess; logTail: string[] } {
   const args = ['-D', pgdata, '-p', '5432', '-c', 'listen_addresses=', '-c', `unix_socket_directories=${socketDir}`, '-c', 'max_connections=200'];
   // detached: its own process group, so a Ctrl-C at the terminal reaches Switchboard, which then
   // shuts down gracefully and stops the server last, instead of the server dying first.
@@ -237,7 +238,6 @@ function spawnServer(bin: Binaries, pgdata: string, socketDir: string, user: OsU
     env: { PATH: '/usr/local/bin:/usr/bin:/bin', LC_ALL: 'C', TZ: 'UTC' },
   });
   const tail: string[] = [];
-  (child as ChildProcess & { logTail: string[] }).logTail = tail;
   let partial = '';
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
     const lines = (partial + chunk).split('\n');
@@ -250,10 +250,10 @@ function spawnServer(bin: Binaries, pgdata: string, socketDir: string, user: OsU
     }
   });
   child.stdin.on('error', () => undefined);
-  return child;
+  return { child, logTail: tail };
 }
 
-async function untilReady(child: ChildProcess, socketDir: string): Promise<void> {
+async function untilReady(child: ChildProcess, logTail: readonly string[], socketDir: string): Promise<void> {
   let exited: string | null = null;
   child.once('exit', (code, signal) => {
     exited = `exited (${signal ?? `code ${code}`})`;
@@ -264,7 +264,7 @@ async function untilReady(child: ChildProcess, socketDir: string): Promise<void>
     if (await answers(socketDir, 'postgres')) return;
     await sleep(50);
   }
-  const tail = ((child as ChildProcess & { logTail?: string[] }).logTail ?? []).filter((l) => /FATAL|PANIC|ERROR|error/.test(l)).slice(-3).join(' / ');
+  const tail = logTail.filter((l) => /FATAL|PANIC|ERROR|error/.test(l)).slice(-3).join(' / ');
   throw new StartupError(`the embedded PostgreSQL ${exited ?? `did not accept connections within ${START_TIMEOUT_MS / 1000} s`}${tail ? `: ${tail}` : ''}`);
 }
 
