@@ -7,13 +7,14 @@ import { startTestApp, TEST_JWT_SECRET, type TestApp } from './support/test-app.
 /**
  * What a bearer token must carry beyond a valid signature, the same on every transport: an `exp`
  * (a token that never expires can never be withdrawn), and, when JWT_AUDIENCE / JWT_ISSUER are set,
- * exactly that `aud` / `iss`.
+ * exactly that `aud` / `iss`; a lifetime within JWT_MAX_LIFETIME_DAYS (default 30); a `sub` that can
+ * be stored and logged (1 to 200 characters, no control character, no lone surrogate).
  */
 const key = new TextEncoder().encode(TEST_JWT_SECRET);
 
-async function token(claims: { exp?: boolean; aud?: string; iss?: string } = {}): Promise<string> {
-  const jwt = new SignJWT({ role: 'admin' }).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setSubject('claims-test').setIssuedAt();
-  if (claims.exp !== false) jwt.setExpirationTime('1h');
+async function token(claims: { exp?: boolean; aud?: string; iss?: string; lifetime?: string; sub?: string } = {}): Promise<string> {
+  const jwt = new SignJWT({ role: 'admin' }).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setSubject(claims.sub ?? 'claims-test').setIssuedAt();
+  if (claims.exp !== false) jwt.setExpirationTime(claims.lifetime ?? '1h');
   if (claims.aud) jwt.setAudience(claims.aud);
   if (claims.iss) jwt.setIssuer(claims.iss);
   return jwt.sign(key);
@@ -58,6 +59,34 @@ describe('token claims', () => {
 
     it('accepts a token with exp, whatever its aud and iss (none configured)', async () => {
       expect(await answers(app(), client(), await token({ aud: 'anyone', iss: 'anywhere' }))).toMatchObject({ rest: 'ok', graphql: 'ok', grpc: 'ok' });
+    });
+
+    it('refuses a token that lives longer than 30 days, and takes one of 30', async () => {
+      const refused = await answers(app(), client(), await token({ lifetime: '31d' }));
+      expect(refused).toEqual({
+        rest: '401 auth.invalid_token',
+        graphql: 'auth.invalid_token',
+        grpc: 'UNAUTHENTICATED auth.invalid_token',
+        message: 'Token lives longer than JWT_MAX_LIFETIME_DAYS (30 days): mint a shorter one',
+      });
+      expect(await answers(app(), client(), await token({ lifetime: '30d' }))).toMatchObject({ rest: 'ok', graphql: 'ok', grpc: 'ok' });
+    });
+
+    it.each([
+      ['a NUL', 'ann\u0000admin'],
+      ['a lone surrogate', 'ann\ud800'],
+      ['201 characters', 'a'.repeat(201)],
+    ])('refuses a sub with %s on every transport (never a 500)', async (_what, sub) => {
+      expect(await answers(app(), client(), await token({ sub }))).toMatchObject({ rest: '401 auth.invalid_token', graphql: 'auth.invalid_token', grpc: 'UNAUTHENTICATED auth.invalid_token' });
+    });
+  });
+
+  describe('with JWT_MAX_LIFETIME_DAYS=1', () => {
+    const { app, client } = appWith({ JWT_MAX_LIFETIME_DAYS: '1' });
+
+    it('refuses a two-day token and takes a 12-hour one', async () => {
+      expect((await answers(app(), client(), await token({ lifetime: '2d' }))).message).toContain('JWT_MAX_LIFETIME_DAYS (1 days)');
+      expect(await answers(app(), client(), await token({ lifetime: '12h' }))).toMatchObject({ rest: 'ok', graphql: 'ok', grpc: 'ok' });
     });
   });
 

@@ -67,7 +67,13 @@ async function main(): Promise<void> {
 
   const config = loadConfigOrExit();
   const tokens = new TokenService(resolveJwtSecret(config).secret, config.jwt);
-  const token = await tokens.sign({ sub: request.sub, role: request.role, permissions: request.permissions }, request.expiresIn);
+  let token: string;
+  try {
+    token = await tokens.sign({ sub: request.sub, role: request.role, permissions: request.permissions }, request.expiresIn);
+  } catch (err) {
+    if (err instanceof RangeError) printUsageAndExit(USAGE, `token: --expires-in ${request.expiresIn}: ${err.message}`);
+    throw err;
+  }
   process.stdout.write(`${token}\n`);
 }
 

@@ -48,8 +48,8 @@ export interface AppConfig {
   dataDir: string;
   pluginsDir: string;
   /** secret null: not set in the environment; resolved from the data directory in development. */
-  /** audience / issuer: JWT_AUDIENCE / JWT_ISSUER, enforced on every token when set (docs/foundation.md, "Auth"). */
-  jwt: { secret: string | null; audience: string | null; issuer: string | null };
+  /** audience / issuer: JWT_AUDIENCE / JWT_ISSUER, enforced on every token when set; maxLifetimeDays: JWT_MAX_LIFETIME_DAYS (docs/foundation.md, "Auth"). */
+  jwt: { secret: string | null; audience: string | null; issuer: string | null; maxLifetimeDays: number };
   adminNotifyEmail: string | null;
   logLevel: LogLevel;
   shutdownTimeoutMs: number;
@@ -282,7 +282,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
     },
     dataDir: resolve(cwd, r.string('DATA_DIR', './data')),
     pluginsDir: resolve(cwd, r.string('PLUGINS_DIR', BUILTIN_PLUGINS_DIR)),
-    jwt: { secret: jwtSecret, audience: r.optional('JWT_AUDIENCE'), issuer: r.optional('JWT_ISSUER') },
+    jwt: { secret: jwtSecret, audience: r.optional('JWT_AUDIENCE'), issuer: r.optional('JWT_ISSUER'), maxLifetimeDays: r.int('JWT_MAX_LIFETIME_DAYS', 30, 1, 3_650) },
     adminNotifyEmail,
     logLevel: r.oneOf('LOG_LEVEL', LOG_LEVELS, nodeEnv === 'test' ? 'warn' : 'info'),
     shutdownTimeoutMs: r.int('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
-import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+import { decodeJwt, errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import { AppError } from '../errors/app-error.js';
 import { ROLES, type Caller, type Role } from './caller.js';
 import { VerifiedTokenCache } from './verified-token-cache.js';
@@ -7,11 +7,23 @@ import { VerifiedTokenCache } from './verified-token-cache.js';
 export const JWT_SECRET = Symbol('JWT_SECRET');
 export const JWT_CLAIMS = Symbol('JWT_CLAIMS');
 
-/** JWT_AUDIENCE / JWT_ISSUER: when set, every token must carry exactly that `aud` / `iss` (and sign() puts them in). */
+/**
+ * JWT_AUDIENCE / JWT_ISSUER: when set, every token must carry exactly that `aud` / `iss` (and sign()
+ * puts them in). JWT_MAX_LIFETIME_DAYS: no token lives longer, counted from its `iat` (from now when
+ * it has none), so a leaked long-lived token is refused here however it was minted.
+ */
 export interface JwtClaimRules {
   audience: string | null;
   issuer: string | null;
+  maxLifetimeDays: number;
 }
+
+const DEFAULT_RULES: JwtClaimRules = { audience: null, issuer: null, maxLifetimeDays: 30 };
+
+/** A subject is stored as who sent a notification (varchar 200) and printed in logs. */
+const MAX_SUBJECT_CHARS = 200;
+/** No control character (NUL among them) and no lone surrogate: PostgreSQL refuses those in text. */
+const SUBJECT = new RegExp(`^[^\\p{Cc}\\p{Cs}]{1,${MAX_SUBJECT_CHARS}}$`, 'u');
 
 /** Distinct valid tokens remembered (a few hundred bytes each): far more than callers at once. */
 const VERIFIED_TOKENS_CACHED = 1024;
@@ -24,7 +36,7 @@ export class TokenService {
 
   constructor(
     @Inject(JWT_SECRET) secret: string,
-    @Optional() @Inject(JWT_CLAIMS) private readonly rules: JwtClaimRules = { audience: null, issuer: null },
+    @Optional() @Inject(JWT_CLAIMS) private readonly rules: JwtClaimRules = DEFAULT_RULES,
   ) {
     this.key = new TextEncoder().encode(secret);
   }
@@ -56,8 +68,14 @@ export class TokenService {
       if (err instanceof joseErrors.JWTClaimValidationFailed) throw new AppError('auth.invalid_token', claimMessage(err.claim));
       throw new AppError('auth.invalid_token', 'Token is not a valid HS256 JWT signed with this server\'s secret');
     }
+    const lifetime = (payload.exp as number) - (typeof payload.iat === 'number' ? payload.iat : Math.floor(Date.now() / 1000));
+    if (lifetime > this.rules.maxLifetimeDays * 86_400) {
+      throw new AppError('auth.invalid_token', `Token lives longer than JWT_MAX_LIFETIME_DAYS (${this.rules.maxLifetimeDays} days): mint a shorter one`);
+    }
     const { sub, role, permissions } = payload;
-    if (typeof sub !== 'string' || sub === '') throw new AppError('auth.invalid_token', 'Token claim "sub" must be a non-empty string');
+    if (typeof sub !== 'string' || !SUBJECT.test(sub)) {
+      throw new AppError('auth.invalid_token', `Token claim "sub" must be 1 to ${MAX_SUBJECT_CHARS} characters with no control characters`);
+    }
     if (!(ROLES as readonly unknown[]).includes(role)) {
       throw new AppError('auth.invalid_token', `Token claim "role" must be one of ${ROLES.join(', ')}`);
     }
@@ -78,7 +96,13 @@ export class TokenService {
       .setExpirationTime(expiresIn);
     if (this.rules.audience !== null) jwt.setAudience(this.rules.audience);
     if (this.rules.issuer !== null) jwt.setIssuer(this.rules.issuer);
-    return jwt.sign(this.key);
+    const token = await jwt.sign(this.key);
+    const { exp, iat } = decodeJwt(token);
+    // A token this server would refuse is not handed out.
+    if ((exp ?? 0) - (iat ?? 0) > this.rules.maxLifetimeDays * 86_400) {
+      throw new RangeError(`a token may live at most JWT_MAX_LIFETIME_DAYS (${this.rules.maxLifetimeDays} days)`);
+    }
+    return token;
   }
 }
 

@@ -1,6 +1,7 @@
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { createLogger } from '../../common/logging/logger.js';
 import { AppError } from '../../common/errors/app-error.js';
+import type { Caller } from '../../common/auth/caller.js';
 import type { AppConfig } from '../../config/app-config.js';
 import { DeliveryLogService, MAX_RETRY_BATCH } from './delivery-log.service.js';
 import { RECORDS_QUEUED } from './notification.events.js';
@@ -9,6 +10,7 @@ import { encodeCursor } from './notification-record.repository.js';
 import type { NotificationRecord, RecordFilter, RecordStatus } from './notification.types.js';
 
 const ID = '01a23433-a3fe-774e-8ace-000000000001';
+const ADMIN: Caller = { sub: 'root', role: 'admin', permissions: [] };
 
 function record(status: RecordStatus, attemptCount = 1): NotificationRecord {
   const at = new Date('2026-01-02T03:04:05Z');
@@ -17,7 +19,7 @@ function record(status: RecordStatus, attemptCount = 1): NotificationRecord {
     recipient: null, recipients: [],
   target: null, title: 't', body: 'b', data: {}, metadata: {}, language: null, templateId: null, templateVersion: null,
     status, attemptCount, maxAttempts: 3, nextAttemptAt: at, lastErrorCode: null, lastErrorMessage: null, providerMessageId: null,
-    occurredAt: at, traceId: null, createdAt: at, updatedAt: at, sentAt: null,
+    occurredAt: at, traceId: null, senderSub: 'alice', createdAt: at, updatedAt: at, sentAt: null,
   };
 }
 
@@ -39,6 +41,10 @@ class FakeRecords {
   async requeue(filter: unknown, maxAttempts: number, limit: number): Promise<string[]> {
     this.calls.push({ method: 'requeue', args: [filter, maxAttempts, limit] });
     return this.requeued;
+  }
+  async cancel(id: string): Promise<NotificationRecord | null> {
+    this.calls.push({ method: 'cancel', args: [id] });
+    return record('cancelled');
   }
 }
 
@@ -133,7 +139,7 @@ describe('DeliveryLogService', () => {
     it('an unknown id is notif.record_not_found; a malformed one names id', async () => {
       const { service } = setup();
       expect((await failure(service.retry(ID))).code).toBe('notif.record_not_found');
-      expect((await failure(service.get(ID))).code).toBe('notif.record_not_found');
+      expect((await failure(service.get(ID, ADMIN))).code).toBe('notif.record_not_found');
       expect((await failure(service.retry('nope'))).details).toEqual({ violations: [{ field: 'id', message: 'must be a UUID, got "nope"' }] });
     });
   });
@@ -158,6 +164,37 @@ describe('DeliveryLogService', () => {
       const error = await failure(service.retryMany({ statuses: ['failed', 'sent'] }));
       expect(error.details).toEqual({ violations: [{ field: 'filter.statuses', message: 'only failed and dead records can be retried, got sent' }] });
       expect(records.calls).toEqual([]);
+    });
+  });
+
+  describe('ownership', () => {
+    const owner: Caller = { sub: 'alice', role: 'user', permissions: ['notif.send_manual'] };
+    const other: Caller = { sub: 'mallory', role: 'user', permissions: ['notif.send_manual'] };
+
+    it.each([
+      ['its sender', owner],
+      ['an admin', ADMIN],
+    ])('%s reads and cancels a record', async (_who, caller) => {
+      const { records, service } = setup();
+      records.states = [record('queued')];
+      await expect(service.get(ID, caller)).resolves.toMatchObject({ id: ID });
+      await expect(service.cancel(ID, caller)).resolves.toMatchObject({ status: 'cancelled' });
+      expect(records.calls).toEqual([{ method: 'cancel', args: [ID] }]);
+    });
+
+    it('anyone else gets notif.record_not_found for it, as for no record, and cancels nothing', async () => {
+      const { records, service } = setup();
+      records.states = [record('queued')];
+      expect((await failure(service.get(ID, other))).code).toBe('notif.record_not_found');
+      expect((await failure(service.cancel(ID, other))).code).toBe('notif.record_not_found');
+      expect(records.calls).toEqual([]);
+    });
+
+    it('a record no one sent (planned from an event) is an admin\'s alone', async () => {
+      const { records, service } = setup();
+      records.states = [{ ...record('queued'), senderSub: null }];
+      expect((await failure(service.cancel(ID, owner))).code).toBe('notif.record_not_found');
+      await expect(service.get(ID, ADMIN)).resolves.toMatchObject({ id: ID });
     });
   });
 });

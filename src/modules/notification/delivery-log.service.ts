@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { Logger } from 'pino';
+import { isAdmin, type Caller } from '../../common/auth/caller.js';
 import { AppError } from '../../common/errors/app-error.js';
 import { LOGGER, APP_CONFIG } from '../../common/tokens.js';
 import { requireUuid } from '../../common/validation/validators.js';
@@ -62,8 +63,13 @@ export class DeliveryLogService {
     return this.records.list(checked, limit, cursor);
   }
 
-  async get(id: unknown): Promise<NotificationRecordDetail> {
-    const record = await this.find(requireUuid(id, 'id'));
+  /**
+   * One record with its attempts, as `caller` may see it: an admin any record, anyone else only
+   * one they queued themselves (senderSub); a record of someone else's is notif.record_not_found,
+   * the same answer as no record at all, so an id is no oracle of what exists.
+   */
+  async get(id: unknown, caller: Caller): Promise<NotificationRecordDetail> {
+    const record = await this.find(requireUuid(id, 'id'), caller);
     return { ...record, attempts: await this.records.attemptsOf(record.id) };
   }
 
@@ -75,10 +81,13 @@ export class DeliveryLogService {
   /**
    * Cancels one record not sent yet (queued — scheduled or not — or failed and waiting for its
    * retry): it ends `cancelled` and is never sent. One already sending, sent or otherwise finished
-   * is notif.record_not_cancellable.
+   * is notif.record_not_cancellable. Only its sender or an admin may cancel it (anyone else:
+   * notif.record_not_found), so a mandatory notification (a password reset an event planned) is
+   * an admin's alone to cancel.
    */
-  async cancel(id: unknown): Promise<NotificationRecord> {
+  async cancel(id: unknown, caller: Caller): Promise<NotificationRecord> {
     const recordId = requireUuid(id, 'id');
+    await this.find(recordId, caller);
     const cancelled = await this.records.cancel(recordId, 'cancelled before it was sent');
     if (cancelled) {
       this.logger.info({ recordId }, 'notification record cancelled');
@@ -132,11 +141,17 @@ export class DeliveryLogService {
     return this.config.delivery.retryScheduleMs.length + 1;
   }
 
-  private async find(id: string): Promise<NotificationRecord> {
+  /** The record `caller` may see (without a caller: an admin's internal read). */
+  private async find(id: string, caller?: Caller): Promise<NotificationRecord> {
     const record = await this.records.findById(id);
-    if (!record) throw new AppError('notif.record_not_found', `No notification record with id ${id}`, { id });
+    if (!record || (caller && !mayFollow(caller, record))) throw new AppError('notif.record_not_found', `No notification record with id ${id}`, { id });
     return record;
   }
+}
+
+/** Admins follow every record; anyone else the ones they queued. */
+function mayFollow(caller: Caller, record: NotificationRecord): boolean {
+  return isAdmin(caller) || (record.senderSub !== null && record.senderSub === caller.sub);
 }
 
 function notReplayable(record: NotificationRecord): AppError {

@@ -114,6 +114,10 @@ export class NotificationRecordEntity {
   @Column('varchar', { length: 64, nullable: true })
   traceId!: string | null;
 
+  /** The token subject that queued a manual record (POST /send, scheduleNotification); null: planned from an event, or seed 000's SendNotification. */
+  @Column('varchar', { length: 200, nullable: true })
+  senderSub!: string | null;
+
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt!: Date;
 

@@ -45,6 +45,8 @@ export interface NotificationRecord {
   providerMessageId: string | null;
   occurredAt: Date;
   traceId: string | null;
+  /** Who queued it by POST /send or scheduleNotification (the token's sub): only they and admins may read or cancel it; null: no owner but admins. */
+  senderSub: string | null;
   createdAt: Date;
   updatedAt: Date;
   sentAt: Date | null;

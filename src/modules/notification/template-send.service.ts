@@ -71,9 +71,10 @@ export class TemplateSendService {
   /**
    * `callerSub` scopes an idempotency key: the same key from the same caller is the same send (the
    * first one's answer again, nothing new queued); with other fields it is
-   * `notif.idempotency_key_reused`; from another caller it is another send.
+   * `notif.idempotency_key_reused`; from another caller it is another send. The record belongs
+   * to `callerSub` (senderSub): only they and admins may read or cancel it.
    */
-  async send(input: TemplateSendInput, callerSub = ''): Promise<TemplateSendResult> {
+  async send(input: TemplateSendInput, callerSub: string): Promise<TemplateSendResult> {
     const request = validate(input);
     const sendAt = scheduledTime(input.sendAt, this.clock.now(), this.config.delivery.maxScheduleDays, 'send_at');
     const idempotency = idempotencyOf(input.idempotencyKey, callerSub, request, sendAt);
@@ -122,6 +123,7 @@ export class TemplateSendService {
         lastErrorMessage: null,
         occurredAt: new Date(),
         traceId: currentContext()?.traceId ?? null,
+        senderSub: callerSub,
       },
     ]);
     // The same key raced in at the same moment: the other call's record is the answer.

@@ -1,5 +1,7 @@
 import { Args, ID, Int, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import { AdminOnly } from '../../../common/auth/access.decorator.js';
+import type { Caller } from '../../../common/auth/caller.js';
+import { CurrentCaller } from '../../../common/auth/current-caller.decorator.js';
 import { DeliveryLogService } from '../delivery-log.service.js';
 import { NotificationAttemptModel } from './notification-attempt.model.js';
 import { NotificationRecordFilterInput } from './notification-record-filter.input.js';
@@ -24,8 +26,8 @@ export class DeliveryLogResolver {
 
   @AdminOnly()
   @Query(() => NotificationRecordModel, { description: 'One record with its attempts; NOT_FOUND when there is none.' })
-  async notificationRecord(@Args('id', { type: () => ID }) id: string): Promise<NotificationRecordModel> {
-    return NotificationRecordModel.from(await this.log.get(id));
+  async notificationRecord(@Args('id', { type: () => ID }) id: string, @CurrentCaller() caller: Caller): Promise<NotificationRecordModel> {
+    return NotificationRecordModel.from(await this.log.get(id, caller));
   }
 
   @AdminOnly()

@@ -1,5 +1,7 @@
 import { Args, ID, Mutation, Resolver } from '@nestjs/graphql';
 import { RequirePermission } from '../../../common/auth/access.decorator.js';
+import type { Caller } from '../../../common/auth/caller.js';
+import { CurrentCaller } from '../../../common/auth/current-caller.decorator.js';
 import { DeliveryLogService } from '../delivery-log.service.js';
 import { TemplateSendService } from '../template-send.service.js';
 import { NotificationRecordModel } from './notification-record.model.js';
@@ -8,7 +10,8 @@ import { TemplateSendResultModel } from './template-send.models.js';
 
 /**
  * Scheduled notifications over GraphQL, the same services as POST /send with send_at
- * and DELETE /notifications/{id}, under the same permission.
+ * and DELETE /notifications/{id}, under the same permission and the same ownership: a caller
+ * cancels only what it queued (anything else NOT_FOUND); admins cancel any.
  */
 @Resolver()
 export class ScheduledNotificationResolver {
@@ -19,13 +22,13 @@ export class ScheduledNotificationResolver {
 
   @RequirePermission('notif.send_manual')
   @Mutation(() => TemplateSendResultModel, { description: 'Renders a template and queues it to be delivered no earlier than sendAt.' })
-  async scheduleNotification(@Args('input') input: ScheduleNotificationInput): Promise<TemplateSendResultModel> {
-    return TemplateSendResultModel.from(await this.sender.send(input));
+  async scheduleNotification(@Args('input') input: ScheduleNotificationInput, @CurrentCaller() caller: Caller): Promise<TemplateSendResultModel> {
+    return TemplateSendResultModel.from(await this.sender.send(input, caller.sub));
   }
 
   @RequirePermission('notif.send_manual')
-  @Mutation(() => NotificationRecordModel, { description: 'Cancels a notification not sent yet (state cancelled); FAILED_PRECONDITION (notif.record_not_cancellable) once it is sending or finished.' })
-  async cancelNotification(@Args('id', { type: () => ID }) id: string): Promise<NotificationRecordModel> {
-    return NotificationRecordModel.from(await this.log.cancel(id));
+  @Mutation(() => NotificationRecordModel, { description: 'Cancels a notification you queued (admins: any) not sent yet (state cancelled); NOT_FOUND for another caller\'s; FAILED_PRECONDITION (notif.record_not_cancellable) once it is sending or finished.' })
+  async cancelNotification(@Args('id', { type: () => ID }) id: string, @CurrentCaller() caller: Caller): Promise<NotificationRecordModel> {
+    return NotificationRecordModel.from(await this.log.cancel(id, caller));
   }
 }

@@ -24,7 +24,8 @@ import { IDEMPOTENCY_KEY_SCHEMA, SEND, type SendCommand } from './notification.h
  * Seed 002's `POST /send` (a manual notification from a template; 202 once queued; `send_at`
  * schedules it), `GET /notifications/{id}`, its status, and `DELETE /notifications/{id}`, which
  * cancels it while not sent yet. All under `notif.send_manual`: whoever may send may
- * follow and cancel what they sent.
+ * follow and cancel what they sent — only that (another caller's record is 404, as if there were
+ * none); admins follow and cancel every record.
  */
 const IDEMPOTENCY_KEY_DESCRIPTION =
   '1 to 100 of A-Z a-z 0-9 . _ : -. The same key from the same caller queues one notification: a retry gets the first answer again; the key with other fields is 409.';
@@ -54,12 +55,12 @@ export class SendHttpController {
 
   @RequirePermission('notif.send_manual')
   @Get('notifications/:id')
-  @ApiOperation({ operationId: 'getNotificationStatus', summary: 'The delivery status of a notification' })
+  @ApiOperation({ operationId: 'getNotificationStatus', summary: 'The delivery status of a notification you sent (admins: any)' })
   @ApiParam({ name: 'id', schema: { type: 'string', format: 'uuid' } })
   @SuccessResponse(200, 'Its status (seed 002\'s queued, sent or failed) and the record\'s own state.', NOTIFICATION_STATUS_SCHEMA)
   @ErrorResponses('common.validation_failed', 'notif.record_not_found')
-  async getNotificationStatus(@Param('id') id: string): Promise<SuccessEnvelope<NotificationStatusBody>> {
-    return successEnvelope(toNotificationStatus(await this.log.get(id)), this.clock.now());
+  async getNotificationStatus(@Param('id') id: string, @CurrentCaller() caller: Caller): Promise<SuccessEnvelope<NotificationStatusBody>> {
+    return successEnvelope(toNotificationStatus(await this.log.get(id, caller)), this.clock.now());
   }
 
   @RequirePermission('notif.send_manual')
@@ -68,7 +69,7 @@ export class SendHttpController {
   @ApiParam({ name: 'id', schema: { type: 'string', format: 'uuid' } })
   @SuccessResponse(200, 'Cancelled: its state is now `cancelled` (status failed) and it will not be sent.', NOTIFICATION_STATUS_SCHEMA)
   @ErrorResponses('common.validation_failed', 'notif.record_not_found', 'notif.record_not_cancellable')
-  async cancelNotification(@Param('id') id: string): Promise<SuccessEnvelope<NotificationStatusBody>> {
-    return successEnvelope(toNotificationStatus(await this.log.cancel(id)), this.clock.now());
+  async cancelNotification(@Param('id') id: string, @CurrentCaller() caller: Caller): Promise<SuccessEnvelope<NotificationStatusBody>> {
+    return successEnvelope(toNotificationStatus(await this.log.cancel(id, caller)), this.clock.now());
   }
 }
