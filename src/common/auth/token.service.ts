@@ -68,13 +68,12 @@ export class TokenService {
       if (err instanceof joseErrors.JWTClaimValidationFailed) throw new AppError('auth.invalid_token', claimMessage(err.claim));
       throw new AppError('auth.invalid_token', 'Token is not a valid HS256 JWT signed with this server\'s secret');
     }
-    const lifetime = (payload.exp as number) - (typeof payload.iat === 'number' ? payload.iat : Math.floor(Date.now() / 1000));
-    if (lifetime > this.rules.maxLifetimeDays * 86_400) {
+    if (this.livesTooLong(payload.exp as number, typeof payload.iat === 'number' ? payload.iat : Math.floor(Date.now() / 1000))) {
       throw new AppError('auth.invalid_token', `Token lives longer than JWT_MAX_LIFETIME_DAYS (${this.rules.maxLifetimeDays} days): mint a shorter one`);
     }
     const { sub, role, permissions } = payload;
     if (typeof sub !== 'string' || !SUBJECT.test(sub)) {
-      throw new AppError('auth.invalid_token', `Token claim "sub" must be 1 to ${MAX_SUBJECT_CHARS} characters with no control characters`);
+      throw new AppError('auth.invalid_token', `Token claim "sub" must be 1 to ${MAX_SUBJECT_CHARS} characters with no control character or lone surrogate`);
     }
     if (!(ROLES as readonly unknown[]).includes(role)) {
       throw new AppError('auth.invalid_token', `Token claim "role" must be one of ${ROLES.join(', ')}`);
@@ -99,10 +98,15 @@ export class TokenService {
     const token = await jwt.sign(this.key);
     const { exp, iat } = decodeJwt(token);
     // A token this server would refuse is not handed out.
-    if ((exp ?? 0) - (iat ?? 0) > this.rules.maxLifetimeDays * 86_400) {
+    if (this.livesTooLong(exp ?? 0, iat ?? 0)) {
       throw new RangeError(`a token may live at most JWT_MAX_LIFETIME_DAYS (${this.rules.maxLifetimeDays} days)`);
     }
     return token;
+  }
+
+  /** JWT_MAX_LIFETIME_DAYS, the one rule verify() and sign() apply. */
+  private livesTooLong(exp: number, issuedAt: number): boolean {
+    return exp - issuedAt > this.rules.maxLifetimeDays * 86_400;
   }
 }
 
