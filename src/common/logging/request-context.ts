@@ -16,6 +16,9 @@ export interface RequestContext {
   caller?: Caller;
 }
 
+/** Which call a piece of work serves, for log lines written where the context cannot follow (a worker thread). */
+export type CallOrigin = Pick<RequestContext, 'transport' | 'operation'>;
+
 const storage = new AsyncLocalStorage<RequestContext>();
 
 const TRACE_ID = /^[A-Za-z0-9._-]{8,128}$/;
@@ -48,6 +51,21 @@ export function runWithContext<T>(context: RequestContext, fn: () => T): T {
 
 export function currentContext(): RequestContext | undefined {
   return storage.getStore();
+}
+
+/** The transport and operation of the current call, or null outside any call. */
+export function currentOrigin(): CallOrigin | null {
+  const context = storage.getStore();
+  return context ? { transport: context.transport, operation: context.operation } : null;
+}
+
+/**
+ * Runs `fn` with no call context. For long-lived resources created during a call (a worker
+ * thread, its message port): their callbacks would otherwise run, for their whole life, in the
+ * context of whichever call happened to create them, and every log line they write would name it.
+ */
+export function outsideAnyContext<T>(fn: () => T): T {
+  return storage.exit(fn);
 }
 
 /** The current trace id, or a fresh one for work outside any call. */

@@ -93,7 +93,9 @@ export class Dispatcher implements OnApplicationBootstrap, OnApplicationShutdown
       this.again = true;
       return;
     }
-    this.pumping = this.pump()
+    // Its own context: a wake comes from whatever queued records (a GraphQL mutation, a NOTIFY), and
+    // the claims and log lines of the loop it starts serve no one call.
+    this.pumping = runWithContext({ traceId: newTraceId(), transport: 'internal', operation: 'dispatch due records', startedAt: Date.now() }, () => this.pump())
       .catch((err: unknown) => this.logger.error({ err }, 'dispatcher: cannot claim records; will retry'))
       .finally(() => {
         this.pumping = null;

@@ -1,3 +1,4 @@
+import type { CallOrigin } from '../../common/logging/request-context.js';
 import { AppError } from '../../common/errors/app-error.js';
 import type { JsonSchemaValidator } from './json-schema-validator.js';
 import type { PluginConfigService } from './plugin-config.service.js';
@@ -29,6 +30,8 @@ export interface PipelineCall<F extends string> {
   instanceKey: string;
   interfaceId: string | null;
   traceId: string | null;
+  /** The call this plugin call serves (see HostCallContext.origin). */
+  origin?: CallOrigin | null;
   timeoutMs?: number;
   /** See SandboxCallRequest.transient. */
   transient?: boolean;
@@ -68,7 +71,7 @@ export class PluginCallPipeline {
         config: request.config,
         params: request.params ?? {},
         timeoutMs: request.timeoutMs,
-        context: { interfaceId: request.interfaceId, traceId: request.traceId },
+        context: { interfaceId: request.interfaceId, traceId: request.traceId, origin: request.origin ?? null },
         transient: request.transient,
       });
       // Own __proto__/constructor keys go before anything looks at the result; masking comes last,

@@ -1,6 +1,7 @@
 import { AWKWARD_SECRETS } from '../../../test/support/awkward-secrets.js';
 import { LogCapture } from '../../../test/support/log-capture.js';
 import { createLogger } from '../../common/logging/logger.js';
+import { runWithContext } from '../../common/logging/request-context.js';
 import type { HostCallContext, HostLogEntry } from './host/host-api.types.js';
 import { SECRET_MASK } from './plugin-config.service.js';
 import { pluginLogSink } from './plugin-log-sink.js';
@@ -38,6 +39,14 @@ describe('pluginLogSink', () => {
       expect(text).not.toContain(secret);
       expect(text).not.toContain(JSON.stringify(secret).slice(1, -1));
     }
+  });
+
+  it('names the call it serves from the entry’s origin, whatever async context the sink runs in', () => {
+    const { capture, write } = setup([]);
+    runWithContext({ traceId: 'stale-trace', transport: 'graphql', operation: 'mutation createPluginInterface', startedAt: 0 }, () =>
+      write({ message: 'webhook answered', context: { ...ctx, origin: { transport: 'internal', operation: 'send order_paid via webhook' } } }),
+    );
+    expect(capture.lines[0]).toMatchObject({ trace_id: 'trace-7', transport: 'internal', operation: 'send order_paid via webhook' });
   });
 
   it('puts the plugin’s fields under plugin_fields: a plugin cannot forge the line’s own keys', () => {

@@ -21,6 +21,12 @@ export function pluginLogSink(logger: Logger, scrubber: SecretScrubber): HostLog
     const line: Record<string, unknown> = { plugin: context.plugin, fn: context.fn };
     if (context.interfaceId !== null) line.interface_id = context.interfaceId;
     if (context.traceId !== null) line.trace_id = context.traceId;
+    // From the call itself, not from the async context this callback runs in (a worker's message
+    // port, which belongs to no call).
+    if (context.origin) {
+      line.transport = context.origin.transport;
+      line.operation = context.origin.operation;
+    }
     if (Object.keys(entry.fields).length > 0) line.plugin_fields = scrubber.scrubValue(entry.fields);
     logger[entry.level](line, scrubber.scrubText(entry.message));
   };

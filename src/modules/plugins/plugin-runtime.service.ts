@@ -1,7 +1,7 @@
 import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import { AppError } from '../../common/errors/app-error.js';
-import { currentTraceId } from '../../common/logging/request-context.js';
+import { currentOrigin, currentTraceId } from '../../common/logging/request-context.js';
 import { PluginCallMetrics } from './plugin-call-metrics.js';
 import { PluginCallPipeline, type CallablePlugin, type PluginResult } from './plugin-call-pipeline.js';
 import { PluginRepository } from './plugin.repository.js';
@@ -68,6 +68,7 @@ export class PluginRuntime implements OnModuleDestroy {
         instanceKey: request.interfaceId ?? `plugin:${definition.id}`,
         interfaceId: request.interfaceId ?? null,
         traceId: currentTraceId(),
+        origin: currentOrigin(),
         timeoutMs: request.timeoutMs,
         transient: request.transient,
       });

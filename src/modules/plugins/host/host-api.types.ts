@@ -1,3 +1,4 @@
+import type { CallOrigin } from '../../../common/logging/request-context.js';
 /**
  * The host API offered to plugin scripts, as the sandbox sees it. Implementations run in
  * whichever thread runs the script (main thread or a sandbox worker), so they are built from
@@ -42,6 +43,8 @@ export interface HostCallContext {
   plugin: string;
   interfaceId: string | null;
   traceId: string | null;
+  /** The transport and operation of the call that made this plugin call (log lines name them). */
+  origin?: CallOrigin | null;
   fn: string;
   /** aborted when the plugin call ends (result, error or timeout) */
   signal?: AbortSignal;

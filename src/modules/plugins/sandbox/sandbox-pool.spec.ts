@@ -6,7 +6,9 @@ import { SandboxEngine } from './sandbox-engine.js';
 import type { PluginScript, SandboxCallRequest, SandboxLimits, SandboxPoolOptions } from './sandbox.types.js';
 
 const LIMITS: SandboxLimits = { timeoutMs: 1_000, memoryBytes: 16 * 1024 * 1024, stackBytes: 256 * 1024, maxResultBytes: 64 * 1024 };
-const CONTEXT = { interfaceId: 'if-1', traceId: 'trace-1' };
+// origin: what the main thread's log lines name (transport, operation); it must reach the host untouched.
+const ORIGIN = { transport: 'internal' as const, operation: 'send order_paid via webhook' };
+const CONTEXT = { interfaceId: 'if-1', traceId: 'trace-1', origin: ORIGIN };
 const HOST_SETTINGS = {
   http: { defaultTimeoutMs: 1_000, maxTimeoutMs: 1_000, maxResponseBytes: 1_024, maxRequestBytes: 1_024, allow: [] },
   mail: { smtpUrl: null, from: 'x@example.test', timeoutMs: 1_000 },
@@ -276,7 +278,7 @@ describe('sandbox engine (what each worker runs)', () => {
        async function sendMail() { try { await mail.send({ to: "a@b" }); } catch (e) { return { code: e.code, responseCode: e.responseCode }; } }`,
     );
     await expect(call(pool, target, 'send', { id: 7 })).resolves.toEqual({ outcome: 'success', echoed: { id: 7 }, mac: 'mac(k,d)', at: 1 });
-    const context = { plugin: 'notifier/async', interfaceId: 'if-1', traceId: 'trace-1', fn: 'send' };
+    const context = { plugin: 'notifier/async', interfaceId: 'if-1', traceId: 'trace-1', origin: ORIGIN, fn: 'send' };
     expect(logs.filter((entry) => entry.context.plugin === 'notifier/async')).toEqual([
       { level: 'info', message: 'sent', fields: { status: 200 }, context },
       { level: 'info', message: 'done {"n":1}', fields: {}, context },
@@ -428,7 +430,7 @@ describe('SandboxPool (worker tier)', () => {
   it('runs calls in workers with the worker host, posting log entries back', async () => {
     const target = script('notifier/worker', 'async function send(config, params) { const r = await http.request({ url: config.url, body: params }); log.warn("from worker"); return { json: r.json, at: now() }; }');
     await expect(call(pool, target, 'send', { a: 1 })).resolves.toEqual({ json: { a: 1 }, at: 2 });
-    expect(logs).toContainEqual({ level: 'warn', message: 'from worker', fields: {}, context: { plugin: 'notifier/worker', interfaceId: 'if-1', traceId: 'trace-1', fn: 'send' } });
+    expect(logs).toContainEqual({ level: 'warn', message: 'from worker', fields: {}, context: { plugin: 'notifier/worker', interfaceId: 'if-1', traceId: 'trace-1', origin: ORIGIN, fn: 'send' } });
   });
 
   it('inspects untrusted source in a worker', async () => {

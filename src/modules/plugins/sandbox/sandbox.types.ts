@@ -1,3 +1,4 @@
+import type { CallOrigin } from '../../../common/logging/request-context.js';
 import type { HostApiSettings, HostLogSink, LogLevel } from '../host/host-api.types.js';
 import type { WireError } from './sandbox-errors.js';
 
@@ -27,6 +28,8 @@ export interface PluginScript {
 export interface SandboxCallContext {
   interfaceId: string | null;
   traceId: string | null;
+  /** See HostCallContext.origin. */
+  origin?: CallOrigin | null;
 }
 
 export interface SandboxCallRequest {

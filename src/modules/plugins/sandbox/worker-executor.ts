@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { AppError } from '../../../common/errors/app-error.js';
+import { outsideAnyContext } from '../../../common/logging/request-context.js';
 import type { HostApiSettings, HostLogSink, LogLevel } from '../host/host-api.types.js';
 import { fromWireError, sandboxCrashed, timedOut } from './sandbox-errors.js';
 import type { FromWorker, SandboxWorkerData, ToWorker, WireExecRequest } from './sandbox-wire.types.js';
@@ -187,7 +188,10 @@ export class WorkerExecutor {
       logLevels: this.options.logLevels === null ? null : [...this.options.logLevels],
       watch: watchBuffer,
     };
-    const worker = new Worker(new URL('./sandbox.worker.js', import.meta.url), { workerData: data });
+    // Outside any call's context: the worker and its message port outlive the call that happened
+    // to need the first one, and every callback below would otherwise run in that call's context
+    // (its trace id, transport and operation on every log line of every later call).
+    const worker = outsideAnyContext(() => new Worker(new URL('./sandbox.worker.js', import.meta.url), { workerData: data }));
     // Idle workers must not keep the process alive; a call in flight does, through its timer.
     worker.unref();
     const spawnedAt = this.options.now();
