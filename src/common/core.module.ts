@@ -8,6 +8,7 @@ import { Clock } from './clock.js';
 import { IdGenerator } from './id-generator.js';
 import { AllExceptionsFilter } from './errors/all-exceptions.filter.js';
 import { UndecodableRequestGuard } from './grpc/undecodable-request.guard.js';
+import { InputTextGuard } from './validation/input-text.guard.js';
 import { CallLoggingInterceptor } from './logging/call-logging.interceptor.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { RestartService } from './system/restart.service.js';
@@ -28,7 +29,7 @@ export interface CoreOptions {
  * (grpcAccessLog).
  */
 /** What the gRPC transport runs around each handler, in order: the guards, then the filter. */
-export const GRPC_ENHANCERS = { guards: [AuthGuard, UndecodableRequestGuard], filters: [AllExceptionsFilter] } as const;
+export const GRPC_ENHANCERS = { guards: [AuthGuard, UndecodableRequestGuard, InputTextGuard], filters: [AllExceptionsFilter] } as const;
 
 @Global()
 @Module({})
@@ -48,15 +49,17 @@ export class CoreModule {
         RestartService,
         AuthGuard,
         UndecodableRequestGuard,
+        InputTextGuard,
         AllExceptionsFilter,
         // HTTP and GraphQL. Guards run in this order: authentication first. The gRPC transport
         // gets the same guard and filter instances in the same order (GRPC_ENHANCERS, bootstrap.ts).
         { provide: APP_GUARD, useExisting: AuthGuard },
         { provide: APP_GUARD, useExisting: UndecodableRequestGuard },
+        { provide: APP_GUARD, useExisting: InputTextGuard },
         { provide: APP_FILTER, useExisting: AllExceptionsFilter },
         { provide: APP_INTERCEPTOR, useClass: CallLoggingInterceptor },
       ],
-      exports: [APP_CONFIG, LOGGER, TokenService, Clock, IdGenerator, RestartService, AuthGuard, UndecodableRequestGuard, AllExceptionsFilter],
+      exports: [APP_CONFIG, LOGGER, TokenService, Clock, IdGenerator, RestartService, AuthGuard, UndecodableRequestGuard, InputTextGuard, AllExceptionsFilter],
     };
   }
 }

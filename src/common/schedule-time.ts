@@ -1,6 +1,6 @@
 import { AppError } from './errors/app-error.js';
 
-const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?([Zz]|[+-](\d{2}):(\d{2}))$/;
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?([Zz]|[+-](\d{2}):(\d{2}))$/;
 const DAY_MS = 86_400_000;
 
 /**
@@ -10,20 +10,37 @@ const DAY_MS = 86_400_000;
  * passes its clock's now, so tests control it.
  */
 export function scheduledTime(value: unknown, now: Date, maxDays: number, field: string): Date | null {
-  if (value === undefined || value === null || value === '') return null;
-  let at: Date | null = null;
-  if (value instanceof Date) at = Number.isNaN(value.getTime()) ? null : value;
-  else if (typeof value === 'string' && isCalendarTime(value)) at = new Date(Date.parse(value));
-  if (!at) throw AppError.invalidField(field, 'must be an RFC 3339 timestamp such as 2026-12-01T10:00:00Z');
+  if (value === undefined || value === null) return null;
+  if (value === '') throw AppError.invalidField(field, 'must be an RFC 3339 timestamp such as 2026-12-01T10:00:00Z; leave it out to send now');
+  const at = value instanceof Date ? (inYearRange(value) ? value : null) : typeof value === 'string' ? parseRfc3339(value) : null;
+  if (!at) throw AppError.invalidField(field, `must be an RFC 3339 timestamp such as 2026-12-01T10:00:00Z, in the years ${MIN_YEAR} to ${MAX_YEAR}`);
   if (at.getTime() <= now.getTime()) throw AppError.invalidField(field, `must be in the future (it is ${now.toISOString()} now)`);
   if (at.getTime() > now.getTime() + maxDays * DAY_MS) throw AppError.invalidField(field, `must be at most ${maxDays} days ahead (MAX_SCHEDULE_DAYS)`);
   return at;
 }
 
+/** The years a time given to the API may name: nothing before the epoch or beyond four digits. */
+export const MIN_YEAR = 1970;
+export const MAX_YEAR = 9999;
+
 /**
- * RFC 3339 with every field in its calendar range: `2027-02-30` is refused, not rolled over to
- * 2 March as Date.parse would; a leap second (`23:59:60`) is refused too (JavaScript time has none).
+ * RFC 3339 text as a Date, or null: every field in its calendar range (`2027-02-30` is refused,
+ * not rolled over to 2 March as Date.parse would; a leap second, `23:59:60`, is refused too:
+ * JavaScript time has none) and the instant in the years MIN_YEAR to MAX_YEAR (year `0000`, which
+ * PostgreSQL has no such year for, is refused here rather than by the database).
  */
+export function parseRfc3339(value: string): Date | null {
+  if (!isCalendarTime(value)) return null;
+  const at = new Date(Date.parse(value));
+  return inYearRange(at) ? at : null;
+}
+
+/** A valid Date whose UTC year is MIN_YEAR to MAX_YEAR. */
+export function inYearRange(at: Date): boolean {
+  const year = at.getUTCFullYear();
+  return !Number.isNaN(year) && year >= MIN_YEAR && year <= MAX_YEAR;
+}
+
 function isCalendarTime(value: string): boolean {
   const m = RFC3339.exec(value);
   if (!m) return false;

@@ -1,8 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { AppError, type Violation } from '../../common/errors/app-error.js';
-import { scheduledTime } from '../../common/schedule-time.js';
+import { inYearRange, MAX_YEAR, MIN_YEAR, parseRfc3339, scheduledTime } from '../../common/schedule-time.js';
 import { APP_CONFIG } from '../../common/tokens.js';
+import { assertInputText } from '../../common/validation/input-text.js';
 import { addFormats, violationsOf } from '../../common/validation/json-schema.js';
 import type { AppConfig } from '../../config/app-config.js';
 import { catalogEntry, EVENT_CATALOG, EVENT_TYPES, isEventType, versionsOf } from './event-catalog.js';
@@ -11,8 +12,6 @@ import type { EventEnvelope, PublishEventInput } from './events.types.js';
 /** Printable, no spaces or control characters: a UUID, "evt-xyz123" (seed 002), "order-42.paid". */
 const EVENT_ID = /^[^\p{C}\p{Z}]{1,200}$/u;
 const SOURCE = /^[^\p{C}]{1,200}$/u;
-/** RFC 3339 with a time zone; Date.parse alone would take "2026" or "Dec 1". */
-const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
 
 /**
  * Turns what a publisher sent into an EventEnvelope, or refuses it with the code and the field:
@@ -40,7 +39,7 @@ export class EventValidator {
     const source = input.source ?? '';
     if (source !== '' && !SOURCE.test(source)) violations.push({ field: name('source'), message: 'must be at most 200 printable characters' });
     const occurredAt = parseOccurredAt(input.occurredAt, now);
-    if (occurredAt === null) violations.push({ field: name('occurred_at'), message: 'must be an RFC 3339 timestamp such as 2026-12-01T10:00:00Z' });
+    if (occurredAt === null) violations.push({ field: name('occurred_at'), message: `must be an RFC 3339 timestamp such as 2026-12-01T10:00:00Z, in the years ${MIN_YEAR} to ${MAX_YEAR}` });
     let deliverAt: Date | null = null;
     try {
       deliverAt = scheduledTime(input.deliverAt, now, this.config.delivery.maxScheduleDays, name('deliver_at'));
@@ -115,6 +114,8 @@ export class EventValidator {
         violations: [{ field, message: 'must be a JSON object' }],
       });
     }
+    // Parsed from data_json, or given as a value the transport's guard has checked already.
+    if (input.dataJson) assertInputText(data, field);
     return data as Record<string, unknown>;
   }
 
@@ -135,12 +136,11 @@ export class EventValidator {
   }
 }
 
+/** Absent: now. Given: RFC 3339 in its calendar and year range (gRPC hands an empty field on as absent). */
 function parseOccurredAt(value: string | Date | null | undefined, now: Date): Date | null {
-  if (value === undefined || value === null || value === '') return now;
-  if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value;
-  if (!RFC3339.test(value)) return null;
-  const ms = Date.parse(value);
-  return Number.isNaN(ms) ? null : new Date(ms);
+  if (value === undefined || value === null) return now;
+  if (value instanceof Date) return inYearRange(value) ? value : null;
+  return parseRfc3339(value);
 }
 
 function tooLarge(field: string, bytes: number, max: number): AppError {

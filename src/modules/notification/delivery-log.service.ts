@@ -3,6 +3,7 @@ import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { Logger } from 'pino';
 import { isAdmin, type Caller } from '../../common/auth/caller.js';
 import { AppError } from '../../common/errors/app-error.js';
+import { inYearRange, MAX_YEAR, MIN_YEAR, parseRfc3339 } from '../../common/schedule-time.js';
 import { LOGGER, APP_CONFIG } from '../../common/tokens.js';
 import { requireUuid } from '../../common/validation/validators.js';
 import type { AppConfig } from '../../config/app-config.js';
@@ -204,17 +205,13 @@ function stringList(value: unknown, field: string, allowed: (v: string) => boole
 function instant(value: unknown, field: string): Date | undefined {
   if (absent(value)) return undefined;
   if (value instanceof Date) {
-    if (Number.isNaN(value.getTime())) throw AppError.invalidField(field, 'must be an RFC 3339 date-time, e.g. 2026-01-02T03:04:05Z');
+    if (!inYearRange(value)) throw AppError.invalidField(field, `must be an RFC 3339 date-time in the years ${MIN_YEAR} to ${MAX_YEAR}, e.g. 2026-01-02T03:04:05Z`);
     return value;
   }
-  if (typeof value === 'string' && RFC3339.test(value)) {
-    const date = new Date(value);
-    if (!Number.isNaN(date.getTime())) return date;
-  }
-  throw AppError.invalidField(field, `must be an RFC 3339 date-time, e.g. 2026-01-02T03:04:05Z, got ${shown(value)}`);
+  const date = typeof value === 'string' ? parseRfc3339(value) : null;
+  if (date) return date;
+  throw AppError.invalidField(field, `must be an RFC 3339 date-time in the years ${MIN_YEAR} to ${MAX_YEAR}, e.g. 2026-01-02T03:04:05Z, got ${shown(value)}`);
 }
-
-const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
 
 function validPageSize(value: unknown): number {
   if (absent(value)) return DEFAULT_PAGE_SIZE;

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { assertInputText } from '../../common/validation/input-text.js';
 import { AppError } from '../../common/errors/app-error.js';
 import { JsonSchemaValidator } from './json-schema-validator.js';
 import { mapSecrets, type Json } from './schema-secrets.js';
@@ -28,6 +29,7 @@ export class PluginConfigService {
       throw AppError.invalidField(field, `is not valid JSON (${(err as Error).message})`);
     }
     if (typeof value !== 'object' || value === null || Array.isArray(value)) throw AppError.invalidField(field, 'must be a JSON object');
+    assertInputText(value, field);
     return value as Record<string, Json>;
   }
 

@@ -59,10 +59,12 @@ export const EVENT_ENVELOPE = defineCommand<EventEnvelopeBody>('publishEvent', {
         source_service: { type: 'string' },
         deliver_at: { type: 'string', format: 'date-time', description: 'Schedule: its notifications are not sent before this time (in the future, at most MAX_SCHEDULE_DAYS ahead); absent: now. An empty string is not absent: it is refused.' },
       },
+      // Open: publishers add their own metadata (a correlation id, a tenant); kept out of the payload.
       additionalProperties: true,
     },
   },
-  additionalProperties: true,
+  // Closed: a misspelt top-level field (`meta_data`, `evnt_version`) would drop what it carried.
+  additionalProperties: false,
   examples: [
     {
       event_type: 'user.created',
