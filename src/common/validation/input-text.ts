@@ -50,7 +50,7 @@ export function assertInputText(value: unknown, root: string): void {
 // On UTF-16 code units (no `u` flag): a high surrogate not followed by a low one, or a low one not
 // preceded by a high one.
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-const LONE_SURROGATES = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+const LONE_SURROGATES = new RegExp(LONE_SURROGATE.source, 'g');
 
 function stringProblem(text: string): string | null {
   if (text.includes('\u0000')) return 'must not contain U+0000 (NUL)';
