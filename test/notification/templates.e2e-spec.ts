@@ -131,6 +131,21 @@ describe('notification templates (GraphQL)', () => {
     expect(errorOf(await gql(CREATE, { input: { name: 'too_big', type: 'sms', content: `${big}x` } }))).toMatchObject({ fields: ['content'] });
   });
 
+  it('refuses 8,000 nested sections on save and in a preview with a validation error naming content (it was a stack overflow, 500)', async () => {
+    const deep = '{{#s}}'.repeat(8_000) + 'x' + '{{/s}}'.repeat(8_000);
+    const saved = errorOf(await gql(CREATE, { input: { name: 'deep_one', type: 'sms', content: deep } }));
+    expect(saved).toMatchObject({ code: 'BAD_USER_INPUT', errorCode: 'common.validation_failed', fields: ['content'] });
+    expect(saved.message).toContain('nested more than 32 deep');
+    const previewed = errorOf(await gql(PREVIEW, { content: deep, channel: 'sms', params: {} }));
+    expect(previewed).toMatchObject({ errorCode: 'common.validation_failed', fields: ['content'] });
+    const rest = await fetch(`${app.httpUrl}/templates`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${app.tokens.admin}` },
+      body: JSON.stringify({ name: 'deep_rest', type: 'sms', content: deep }),
+    });
+    expect(rest.status).toBe(422);
+  });
+
   it('stops a preview that would render too much (nested sections over a long list, a huge body) with notif.template_too_large, and stays responsive', async () => {
     const items = Array.from({ length: 400 }, () => ({}));
     const started = Date.now();

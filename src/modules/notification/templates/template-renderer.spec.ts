@@ -1,5 +1,5 @@
 import { AppError } from '../../../common/errors/app-error.js';
-import { parseTemplate, placeholdersOf, RenderLimitExceeded, renderText, TemplateSyntaxError } from './template-renderer.js';
+import { MAX_SECTION_DEPTH, parseTemplate, placeholdersOf, RenderLimitExceeded, renderText, TemplateSyntaxError } from './template-renderer.js';
 import { checkTemplate, languageFallback, TEMPLATE_LIMITS, templateWarnings } from './template-rules.js';
 
 const violationsOf = (fn: () => unknown): { field: string; message: string }[] => {
@@ -135,6 +135,20 @@ describe('template rules', () => {
       { field: 'subject', message: 'is not a valid template: Unclosed tag at 9' },
       { field: 'content', message: 'is not a valid template: Unclosed section "items" at 11' },
     ]);
+  });
+
+  it('refuses sections nested deeper than MAX_SECTION_DEPTH when saved, without recursing as deep as the input', () => {
+    const nest = (depth: number): string => '{{#s}}'.repeat(depth) + 'x' + '{{/s}}'.repeat(depth);
+    expect(() => checkTemplate({ ...base, content: nest(MAX_SECTION_DEPTH) }, null, 'en')).not.toThrow();
+    expect(violationsOf(() => checkTemplate({ ...base, content: nest(MAX_SECTION_DEPTH + 1) }, null, 'en'))).toEqual([
+      { field: 'content', message: `is not a valid template: sections are nested more than ${MAX_SECTION_DEPTH} deep` },
+    ]);
+    // 8,000 levels (the 100 KB content allows ~8,500) were a stack overflow in placeholdersOf.
+    expect(violationsOf(() => checkTemplate({ ...base, content: nest(8_000) }, null, 'en'))[0].message).toMatch(/nested more than 32 deep/);
+    expect(() => templateWarnings({ triggerEvent: 'user.created', subject: null, content: nest(8_000) })).not.toThrow();
+    const deep = placeholdersOf(parseTemplate(nest(MAX_SECTION_DEPTH)));
+    expect(deep).toHaveLength(MAX_SECTION_DEPTH);
+    expect(deep[MAX_SECTION_DEPTH - 1].sections).toHaveLength(MAX_SECTION_DEPTH - 1);
   });
 
   it('refuses unescaped output in email bodies, allows it in plain-text channels and in subjects', () => {

@@ -176,26 +176,68 @@ class StrictWriter extends mustache.Writer {
 
 const writer = new StrictWriter();
 
-/** Parses a template text; a syntax error is a TemplateSyntaxError with mustache's message. */
+/**
+ * How deep sections may nest (`{{#a}}{{#b}}…`). Mustache renders a section by recursing into it,
+ * so the input would choose the stack depth: 8,000 nested sections were a stack overflow (500).
+ * Real templates nest two or three deep.
+ */
+export const MAX_SECTION_DEPTH = 32;
+
+/**
+ * Parses a template text; a syntax error, or sections nested deeper than MAX_SECTION_DEPTH, is a
+ * TemplateSyntaxError with mustache's message (or ours). Mustache's parser itself is iterative.
+ */
 export function parseTemplate(source: string): Tokens {
+  let tokens: Tokens;
   try {
-    return writer.parse(source) as Tokens;
+    tokens = writer.parse(source) as Tokens;
   } catch (err) {
     throw new TemplateSyntaxError((err as Error).message);
   }
+  if (nestedDeeperThan(tokens, MAX_SECTION_DEPTH)) throw new TemplateSyntaxError(`sections are nested more than ${MAX_SECTION_DEPTH} deep`);
+  return tokens;
 }
 
-/** Every name the tokens use, in order of appearance (duplicates kept: callers dedupe as they need). */
-export function placeholdersOf(tokens: Tokens, sections: string[] = []): Placeholder[] {
+/** Whether sections nest deeper than `max`; iterative, and it stops at the first one too deep. */
+function nestedDeeperThan(tokens: Tokens, max: number): boolean {
+  const stack: { tokens: Tokens; next: number }[] = [{ tokens, next: 0 }];
+  while (stack.length > 0) {
+    const frame = stack[stack.length - 1];
+    if (frame.next >= frame.tokens.length) {
+      stack.pop();
+      continue;
+    }
+    const token = frame.tokens[frame.next++] as unknown as [string, string, number, number, Tokens?];
+    if (token[0] !== '#' && token[0] !== '^') continue;
+    if (stack.length >= max + 1) return true;
+    stack.push({ tokens: token[4] ?? [], next: 0 });
+  }
+  return false;
+}
+
+/**
+ * Every name the tokens use, in order of appearance (duplicates kept: callers dedupe as they
+ * need). Iterative, with its own stack: the nesting depth of the input is not the call depth.
+ */
+export function placeholdersOf(tokens: Tokens): Placeholder[] {
   const found: Placeholder[] = [];
-  for (const token of tokens) {
-    const [type, name] = token as unknown as [string, string, number, number, Tokens?];
+  const stack: { tokens: Tokens; next: number; sections: string[] }[] = [{ tokens, next: 0, sections: [] }];
+  while (stack.length > 0) {
+    const frame = stack[stack.length - 1];
+    if (frame.next >= frame.tokens.length) {
+      stack.pop();
+      continue;
+    }
+    const token = frame.tokens[frame.next++] as unknown as [string, string, number, number, Tokens?];
+    const [type, name] = token;
+    const sections = frame.sections;
     if (type === 'name') found.push({ name, kind: 'variable', sections });
     else if (type === '&') found.push({ name, kind: 'raw', sections });
+    else if (type === '>') found.push({ name, kind: 'partial', sections });
     else if (type === '#' || type === '^') {
       found.push({ name, kind: 'section', sections });
-      found.push(...placeholdersOf((token as unknown as [string, string, number, number, Tokens])[4] ?? [], [...sections, name]));
-    } else if (type === '>') found.push({ name, kind: 'partial', sections });
+      stack.push({ tokens: token[4] ?? [], next: 0, sections: [...sections, name] });
+    }
   }
   return found;
 }
