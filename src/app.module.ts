@@ -1,6 +1,8 @@
 import { Module, type DynamicModule, type Type } from '@nestjs/common';
 import { EventEmitterModule } from '@nestjs/event-emitter';
+import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
 import { GraphQLModule } from '@nestjs/graphql';
+import { TokenService } from './common/auth/token.service.js';
 import { ScheduleModule } from '@nestjs/schedule';
 // Installs the one error table (every module's codes) before any module code runs.
 import './app.errors.js';
@@ -37,7 +39,15 @@ export class AppModule {
         DatabaseModule.forRoot(options.database),
         EventEmitterModule.forRoot({ wildcard: false }),
         ...(runsWorker(config) ? [ScheduleModule.forRoot()] : []),
-        ...(runsApi(config) ? [GraphQLModule.forRoot(graphqlOptions(config.graphql))] : []),
+        ...(runsApi(config)
+          ? [
+              GraphQLModule.forRootAsync<ApolloDriverConfig>({
+                driver: ApolloDriver,
+                inject: [TokenService],
+                useFactory: (tokens: TokenService) => graphqlOptions(config.graphql, (token) => tokens.verify(token).then(() => true, () => false)),
+              }),
+            ]
+          : []),
         SystemModule,
         PluginsModule,
         IntegrationModule,

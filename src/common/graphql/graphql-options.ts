@@ -1,12 +1,10 @@
 import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
-import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit';
-import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
-import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
-import type { GraphQLError, GraphQLFormattedError, ValidationContext } from 'graphql';
+import type { GraphQLFormattedError } from 'graphql';
 import type { Request } from 'express';
 import { AppError } from '../errors/app-error.js';
 import { renderGraphqlError } from '../errors/error-renderers.js';
 import { currentTraceId } from '../logging/request-context.js';
+import { anonymousBudgetPlugin, budgetRules, type OperationBudget } from './anonymous-budget.js';
 import { noIntrospection } from './introspection.rule.js';
 
 export interface GraphqlContext {
@@ -24,7 +22,7 @@ export interface GraphqlSettings {
  * the committed copy, checked for drift by `npm run schema:check`. Apollo's CSRF prevention is on
  * (its default); formatGraphqlError only rewrites its message into a hint.
  */
-export function graphqlOptions(settings: GraphqlSettings): ApolloDriverConfig {
+export function graphqlOptions(settings: GraphqlSettings, isValidToken: (token: string) => Promise<boolean>): ApolloDriverConfig {
   return {
     driver: ApolloDriver,
     path: '/graphql',
@@ -33,10 +31,14 @@ export function graphqlOptions(settings: GraphqlSettings): ApolloDriverConfig {
     graphiql: false,
     // Apollo's own switch stays on: when introspection is off, our rule refuses it with our code.
     introspection: true,
-    // Before execution, for every caller (with or without a token): depth, aliases and cost
-    // (graphql-armor's rules; introspection is exempt, the playground needs it). The document's
-    // size is bounded first by HTTP_MAX_BODY_BYTES. Over a limit: common.validation_failed.
-    validationRules: [...OPERATION_LIMITS, ...(settings.introspection ? [] : [noIntrospection])],
+    // Before execution, for every caller (with or without a token): tokens (graphql-js stops
+    // parsing at the limit), depth, aliases and cost (graphql-armor's rules; introspection is exempt
+    // from depth and cost, the playground needs it); then the tighter budget of a caller without a
+    // valid token. The document's size is bounded first by HTTP_MAX_BODY_BYTES. Over a limit:
+    // common.validation_failed.
+    parseOptions: { maxTokens: GRAPHQL_LIMITS.tokens },
+    validationRules: [...budgetRules(GRAPHQL_LIMITS), ...(settings.introspection ? [] : [noIntrospection])],
+    plugins: [anonymousBudgetPlugin(ANONYMOUS_GRAPHQL_LIMITS, isValidToken)],
     csrfPrevention: true,
     includeStacktraceInErrorResponses: false,
     context: ({ req }: { req: Request }): GraphqlContext => ({ req }),
@@ -45,16 +47,10 @@ export function graphqlOptions(settings: GraphqlSettings): ApolloDriverConfig {
 }
 
 /** docs/foundation.md, "GraphQL": the figures and why. */
-export const GRAPHQL_LIMITS = { depth: 10, aliases: 30, cost: 5_000 } as const;
+export const GRAPHQL_LIMITS: OperationBudget = { depth: 10, aliases: 30, cost: 5_000, tokens: 10_000 };
 
-/** Reported as validation errors (the rules' default is to throw, which Apollo takes for an internal error). */
-const report = { propagateOnRejection: false, onReject: [(context: ValidationContext | null, error: GraphQLError) => context?.reportError(error)] };
-
-const OPERATION_LIMITS = [
-  maxDepthRule({ n: GRAPHQL_LIMITS.depth, ignoreIntrospection: true, ...report }),
-  maxAliasesRule({ n: GRAPHQL_LIMITS.aliases, ...report }),
-  costLimitRule({ maxCost: GRAPHQL_LIMITS.cost, ignoreIntrospection: true, ...report }),
-];
+/** A caller without a valid token reaches only serverInfo and introspection (183 tokens). */
+export const ANONYMOUS_GRAPHQL_LIMITS: OperationBudget = { depth: 6, aliases: 5, cost: 500, tokens: 1_000 };
 
 /**
  * Errors rendered by AllExceptionsFilter already carry `errorCode` and `traceId`. The rest come
