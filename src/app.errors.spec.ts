@@ -66,6 +66,7 @@ const EXPECTED = {
   'notif.template_too_large': { grpc: status.INVALID_ARGUMENT, graphql: 'BAD_USER_INPUT', http: 422 },
   'notif.event_not_mutable': { grpc: status.FAILED_PRECONDITION, graphql: 'BAD_USER_INPUT', http: 422 },
   'notif.record_not_cancellable': { grpc: status.FAILED_PRECONDITION, graphql: 'FAILED_PRECONDITION', http: 409 },
+  'notif.no_webhook_target': { grpc: status.FAILED_PRECONDITION, graphql: 'FAILED_PRECONDITION', http: 409 },
 } satisfies Record<ErrorCode, Expected>;
 
 const ROWS = Object.entries(EXPECTED) as [ErrorCode, Expected][];

@@ -12,8 +12,11 @@
  * recipient, recipients, event: <event payload>, metadata, trace_id } }; it does not change between retries.
  *
  * params.target_url (a recipient's own endpoint, from their notification settings) replaces the
- * configured url for that notification; it is signed with the same secret. The host's SSRF rules
- * apply to it as to the configured one.
+ * configured url for that notification. It is signed with params.target_secret, that endpoint's
+ * own secret, never with the configured one (the operator's secret would be a valid signature for
+ * the operator's own endpoint, so a recipient could replay it there); without one (a record
+ * planned before targets had their own secrets) it is sent unsigned. The host vets a personal
+ * target with PERSONAL_TARGET_ALLOW instead of PLUGIN_HTTP_ALLOW.
  *
  * Deliberately not done here: retries and backoff (the dispatcher owns them, this script only
  * classifies one attempt), following redirects (a moved endpoint must be reconfigured), fanning out
@@ -114,20 +117,18 @@ async function send(config, params) {
       trace_id: p.trace_id || null,
     },
   });
-  const signature = 'v1,' + signPayload(config.secret, id + '.' + timestamp + '.' + body);
+  const target = targetOf(p);
+  const secret = target ? (typeof p.target_secret === 'string' && new RegExp(SECRET_PATTERN).test(p.target_secret) ? p.target_secret : null) : config.secret;
+  const headers = { 'content-type': 'application/json', 'webhook-id': id, 'webhook-timestamp': timestamp };
+  if (secret) headers['webhook-signature'] = 'v1,' + signPayload(secret, id + '.' + timestamp + '.' + body);
 
   let response;
   try {
     response = await http.request(
       withTimeout(config, {
         method: 'POST',
-        url: targetOf(p) || config.url,
-        headers: {
-          'content-type': 'application/json',
-          'webhook-id': id,
-          'webhook-timestamp': timestamp,
-          'webhook-signature': signature,
-        },
+        url: target || config.url,
+        headers: headers,
         body: body,
       }),
     );

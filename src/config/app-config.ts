@@ -68,6 +68,11 @@ export interface AppConfig {
     httpMaxResponseBytes: number;
     /** Hosts (name or IP, optional :port) that plugin HTTP may reach although they are private. */
     httpAllow: string[];
+    /**
+     * The same, for recipients' own targets (a personal webhook or chat URL from their settings):
+     * PLUGIN_HTTP_ALLOW does not apply to URLs users supply, only these (PERSONAL_TARGET_ALLOW).
+     */
+    personalTargetAllow: string[];
     workers: number;
     /** Safety-net rescan of PLUGINS_DIR (the directory is also watched). */
     scanIntervalMs: number;
@@ -293,7 +298,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
       stackBytes: r.int('PLUGIN_STACK_KB', 256, 32, 256) * 1024,
       maxResultBytes: r.int('PLUGIN_MAX_RESULT_BYTES', 1 * MB, 1024, 64 * MB),
       httpMaxResponseBytes: r.int('PLUGIN_HTTP_MAX_RESPONSE_BYTES', 5 * MB, 1024, 64 * MB),
-      httpAllow: (r.optional('PLUGIN_HTTP_ALLOW') ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean),
+      httpAllow: hostList(r.optional('PLUGIN_HTTP_ALLOW')),
+      personalTargetAllow: hostList(r.optional('PERSONAL_TARGET_ALLOW')),
       workers: r.int('PLUGIN_WORKERS', 2, 1, 64),
       scanIntervalMs: r.int('PLUGIN_SCAN_INTERVAL_MS', 10_000, 100, 3_600_000),
     },
@@ -387,4 +393,9 @@ export function runsApi(config: AppConfig): boolean {
 
 export function runsWorker(config: AppConfig): boolean {
   return config.role === 'worker' || config.role === 'all';
+}
+
+/** A comma-separated host list (PLUGIN_HTTP_ALLOW, PERSONAL_TARGET_ALLOW), lower-cased; AddressGuard checks each entry. */
+function hostList(value: string | null | undefined): string[] {
+  return (value ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean);
 }

@@ -25,6 +25,10 @@ export interface NotifierSendParams {
   attempt: number;
   occurred_at: string;
   trace_id: string | null;
+  /** A recipient's own endpoint (their settings), instead of the configured one; user-supplied. */
+  target_url?: string;
+  /** The signing secret of that endpoint (its own, never the interface's); absent for an unsigned one. */
+  target_secret?: string;
 }
 
 /** The notifier interfaces of one dispatch batch, read once: each record's target and a way to send through it. */
@@ -98,7 +102,7 @@ export class NotifierDirectory {
       send: (id, params, timeoutMs) => {
         const row = rows.get(id);
         if (!row) return Promise.reject(new Error(`notifier interface ${id} is not in this batch`));
-        return this.runtime.call({ pluginDefId: row.pluginDefId, fn: 'send', config: row.config, params, interfaceId: row.id, timeoutMs });
+        return this.runtime.call({ pluginDefId: row.pluginDefId, fn: 'send', config: row.config, params, interfaceId: row.id, timeoutMs, personalTarget: params.target_url ?? null });
       },
     };
   }

@@ -17,7 +17,8 @@ function record(status: RecordStatus, attemptCount = 1): NotificationRecord {
   return {
     id: ID, eventId: 'e1', eventType: 'order_paid', interfaceId: ID, channelType: 'webhook', pluginId: 'webhook', channelName: 'hook',
     recipient: null, recipients: [],
-  target: null, title: 't', body: 'b', data: {}, metadata: {}, language: null, templateId: null, templateVersion: null,
+  target: null,
+  targetSecret: null, title: 't', body: 'b', data: {}, metadata: {}, language: null, templateId: null, templateVersion: null,
     status, attemptCount, maxAttempts: 3, nextAttemptAt: at, lastErrorCode: null, lastErrorMessage: null, providerMessageId: null,
     occurredAt: at, traceId: null, senderSub: 'alice', createdAt: at, updatedAt: at, sentAt: null,
   };

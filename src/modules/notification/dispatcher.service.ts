@@ -195,7 +195,7 @@ export class Dispatcher implements OnApplicationBootstrap, OnApplicationShutdown
       this.notify(record, 'skipped', 0);
       return;
     }
-    const params: NotifierSendParams & { recipients: unknown[]; target_url?: string } = {
+    const params: NotifierSendParams & { recipients: unknown[] } = {
       notification_id: record.id,
       event_type: record.eventType,
       title: record.title,
@@ -209,6 +209,7 @@ export class Dispatcher implements OnApplicationBootstrap, OnApplicationShutdown
       occurred_at: record.occurredAt.toISOString(),
       trace_id: record.traceId,
       ...(record.target ? { target_url: record.target } : {}),
+      ...(record.target && record.targetSecret ? { target_secret: record.targetSecret } : {}),
     };
     const startedAt = this.clock.now();
     let result: SendResult;
@@ -229,8 +230,7 @@ export class Dispatcher implements OnApplicationBootstrap, OnApplicationShutdown
       startedAt,
       finishedAt,
       outcome: result.outcome,
-      // A personal webhook URL is a credential (Feishu's carries the bot token): the log keeps its origin only.
-      requestPayload: params.target_url ? { ...params, target_url: redactUrl(params.target_url) } : params,
+      requestPayload: loggedParams(params),
       responsePayload: result,
     });
     const durationMs = finishedAt.getTime() - startedAt.getTime();
@@ -263,4 +263,14 @@ function redactUrl(url: string): string {
   } catch {
     return '…';
   }
+}
+
+/**
+ * What the attempt log keeps of a send's params: a personal webhook URL is a credential (Feishu's
+ * carries the bot token), so its origin only; its signing secret not at all.
+ */
+function loggedParams(params: NotifierSendParams): NotifierSendParams {
+  if (!params.target_url) return params;
+  const { target_secret: _secret, ...rest } = params;
+  return { ...rest, target_url: redactUrl(params.target_url) };
 }

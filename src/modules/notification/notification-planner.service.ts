@@ -106,7 +106,7 @@ export class NotificationPlanner implements OutboxSubscriber, OnModuleInit {
       const record = (
         recipient: string | null,
         skipped: { code: string; message: string } | undefined = message.failure,
-        own?: { target?: string; recipients?: EventRecipient[]; dedupAs?: string },
+        own?: { target?: string; targetSecret?: string | null; recipients?: EventRecipient[]; dedupAs?: string },
       ): NewRecord => ({
         id: this.ids.uuid(),
         dedupKey: dedupKey(event.eventId, notifier.id, own?.dedupAs ?? recipient),
@@ -119,6 +119,7 @@ export class NotificationPlanner implements OutboxSubscriber, OnModuleInit {
         recipient,
         recipients: own?.recipients ? own.recipients.map((r) => ({ ...r })) : stored,
         target: own?.target ?? null,
+        targetSecret: own?.targetSecret ?? null,
         notBefore: event.deliverAt ?? null,
         title: message.title,
         body: message.body,
@@ -147,7 +148,7 @@ export class NotificationPlanner implements OutboxSubscriber, OnModuleInit {
           if (pref.kind === 'default') group.push(r);
           else if (own.has(who)) continue;
           else if (pref.kind === 'opted_out') rows.push(record(who, { code: 'recipient_opted_out', message: pref.message }, { recipients: [r] }));
-          else rows.push(record(who, undefined, { target: pref.target, recipients: [r] }));
+          else rows.push(record(who, undefined, { target: pref.target, targetSecret: pref.secret, recipients: [r] }));
           own.add(who);
         }
         if (group.length > 0) rows.push(record(null, undefined, { recipients: group }));

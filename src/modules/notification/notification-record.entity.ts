@@ -56,6 +56,9 @@ export class NotificationRecordEntity {
    */
   @Column('text', { nullable: true })
   target!: string | null;
+  /** The signing secret of that target, the recipient's own (never the interface's): copied from their settings when planned. */
+  @Column('text', { nullable: true })
+  targetSecret!: string | null;
 
   @Column('text')
   title!: string;

@@ -37,6 +37,8 @@ export type NewRecord = Pick<
   status: 'queued' | 'skipped' | 'dead';
   /** The recipient's own webhook/chat target (NotificationRecord.target); absent: the notifier's default. */
   target?: string | null;
+  /** The signing secret of that target (NotificationRecord.targetSecret). */
+  targetSecret?: string | null;
   /** A scheduled record: not claimed before this time (next_attempt_at); absent: due now. */
   notBefore?: Date | null;
   /** The token subject that queued a manual record (NotificationRecord.senderSub); absent: none. */
@@ -62,7 +64,7 @@ export interface FinishedAttempt {
   responsePayload: unknown;
 }
 
-const COLUMNS = `id, event_id, event_type, interface_id, channel_type, plugin_id, channel_name, recipient, recipients, target, title, body, data,
+const COLUMNS = `id, event_id, event_type, interface_id, channel_type, plugin_id, channel_name, recipient, recipients, target, target_secret, title, body, data,
   metadata, language, template_id, template_version, status, attempt_count, max_attempts, next_attempt_at, last_error_code,
   last_error_message, provider_message_id, occurred_at, trace_id, sender_sub, created_at, updated_at, sent_at`;
 
@@ -84,16 +86,16 @@ export class NotificationRecordRepository {
       `WITH ins AS (
          INSERT INTO notification_records (id, dedup_key, event_id, event_type, interface_id, channel_type, plugin_id, channel_name, recipient,
            recipients, title, body, data, metadata, language, template_id, template_version, status, max_attempts, next_attempt_at,
-           last_error_code, last_error_message, occurred_at, trace_id, target, sender_sub)
+           last_error_code, last_error_message, occurred_at, trace_id, target, sender_sub, target_secret)
          SELECT u.id, u.dedup_key, u.event_id, u.event_type, u.interface_id, u.channel_type, u.plugin_id, u.channel_name, u.recipient,
            u.recipients::jsonb, u.title, u.body, u.data::jsonb, u.metadata::jsonb, u.language, u.template_id, u.template_version, u.status,
-           u.max_attempts, COALESCE(u.not_before, now()), u.last_error_code, u.last_error_message, u.occurred_at, u.trace_id, u.target, u.sender_sub
+           u.max_attempts, COALESCE(u.not_before, now()), u.last_error_code, u.last_error_message, u.occurred_at, u.trace_id, u.target, u.sender_sub, u.target_secret
            FROM unnest($1::uuid[], $2::varchar[], $3::varchar[], $4::varchar[], $5::uuid[], $6::varchar[], $7::varchar[], $8::varchar[],
                        $9::varchar[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::varchar[], $16::uuid[], $17::int[],
-                       $18::varchar[], $19::int[], $20::varchar[], $21::text[], $22::timestamptz[], $23::varchar[], $24::text[], $25::timestamptz[], $26::varchar[])
+                       $18::varchar[], $19::int[], $20::varchar[], $21::text[], $22::timestamptz[], $23::varchar[], $24::text[], $25::timestamptz[], $26::varchar[], $27::text[])
              AS u(id, dedup_key, event_id, event_type, interface_id, channel_type, plugin_id, channel_name, recipient, recipients, title, body,
                   data, metadata, language, template_id, template_version, status, max_attempts, last_error_code, last_error_message,
-                  occurred_at, trace_id, target, not_before, sender_sub)
+                  occurred_at, trace_id, target, not_before, sender_sub, target_secret)
          ON CONFLICT (dedup_key) DO NOTHING
          RETURNING id, status
        )
@@ -126,6 +128,7 @@ export class NotificationRecordRepository {
         rows.map((r) => r.target ?? null),
         rows.map((r) => r.notBefore?.toISOString() ?? null),
         rows.map((r) => r.senderSub ?? null),
+        rows.map((r) => r.targetSecret ?? null),
       ],
     );
     return (inserted[0] as unknown as { n: number } | undefined)?.n ?? 0;
@@ -461,6 +464,7 @@ function toRecord(r: Record<string, unknown>): NotificationRecord {
     recipient: r.recipient as string | null,
     recipients: r.recipients as RecordRecipient[],
     target: r.target as string | null,
+    targetSecret: (r.target_secret as string | null | undefined) ?? null,
     title: r.title as string,
     body: r.body as string,
     data: r.data as Record<string, unknown>,

@@ -40,7 +40,7 @@ export class NotificationSettingsRepository {
       [
         subject.kind,
         subject.id,
-        JSON.stringify(channels),
+        JSON.stringify(channels.map((c) => ({ channel: c.channel, enabled: c.enabled, target: c.target, secret: c.secret }))),
         JSON.stringify(mutedEvents.map((m) => ({ event_type: m.eventType, channels: m.channels }))),
       ],
     );
@@ -51,7 +51,7 @@ export class NotificationSettingsRepository {
 function toSettings(r: Record<string, unknown>): NotificationSettings {
   return {
     subject: { kind: r.subject_kind as SettingsSubject['kind'], id: r.subject as string },
-    channels: (r.channels as ChannelSetting[]).map((c) => ({ channel: c.channel, enabled: c.enabled, target: c.target ?? null })),
+    channels: (r.channels as ChannelSetting[]).map((c) => ({ channel: c.channel, enabled: c.enabled, target: c.target ?? null, secret: c.secret ?? null })),
     mutedEvents: (r.muted_events as { event_type: string; channels: NotifierChannel[] }[]).map((m) => ({ eventType: m.event_type, channels: m.channels })),
     updatedAt: r.updated_at as Date,
   };

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { AppError, type Violation } from '../../common/errors/app-error.js';
 import { kindOf } from '../../common/validation/validators.js';
@@ -29,16 +30,38 @@ function isUrlChannel(channel: string): boolean {
   return channel === 'webhook' || channel === 'chat';
 }
 
-/** The settings as answered: own URLs masked (addresses and phone numbers are shown). */
-function masked(settings: NotificationSettings): NotificationSettings {
-  return { ...settings, channels: settings.channels.map((c) => (c.target && isUrlChannel(c.channel) ? { ...c, target: maskedTarget(c.target) } : c)) };
+/**
+ * A new signing secret for an own webhook target, in the form the webhook notifier and Standard
+ * Webhooks verifiers take: `whsec_` + base64 of 24 random bytes.
+ */
+export function newSigningSecret(): string {
+  return `whsec_${randomBytes(24).toString('base64')}`;
+}
+
+/**
+ * The settings as answered: own URLs masked (addresses and phone numbers are shown), secrets never
+ * — except `shown`, the channel whose secret was just made (shown once).
+ */
+function masked(settings: NotificationSettings, shown: ReadonlySet<string> = new Set()): NotificationSettings {
+  return {
+    ...settings,
+    channels: settings.channels.map((c) => ({
+      channel: c.channel,
+      enabled: c.enabled,
+      target: c.target && isUrlChannel(c.channel) ? maskedTarget(c.target) : c.target,
+      secret: null,
+      signingSecret: shown.has(c.channel) ? c.secret : null,
+    })),
+  };
 }
 
 /**
  * Recipients' notification settings: reads them (defaults when none were saved) and
  * replaces them after validating every field — channel types, own targets (a webhook/chat URL
- * must pass plugin HTTP's SSRF rules, OutboundUrlPolicy), event types, and that no event the
- * catalog marks as not opt-out-able is muted (`notif.event_not_mutable`).
+ * must pass plugin HTTP's SSRF rules for personal targets, OutboundUrlPolicy), event types, and
+ * that no event the catalog marks as not opt-out-able is muted (`notif.event_not_mutable`). An
+ * own webhook target gets its own signing secret when it is saved (new or changed URL) or
+ * rotated, answered once.
  *
  * Deliberately not here: who may read or change whose settings (the transports' access rules:
  * a user its own, an admin anyone's) and applying them (NotificationPlanner, at planning time:
@@ -56,8 +79,12 @@ export class NotificationSettingsService {
     return this.get(userSubject(userId));
   }
 
-  async updateForUser(userId: unknown, input: NotificationSettingsInput): Promise<NotificationSettings> {
-    return this.update(userSubject(userId), input);
+  /**
+   * `detailed`: whether a refused URL's message may say why (an admin's save); a user is told
+   * only that it is not an allowed address, not what it resolves to or what the operator allows.
+   */
+  async updateForUser(userId: unknown, input: NotificationSettingsInput, detailed: boolean): Promise<NotificationSettings> {
+    return this.update(userSubject(userId), input, detailed);
   }
 
   /** An admin's choice of subject: a user id or an address, exactly one. */
@@ -66,17 +93,26 @@ export class NotificationSettingsService {
   }
 
   async updateForUserOrAddress(user: unknown, address: unknown, input: NotificationSettingsInput): Promise<NotificationSettings> {
-    return this.update(eitherSubject(user, address), input);
+    return this.update(eitherSubject(user, address), input, true);
+  }
+
+  /** A new signing secret for the user's own webhook target, answered once; the old one stops signing new records. */
+  async rotateWebhookSecretForUser(userId: unknown): Promise<NotificationSettings> {
+    return this.rotateWebhookSecret(userSubject(userId));
+  }
+
+  async rotateWebhookSecretForUserOrAddress(user: unknown, address: unknown): Promise<NotificationSettings> {
+    return this.rotateWebhookSecret(eitherSubject(user, address));
   }
 
   private async get(subject: SettingsSubject): Promise<NotificationSettings> {
     return masked((await this.repository.find(subject)) ?? { subject, channels: [], mutedEvents: [], updatedAt: null });
   }
 
-  private async update(subject: SettingsSubject, input: NotificationSettingsInput): Promise<NotificationSettings> {
+  private async update(subject: SettingsSubject, input: NotificationSettingsInput, detailed: boolean): Promise<NotificationSettings> {
     const violations: Violation[] = [];
-    const stored = new Map(((await this.repository.find(subject))?.channels ?? []).map((c) => [c.channel, c.target]));
-    const channels = this.channelsOf(input.channels, violations, stored);
+    const stored = new Map(((await this.repository.find(subject))?.channels ?? []).map((c) => [c.channel, c]));
+    const channels = this.channelsOf(input.channels, violations, stored, detailed);
     const muted = mutedEventsOf(input.mutedEvents, violations);
     if (violations.length > 0) throw AppError.validation(violations);
     const mandatory = muted.find((m) => !isOptOutable(m.eventType));
@@ -86,10 +122,31 @@ export class NotificationSettingsService {
         event_type: mandatory.eventType,
       });
     }
-    return masked(await this.repository.save(subject, channels, muted));
+    // The same webhook URL keeps its secret; a new or changed one gets a new secret, shown once.
+    const shown = new Set<string>();
+    for (const c of channels) {
+      if (c.channel !== 'webhook' || c.target === null) continue;
+      const before = stored.get('webhook');
+      if (before?.target === c.target && before.secret) c.secret = before.secret;
+      else {
+        c.secret = newSigningSecret();
+        shown.add('webhook');
+      }
+    }
+    return masked(await this.repository.save(subject, channels, muted), shown);
   }
 
-  private channelsOf(value: unknown, violations: Violation[], stored: ReadonlyMap<string, string | null>): ChannelSetting[] {
+  private async rotateWebhookSecret(subject: SettingsSubject): Promise<NotificationSettings> {
+    const current = await this.repository.find(subject);
+    const webhook = current?.channels.find((c) => c.channel === 'webhook' && c.target !== null);
+    if (!current || !webhook) {
+      throw new AppError('notif.no_webhook_target', 'These settings have no own webhook target: save one (channels: [{ channel: "webhook", target: "https://…" }]) and its secret is made then');
+    }
+    const channels = current.channels.map((c) => (c === webhook ? { ...c, secret: newSigningSecret() } : c));
+    return masked(await this.repository.save(subject, channels, current.mutedEvents), new Set(['webhook']));
+  }
+
+  private channelsOf(value: unknown, violations: Violation[], stored: ReadonlyMap<string, ChannelSetting>, detailed: boolean): ChannelSetting[] {
     if (value === undefined || value === null) return [];
     if (!Array.isArray(value)) {
       violations.push({ field: 'channels', message: `must be a list, got ${kindOf(value)}` });
@@ -113,14 +170,14 @@ export class NotificationSettingsService {
       }
       if (enabled !== undefined && enabled !== null && typeof enabled !== 'boolean') violations.push({ field: `${at}.enabled`, message: `must be a boolean, got ${kindOf(enabled)}` });
       // The masked form of the stored URL, as a GET answered it: the stored URL is kept.
-      const kept = stored.get(channel);
-      const checked = kept && isUrlChannel(channel) && target === maskedTarget(kept) ? kept : this.targetOf(channel, target, `${at}.target`, violations);
-      out.push({ channel, enabled: enabled !== false, target: checked });
+      const kept = stored.get(channel)?.target;
+      const checked = kept && isUrlChannel(channel) && target === maskedTarget(kept) ? kept : this.targetOf(channel, target, `${at}.target`, violations, detailed);
+      out.push({ channel, enabled: enabled !== false, target: checked, secret: null });
     }
     return out;
   }
 
-  private targetOf(channel: NotifierChannel, value: unknown, field: string, violations: Violation[]): string | null {
+  private targetOf(channel: NotifierChannel, value: unknown, field: string, violations: Violation[], detailed: boolean): string | null {
     if (value === undefined || value === null || value === '') return null;
     if (typeof value !== 'string') {
       violations.push({ field, message: `must be a string, got ${kindOf(value)}` });
@@ -135,7 +192,7 @@ export class NotificationSettingsService {
       case 'webhook':
       case 'chat': {
         if (value.length > SETTINGS_LIMITS.url) return problem(`must be at most ${SETTINGS_LIMITS.url} characters`);
-        const blocked = this.urls.problemWith(value);
+        const blocked = this.urls.problemWith(value, detailed);
         return blocked ? problem(blocked) : value;
       }
       case 'email':

@@ -19,6 +19,17 @@ export interface ChannelSetting {
    * Feishu/chat bot URL (webhook, chat), an email address (email), a phone number (sms).
    */
   target: string | null;
+  /**
+   * The signing secret of an own webhook target (`whsec_` + base64 of 24 random bytes), made by
+   * the server when the target is saved or rotated: that endpoint's own, never the notifier
+   * interface's. null for other channels and when there is no target.
+   */
+  secret: string | null;
+  /**
+   * As answered: the secret in full only in the answer to the save or rotation that made it
+   * (shown once), else null. Never stored under this name.
+   */
+  signingSecret?: string | null;
 }
 
 /** An event type opted out of, on the listed channels (empty: every channel). */

@@ -18,6 +18,7 @@ export const NOTIFICATION_ERROR_CODES = [
   'notif.template_too_large',
   'notif.event_not_mutable',
   'notif.record_not_cancellable',
+  'notif.no_webhook_target',
 ] as const;
 export type NotificationErrorCode = (typeof NOTIFICATION_ERROR_CODES)[number];
 
@@ -65,6 +66,9 @@ export const NOTIFICATION_ERRORS = defineErrorTable(NOTIFICATION_ERROR_CODES, (c
       return errorTransport('FAILED_PRECONDITION', 'BAD_USER_INPUT', 422);
     // Cancelling a record already sending, sent or otherwise finished.
     case 'notif.record_not_cancellable':
+      return errorTransport('FAILED_PRECONDITION', 'FAILED_PRECONDITION', 409);
+    // Rotating the signing secret of an own webhook target the settings do not have.
+    case 'notif.no_webhook_target':
       return errorTransport('FAILED_PRECONDITION', 'FAILED_PRECONDITION', 409);
     default:
       return assertUnreachable(code);

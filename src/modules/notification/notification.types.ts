@@ -29,6 +29,8 @@ export interface NotificationRecord {
   recipients: RecordRecipient[];
   /** The recipient's own webhook/chat target (from their settings), sent to instead of the notifier's default; null: the default. */
   target: string | null;
+  /** That target's own signing secret (its owner's settings, when planned); never answered, never logged. */
+  targetSecret: string | null;
   title: string;
   body: string;
   data: Record<string, unknown>;

@@ -5,7 +5,7 @@ import type { NotificationSettings } from './notification-settings.types.js';
 export type RecipientPreference =
   | { kind: 'default' }
   | { kind: 'opted_out'; message: string }
-  | { kind: 'target'; target: string };
+  | { kind: 'target'; target: string; secret: string | null };
 
 /**
  * The planner's rule: a muted channel or event is an opt-out unless the catalog
@@ -20,6 +20,6 @@ export function preferenceOf(settings: NotificationSettings | undefined, eventTy
     const muted = settings.mutedEvents.find((m) => m.eventType === eventType && (m.channels.length === 0 || m.channels.includes(channel)));
     if (muted) return { kind: 'opted_out', message: `the recipient muted ${eventType}${muted.channels.length ? ` by ${channel}` : ''}` };
   }
-  if (own?.target) return { kind: 'target', target: own.target };
+  if (own?.target) return { kind: 'target', target: own.target, secret: own.secret };
   return { kind: 'default' };
 }

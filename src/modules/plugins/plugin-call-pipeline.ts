@@ -32,6 +32,8 @@ export interface PipelineCall<F extends string> {
   traceId: string | null;
   /** The call this plugin call serves (see HostCallContext.origin). */
   origin?: CallOrigin | null;
+  /** See HostCallContext.personalTarget. */
+  personalTarget?: string | null;
   timeoutMs?: number;
   /** See SandboxCallRequest.transient. */
   transient?: boolean;
@@ -71,7 +73,7 @@ export class PluginCallPipeline {
         config: request.config,
         params: request.params ?? {},
         timeoutMs: request.timeoutMs,
-        context: { interfaceId: request.interfaceId, traceId: request.traceId, origin: request.origin ?? null },
+        context: { interfaceId: request.interfaceId, traceId: request.traceId, origin: request.origin ?? null, personalTarget: request.personalTarget ?? null },
         transient: request.transient,
       });
       // Own __proto__/constructor keys go before anything looks at the result; masking comes last,

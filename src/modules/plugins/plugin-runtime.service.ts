@@ -25,6 +25,8 @@ export interface PluginCall<F extends string> {
    */
   sha256?: string;
   timeoutMs?: number;
+  /** A recipient's own URL the call sends to (see HostCallContext.personalTarget). */
+  personalTarget?: string | null;
   /** Leave the cache of compiled scripts as it is (the health sweep: see SandboxCallRequest.transient). */
   transient?: boolean;
 }
@@ -69,6 +71,7 @@ export class PluginRuntime implements OnModuleDestroy {
         interfaceId: request.interfaceId ?? null,
         traceId: currentTraceId(),
         origin: currentOrigin(),
+        personalTarget: request.personalTarget ?? null,
         timeoutMs: request.timeoutMs,
         transient: request.transient,
       });

@@ -15,6 +15,7 @@ export function hostSettings(config: AppConfig): HostApiSettings {
       maxResponseBytes: config.plugins.httpMaxResponseBytes,
       maxRequestBytes: 1024 * 1024,
       allow: config.plugins.httpAllow,
+      personalAllow: config.plugins.personalTargetAllow,
     },
     mail: {
       smtpUrl: config.smtp.url,

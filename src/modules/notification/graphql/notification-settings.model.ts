@@ -11,6 +11,13 @@ export class ChannelSettingModel {
 
   @Field(() => String, { nullable: true, description: 'Where this channel reaches the recipient instead of its default: a personal webhook/Feishu bot URL (webhook, chat), an email address (email), a phone number (sms).' })
   target!: string | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      "webhook: the own target's signing secret (whsec_…, Standard Webhooks), in full only in the answer to the save or rotation that made it; null otherwise. Verify the webhook-signature header with it.",
+  })
+  signingSecret!: string | null;
 }
 
 @ObjectType('EventOptOut', { description: 'An event type opted out of.' })
@@ -43,7 +50,7 @@ export class NotificationSettingsModel {
     return Object.assign(new NotificationSettingsModel(), {
       user: s.subject.kind === 'user' ? s.subject.id : null,
       address: s.subject.kind === 'address' ? s.subject.id : null,
-      channels: s.channels.map((c) => Object.assign(new ChannelSettingModel(), c)),
+      channels: s.channels.map((c) => Object.assign(new ChannelSettingModel(), { channel: c.channel, enabled: c.enabled, target: c.target, signingSecret: c.signingSecret ?? null })),
       mutedEvents: s.mutedEvents.map((m) => Object.assign(new EventOptOutModel(), { eventType: m.eventType, channels: [...m.channels] })),
       updatedAt: s.updatedAt,
     });

@@ -1,6 +1,6 @@
 import { Args, Mutation, Query, Resolver } from '@nestjs/graphql';
 import { AdminOnly, Authenticated } from '../../../common/auth/access.decorator.js';
-import type { Caller } from '../../../common/auth/caller.js';
+import { isAdmin, type Caller } from '../../../common/auth/caller.js';
 import { CurrentCaller } from '../../../common/auth/current-caller.decorator.js';
 import { NotificationSettingsService } from '../notification-settings.service.js';
 import { NotificationSettingsModel } from './notification-settings.model.js';
@@ -23,7 +23,16 @@ export class NotificationSettingsResolver {
   @Authenticated()
   @Mutation(() => NotificationSettingsModel, { description: "Replaces the caller's own notification settings; applies to notifications planned afterwards." })
   async updateMySettings(@CurrentCaller() caller: Caller, @Args('input') input: UpdateNotificationSettingsInput): Promise<NotificationSettingsModel> {
-    return NotificationSettingsModel.from(await this.settings.updateForUser(caller.sub, input));
+    return NotificationSettingsModel.from(await this.settings.updateForUser(caller.sub, input, isAdmin(caller)));
+  }
+
+  @Authenticated()
+  @Mutation(() => NotificationSettingsModel, {
+    description:
+      "A new signing secret for the caller's own webhook target, answered once in channels[webhook].signingSecret; records planned from now on are signed with it. notif.no_webhook_target when there is none.",
+  })
+  async rotateMyWebhookSecret(@CurrentCaller() caller: Caller): Promise<NotificationSettingsModel> {
+    return NotificationSettingsModel.from(await this.settings.rotateWebhookSecretForUser(caller.sub));
   }
 
   @AdminOnly()
@@ -43,5 +52,14 @@ export class NotificationSettingsResolver {
     @Args('address', { type: () => String, nullable: true }) address?: string,
   ): Promise<NotificationSettingsModel> {
     return NotificationSettingsModel.from(await this.settings.updateForUserOrAddress(user, address, input));
+  }
+
+  @AdminOnly()
+  @Mutation(() => NotificationSettingsModel, { description: "rotateMyWebhookSecret for a user's (user) or an address's (address) own webhook target." })
+  async rotateWebhookSecret(
+    @Args('user', { type: () => String, nullable: true }) user?: string,
+    @Args('address', { type: () => String, nullable: true }) address?: string,
+  ): Promise<NotificationSettingsModel> {
+    return NotificationSettingsModel.from(await this.settings.rotateWebhookSecretForUserOrAddress(user, address));
   }
 }

@@ -1,7 +1,7 @@
-import { Controller, Get, Param, Put } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, Post, Put } from '@nestjs/common';
 import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { AdminOnly, Authenticated } from '../../../common/auth/access.decorator.js';
-import type { Caller } from '../../../common/auth/caller.js';
+import { isAdmin, type Caller } from '../../../common/auth/caller.js';
 import { CurrentCaller } from '../../../common/auth/current-caller.decorator.js';
 import { Clock } from '../../../common/clock.js';
 import { CommandBody } from '../../../common/http/command-body.js';
@@ -38,7 +38,21 @@ export class NotificationSettingsHttpController {
   @SuccessResponse(200, 'The settings as stored; they apply to notifications planned from now on.', SETTINGS_SCHEMA)
   @ErrorResponses('common.validation_failed', 'notif.event_not_mutable')
   async replaceMySettings(@CurrentCaller() caller: Caller, @CommandBody(UPDATE_SETTINGS) body: SettingsCommand): Promise<SuccessEnvelope<NotificationSettingsBody>> {
-    return successEnvelope(toSettingsBody(await this.settings.updateForUser(caller.sub, fromSettingsBody(body))), this.clock.now());
+    return successEnvelope(toSettingsBody(await this.settings.updateForUser(caller.sub, fromSettingsBody(body), isAdmin(caller))), this.clock.now());
+  }
+
+  @Authenticated()
+  @Post('me/notification-settings/webhook-secret')
+  @HttpCode(200)
+  @ApiOperation({
+    operationId: 'rotateMyWebhookSecret',
+    summary: "A new signing secret for the caller's own webhook target",
+    description: 'Answered once, in channels[webhook].signing_secret; records planned from now on are signed with it.',
+  })
+  @SuccessResponse(200, 'The settings, with the new secret shown.', SETTINGS_SCHEMA)
+  @ErrorResponses('notif.no_webhook_target')
+  async rotateMyWebhookSecret(@CurrentCaller() caller: Caller): Promise<SuccessEnvelope<NotificationSettingsBody>> {
+    return successEnvelope(toSettingsBody(await this.settings.rotateWebhookSecretForUser(caller.sub)), this.clock.now());
   }
 
   @AdminOnly()
@@ -58,6 +72,17 @@ export class NotificationSettingsHttpController {
   @SuccessResponse(200, 'The settings as stored.', SETTINGS_SCHEMA)
   @ErrorResponses('common.validation_failed', 'notif.event_not_mutable')
   async replaceUserSettings(@Param('id') id: string, @CommandBody(UPDATE_SETTINGS) body: SettingsCommand): Promise<SuccessEnvelope<NotificationSettingsBody>> {
-    return successEnvelope(toSettingsBody(await this.settings.updateForUser(id, fromSettingsBody(body))), this.clock.now());
+    return successEnvelope(toSettingsBody(await this.settings.updateForUser(id, fromSettingsBody(body), true)), this.clock.now());
+  }
+
+  @AdminOnly()
+  @Post('users/:id/notification-settings/webhook-secret')
+  @HttpCode(200)
+  @ApiOperation({ operationId: 'rotateUserWebhookSecret', summary: "A new signing secret for a user's own webhook target (admin)" })
+  @ApiParam({ name: 'id', description: 'The user id (a JWT sub).', schema: { type: 'string' } })
+  @SuccessResponse(200, 'The settings, with the new secret shown.', SETTINGS_SCHEMA)
+  @ErrorResponses('common.validation_failed', 'notif.no_webhook_target')
+  async rotateUserWebhookSecret(@Param('id') id: string): Promise<SuccessEnvelope<NotificationSettingsBody>> {
+    return successEnvelope(toSettingsBody(await this.settings.rotateWebhookSecretForUser(id)), this.clock.now());
   }
 }

@@ -10,7 +10,7 @@ import type { NotificationSettings, NotificationSettingsInput } from '../notific
 export interface NotificationSettingsBody {
   user: string | null;
   address: string | null;
-  channels: { channel: string; enabled: boolean; target: string | null }[];
+  channels: { channel: string; enabled: boolean; target: string | null; signing_secret: string | null }[];
   muted_events: { event_type: string; channels: string[] }[];
   updated_at: string | null;
 }
@@ -19,7 +19,7 @@ export function toSettingsBody(s: NotificationSettings): NotificationSettingsBod
   return {
     user: s.subject.kind === 'user' ? s.subject.id : null,
     address: s.subject.kind === 'address' ? s.subject.id : null,
-    channels: s.channels.map((c) => ({ channel: c.channel, enabled: c.enabled, target: c.target })),
+    channels: s.channels.map((c) => ({ channel: c.channel, enabled: c.enabled, target: c.target, signing_secret: c.signingSecret ?? null })),
     muted_events: s.mutedEvents.map((m) => ({ event_type: m.eventType, channels: [...m.channels] })),
     updated_at: s.updatedAt?.toISOString() ?? null,
   };

@@ -125,7 +125,13 @@ const CHANNEL_SETTING: JsonSchema = {
       type: ['string', 'null'],
       maxLength: SETTINGS_LIMITS.url,
       description:
-        'The recipient\'s own target: an http(s) URL for webhook and chat (a personal Feishu bot webhook; a literal private or loopback address is refused unless PLUGIN_HTTP_ALLOW lists it, and every address the name resolves to is vetted again at delivery), an email address for email, a phone number for sms; none for push. null: none.',
+        'The recipient\'s own target: an http(s) URL for webhook and chat (a personal Feishu bot webhook; a literal private or loopback address is refused unless PERSONAL_TARGET_ALLOW lists it, and every address the name resolves to is vetted again at delivery), an email address for email, a phone number for sms; none for push. null: none.',
+    },
+    signing_secret: {
+      type: ['string', 'null'],
+      readOnly: true,
+      description:
+        'webhook: the own target\'s signing secret (whsec_…, Standard Webhooks), in full only in the answer to the save or rotation that made it; null otherwise. Made by the server: a value sent is ignored.',
     },
   },
   additionalProperties: false,
@@ -145,7 +151,7 @@ export const CHANNEL_SETTING_SCHEMA = CHANNEL_SETTING;
 export const EVENT_OPT_OUT_SCHEMA = EVENT_OPT_OUT;
 
 export interface SettingsCommand {
-  channels?: { channel: string; enabled?: boolean; target?: string | null }[];
+  channels?: { channel: string; enabled?: boolean; target?: string | null; signing_secret?: string | null }[];
   muted_events?: { event_type: string; channels?: string[] }[];
 }
 

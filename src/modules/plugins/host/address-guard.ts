@@ -187,9 +187,14 @@ export class AddressGuard {
   private readonly allowList: AllowEntry[];
 
   /** Throws a plain Error when an allow entry is malformed. */
+  /**
+   * `allowSetting` names the setting the allowlist came from, in refusals ("refused unless
+   * PERSONAL_TARGET_ALLOW lists the host").
+   */
   constructor(
     allow: readonly string[],
     private readonly resolve: HostResolver = systemResolver,
+    private readonly allowSetting = 'PLUGIN_HTTP_ALLOW',
   ) {
     this.allowList = allow.filter((entry) => entry.trim() !== '').map(parseAllowEntry);
   }
@@ -218,12 +223,12 @@ export class AddressGuard {
     const version = isIP(hostname);
     if (version !== 0) {
       const reason = blockedReason(hostname);
-      if (reason !== null) throw blocked(`${origin} is blocked (${reason})`);
+      if (reason !== null) throw this.blocked(`${origin} is blocked (${reason})`);
       return;
     }
     const host = canonicalHost(hostname);
-    if (METADATA_NAMES.has(host)) throw blocked(`${origin} is blocked (cloud metadata)`);
-    if (host === 'localhost' || host.endsWith('.localhost')) throw blocked(`${origin} is blocked (loopback)`);
+    if (METADATA_NAMES.has(host)) throw this.blocked(`${origin} is blocked (cloud metadata)`);
+    if (host === 'localhost' || host.endsWith('.localhost')) throw this.blocked(`${origin} is blocked (loopback)`);
   }
 
   /** Resolves and checks the URL's host. Throws HostApiError address_blocked or network_error. */
@@ -234,7 +239,7 @@ export class AddressGuard {
     const allowed = this.allows(hostname, port);
     const version = isIP(hostname);
     if (!allowed && version === 0 && METADATA_NAMES.has(canonicalHost(hostname))) {
-      throw blocked(`${origin} is blocked (cloud metadata)`);
+      throw this.blocked(`${origin} is blocked (cloud metadata)`);
     }
     const addresses = version !== 0 ? [{ address: hostname, family: version as 4 | 6 }] : await this.lookup(hostname, origin);
     if (!allowed) {
@@ -242,11 +247,15 @@ export class AddressGuard {
         const reason = blockedReason(address);
         if (reason !== null) {
           const via = version !== 0 ? '' : ` resolves to ${address} which`;
-          throw blocked(`${origin}${via} is blocked (${reason})`);
+          throw this.blocked(`${origin}${via} is blocked (${reason})`);
         }
       }
     }
     return { hostname, port, addresses };
+  }
+
+  private blocked(what: string): HostApiError {
+    return new HostApiError('address_blocked', `${what}; refused unless ${this.allowSetting} lists the host`);
   }
 
   private async lookup(hostname: string, origin: string): Promise<ResolvedAddress[]> {
@@ -264,6 +273,4 @@ export class AddressGuard {
   }
 }
 
-function blocked(what: string): HostApiError {
-  return new HostApiError('address_blocked', `${what}; refused unless PLUGIN_HTTP_ALLOW lists the host`);
-}
+

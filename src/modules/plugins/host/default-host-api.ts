@@ -51,7 +51,11 @@ export class DefaultHostApi implements HostApi {
   ) {
     // A worker thread builds its host from plain settings: the system clock unless a test passes one.
     this.clock = options.now ?? Date.now;
-    this.http = new HostHttpClient(settings.http, new AddressGuard(settings.http.allow, options.resolve));
+    this.http = new HostHttpClient(
+      settings.http,
+      new AddressGuard(settings.http.allow, options.resolve),
+      new AddressGuard(settings.http.personalAllow ?? [], options.resolve, 'PERSONAL_TARGET_ALLOW'),
+    );
     this.mailer = new HostMailer(settings.mail);
   }
 
@@ -65,7 +69,7 @@ export class DefaultHostApi implements HostApi {
     this.inFlight.set(key, running + 1);
     const started = this.clock();
     try {
-      const response = await this.http.request(request, context.signal);
+      const response = await this.http.request(request, context.signal, context.personalTarget);
       this.trace(context, 'plugin http request', { origin: originOf(request), status: response.status, duration_ms: this.clock() - started });
       return response;
     } catch (error) {

@@ -23,6 +23,8 @@ export interface HostApiSettings {
     maxRequestBytes: number;
     /** Hosts ("name", "name:port", "1.2.3.4", "1.2.3.4:port") allowed although private/loopback/link-local. */
     allow: string[];
+    /** The same for the call's personal target (HostCallContext.personalTarget): PERSONAL_TARGET_ALLOW. */
+    personalAllow?: string[];
   };
   mail: {
     /** smtp:// or smtps:// URL; null: mail.send fails with mail_not_configured. */
@@ -45,6 +47,11 @@ export interface HostCallContext {
   traceId: string | null;
   /** The transport and operation of the call that made this plugin call (log lines name them). */
   origin?: CallOrigin | null;
+  /**
+   * A recipient's own URL this call sends to (a notifier's params.target_url), user-supplied: a
+   * request to its origin is vetted with PERSONAL_TARGET_ALLOW, not PLUGIN_HTTP_ALLOW.
+   */
+  personalTarget?: string | null;
   fn: string;
   /** aborted when the plugin call ends (result, error or timeout) */
   signal?: AbortSignal;

@@ -49,10 +49,16 @@ export class HostHttpClient {
   constructor(
     private readonly settings: HostApiSettings['http'],
     private readonly guard: AddressGuard,
+    /** For a request to the call's personal target (PERSONAL_TARGET_ALLOW); the plain guard when not given. */
+    private readonly personalGuard: AddressGuard = guard,
   ) {}
 
-  /** `callSignal`: aborted when the plugin call ends; the request is then aborted (or never started). */
-  async request(raw: unknown, callSignal?: AbortSignal): Promise<HostHttpResponse> {
+  /**
+   * `callSignal`: aborted when the plugin call ends; the request is then aborted (or never
+   * started). `personalTarget`: the call's user-supplied URL; a request to its origin is vetted by
+   * the personal guard, every hop of it (a redirect does not lead back to the operator's allowlist).
+   */
+  async request(raw: unknown, callSignal?: AbortSignal, personalTarget?: string | null): Promise<HostHttpResponse> {
     if (callSignal?.aborted) throw callEnded();
     const request = this.validate(raw);
     const controller = new AbortController();
@@ -60,7 +66,7 @@ export class HostHttpClient {
     const onCallEnd = () => controller.abort();
     callSignal?.addEventListener('abort', onCallEnd, { once: true });
     try {
-      return await this.run(request, controller.signal);
+      return await this.run(request, controller.signal, isSameOrigin(request.url, personalTarget) ? this.personalGuard : this.guard);
     } catch (error) {
       if (callSignal?.aborted) throw callEnded();
       if (controller.signal.aborted) {
@@ -73,10 +79,10 @@ export class HostHttpClient {
     }
   }
 
-  private async run(request: ValidRequest, signal: AbortSignal): Promise<HostHttpResponse> {
+  private async run(request: ValidRequest, signal: AbortSignal, guard: AddressGuard): Promise<HostHttpResponse> {
     let { url, method, headers, body } = request;
     for (let redirects = 0; ; redirects++) {
-      const target = await abortable(this.guard.vet(url), signal);
+      const target = await abortable(guard.vet(url), signal);
       const response = await send(url, target, method, headers, body, signal);
       const location = response.headers.location;
       if (!request.followRedirects || !REDIRECT_STATUSES.has(response.statusCode ?? 0) || !location) {
@@ -349,4 +355,13 @@ function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
       },
     );
   });
+}
+
+function isSameOrigin(url: URL, other: string | null | undefined): boolean {
+  if (!other) return false;
+  try {
+    return new URL(other).origin === url.origin;
+  } catch {
+    return false;
+  }
 }

@@ -176,7 +176,7 @@ export class PluginInstance {
       fn,
       deadline,
       timeoutMs,
-      host: { plugin: label, interfaceId: context.interfaceId, traceId: context.traceId, origin: context.origin ?? null, fn, signal: abort.signal },
+      host: { plugin: label, interfaceId: context.interfaceId, traceId: context.traceId, origin: context.origin ?? null, personalTarget: context.personalTarget ?? null, fn, signal: abort.signal },
       abort,
       promise: null,
       timer: null,

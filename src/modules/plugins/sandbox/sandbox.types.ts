@@ -30,6 +30,8 @@ export interface SandboxCallContext {
   traceId: string | null;
   /** See HostCallContext.origin. */
   origin?: CallOrigin | null;
+  /** See HostCallContext.personalTarget. */
+  personalTarget?: string | null;
 }
 
 export interface SandboxCallRequest {
