@@ -166,7 +166,16 @@ function connectGrpc(app: NestExpressApplication, grpc: SwitchboardGrpcServer): 
  */
 function configureHttp(app: NestExpressApplication, config: AppConfig): void {
   app.disable('x-powered-by');
-  app.use(express.json({ limit: config.http.maxBodyBytes }));
+  // body-parser reads an empty JSON body (Content-Length: 0) as {}: a PUT of settings would then
+  // reset them. It is refused like a missing one (normalize-error.ts maps the type).
+  app.use(
+    express.json({
+      limit: config.http.maxBodyBytes,
+      verify: (_req, _res, buf) => {
+        if (buf.length === 0) throw Object.assign(new Error('empty JSON body'), { type: 'entity.empty' });
+      },
+    }),
+  );
   app.use((req: Request, res: Response, next: NextFunction) => {
     const traceId = acceptOrCreateTraceId(req.headers['x-trace-id'] ?? req.headers['x-request-id']);
     res.setHeader('x-trace-id', traceId);

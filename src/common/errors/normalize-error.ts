@@ -41,6 +41,8 @@ function bodyParserError(err: unknown): AppError | null {
   switch ((err).type) {
     case 'entity.parse.failed':
       return new AppError('common.malformed_request', 'Request body is not valid JSON');
+    case 'entity.empty':
+      return new AppError('common.malformed_request', 'Request body is empty: send a JSON object');
     case 'entity.too.large':
       return new AppError('common.payload_too_large', 'Request body is too large');
     case 'encoding.unsupported':

@@ -144,7 +144,11 @@ export function buildOpenApiDocument(app: INestApplication, version: string): Op
         addError(operation as unknown as MutableOperation, 413, ['common.payload_too_large']);
         addError(operation as unknown as MutableOperation, 415, ['common.unsupported_media_type']);
       }
-      if (path.includes('{')) operation.parameters?.forEach((p) => 'in' in p && p.in === 'path' && (p.required = true));
+      if (path.includes('{')) {
+        operation.parameters?.forEach((p) => 'in' in p && p.in === 'path' && (p.required = true));
+        // A path parameter that is not percent-encoded UTF-8 (`%ED`, `%zz`) is refused by the router.
+        addError(operation as unknown as MutableOperation, 400, ['common.malformed_request']);
+      }
     }
   }
   return toOpenApi31(document) as OpenAPIObject;

@@ -70,7 +70,7 @@ export class TemplatesHttpController {
   @HttpCode(201)
   @ApiOperation({ operationId: 'createTemplate', summary: 'Create a template' })
   @SuccessResponse(201, 'The created template; meta.warnings: placeholders its trigger event lacks (saved all the same).', TEMPLATE_SCHEMA, TEMPLATE_META_SCHEMA)
-  @ErrorResponses('common.validation_failed', 'notif.template_name_taken')
+  @ErrorResponses('common.validation_failed', 'notif.template_name_taken', 'notif.template_trigger_taken')
   async createTemplate(@CommandBody(CREATE_TEMPLATE) body: TemplateCommand): Promise<TemplateEnvelope> {
     return this.envelope(await this.templates.create(fromTemplateBody(body)));
   }
@@ -81,7 +81,7 @@ export class TemplatesHttpController {
   @ApiOperation({ operationId: 'updateTemplate', summary: 'Update a template (the fields sent; a new version when subject or content change)' })
   @ApiParam({ name: 'id', schema: { type: 'string', format: 'uuid' } })
   @SuccessResponse(204, 'Updated; no body (seed 002). GET /templates/{id} gives the template\'s meta.warnings.')
-  @ErrorResponses('common.validation_failed', 'notif.template_not_found', 'notif.template_name_taken')
+  @ErrorResponses('common.validation_failed', 'notif.template_not_found', 'notif.template_name_taken', 'notif.template_trigger_taken')
   async updateTemplate(@Param('id') id: string, @CommandBody(UPDATE_TEMPLATE) body: TemplateCommand): Promise<void> {
     await this.templates.update(id, fromTemplateBody(body));
   }
