@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { TokenService } from '../src/common/auth/token.service.js';
 import { createScratchDatabase, serverAnswers } from '../src/common/database/scratch-database.js';
 import { spawnApp, waitForOk, waitForReadyLine } from '../test/support/spawn-app.js';
+import { BENCH_SECRETS_KEY } from './switchboard-process.js';
 
 /**
  * How fast the GraphQL operation limits refuse a flood, on the real entry point (dist/src/main.js,
@@ -59,6 +60,7 @@ async function main(): Promise<void> {
     HOST: '127.0.0.1',
     LOG_LEVEL: 'info',
     NODE_ENV: 'production',
+    SECRETS_KEY: BENCH_SECRETS_KEY,
     JWT_SECRET: SECRET,
   });
   try {

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { pino } from 'pino';
 import { startSwitchboard, type RunningSwitchboard } from '../src/bootstrap.js';
+import { BENCH_SECRETS_KEY } from './switchboard-process.js';
 import { createScratchDatabase, serverAnswers } from '../src/common/database/scratch-database.js';
 import { IdGenerator } from '../src/common/id-generator.js';
 import { createLogger } from '../src/common/logging/logger.js';
@@ -184,6 +185,7 @@ async function main(): Promise<void> {
     const config: AppConfig = loadConfig({
       ...pick(process.env, ['HEALTH_CHECK_CONCURRENCY', 'HEALTH_CHECK_TIMEOUT_MS', 'PLUGIN_WORKERS', 'PLUGIN_TIMEOUT_MS', 'PLUGIN_MEMORY_MB']),
       NODE_ENV: 'production',
+      SECRETS_KEY: BENCH_SECRETS_KEY,
       SWITCHBOARD_ROLE: 'all',
       HOST: '127.0.0.1',
       HTTP_PORT: '0',

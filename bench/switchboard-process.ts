@@ -3,6 +3,9 @@ import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DIST_ROOT } from '../src/config/paths.js';
 
+/** The keyring of every bench's server: production with DATABASE_URL requires one (a fixed key: benches hold no real secrets). */
+export const BENCH_SECRETS_KEY = `bench:${Buffer.alloc(32, 1).toString('base64')}`;
+
 export interface SwitchboardProcess {
   /** host:port of its gRPC listener. */
   address: string;
@@ -43,6 +46,7 @@ export async function startSwitchboardProcess(options: SwitchboardProcessOptions
       JWT_SECRET: options.jwtSecret,
       LOG_LEVEL: 'info',
       NODE_ENV: 'production',
+      SECRETS_KEY: BENCH_SECRETS_KEY,
       SWITCHBOARD_SUPERVISED: '0',
       ...options.env,
     },

@@ -10,6 +10,7 @@ import { AppModule } from './app.module.js';
 import { runsApi, type AppConfig } from './config/app-config.js';
 import { SERVER_VERSION } from './config/version.js';
 import { resolveJwtSecret } from './common/auth/jwt-secret.js';
+import { resolveKeyring, SecretBox } from './common/secrets/secret-box.js';
 import { GRPC_ENHANCERS } from './common/core.module.js';
 import { CallMetrics } from './common/metrics/call-metrics.js';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './common/database/embedded-postgres.js';
@@ -63,6 +64,10 @@ export async function startSwitchboard(config: AppConfig, logger: Logger, option
 
   const { secret, source } = resolveJwtSecret(config);
   if (source === 'data_dir') logger.warn({ dataDir: config.dataDir }, 'JWT_SECRET not set: using the generated development secret in DATA_DIR/jwt-secret');
+  const keyring = resolveKeyring(config.secretsKey, config.dataDir);
+  if (keyring.source === 'data_dir') {
+    logger.warn({ dataDir: config.dataDir }, 'SECRETS_KEY not set: secrets at rest are sealed with the key generated in DATA_DIR/secrets-key (back it up with the database; set SECRETS_KEY to share one key between replicas)');
+  }
 
   let app: NestExpressApplication;
   try {
@@ -71,6 +76,7 @@ export async function startSwitchboard(config: AppConfig, logger: Logger, option
         config,
         logger,
         jwtSecret: secret,
+        secretBox: new SecretBox(keyring.keys),
         database: { url: databaseUrl, poolSize: config.database.poolSize, embedded: embedded !== null, singleSession: embedded?.engine === 'pglite', listen: config.database.listen },
         imports: options.imports,
       }),

@@ -4,10 +4,10 @@ import { DataSource } from 'typeorm';
 import type { AppConfig } from '../config/app-config.js';
 import { DIST_ROOT, PROJECT_ROOT } from '../config/paths.js';
 import { dataSourceOptions } from '../common/database/data-source-options.js';
-import { startEmbeddedPostgres } from '../common/database/embedded-postgres.js';
 import { runMigrationsLocked } from '../common/database/migrator.js';
 import { createScratchDatabase } from '../common/database/scratch-database.js';
 import { fail, loadConfigOrExit, parseFlags } from './cli-args.js';
+import { withConfiguredDatabase } from './cli-database.js';
 
 /**
  * npm run migration:run                    apply pending migrations (DATABASE_URL, else the embedded database in DATA_DIR)
@@ -62,18 +62,6 @@ async function main(): Promise<void> {
     }
     default:
       fail('usage: migration.js run | revert | generate <Name> | check');
-  }
-}
-
-async function withConfiguredDatabase(config: AppConfig, fn: (ds: DataSource) => Promise<void>): Promise<void> {
-  const embedded = config.database.url ? null : await startEmbeddedPostgres(config.dataDir, { ...config.database.embedded, log: (_level, message) => console.error(message) });
-  const url = config.database.url ?? embedded!.url;
-  const ds = await new DataSource(dataSourceOptions(url, 1)).initialize();
-  try {
-    await fn(ds);
-  } finally {
-    await ds.destroy();
-    await embedded?.stop();
   }
 }
 

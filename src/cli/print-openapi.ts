@@ -7,6 +7,7 @@ import { loadConfig } from '../config/app-config.js';
 import { SERVER_VERSION } from '../config/version.js';
 import { createLogger } from '../common/logging/logger.js';
 import { buildOpenApiDocument } from '../common/http/openapi.js';
+import { SecretBox } from '../common/secrets/secret-box.js';
 
 /**
  * npm run -s openapi:print [-- --out <file>]   write the REST API's OpenAPI document (default
@@ -20,7 +21,7 @@ async function main(): Promise<void> {
   const out = resolve(at > 0 ? process.argv[at + 1] : 'dist/openapi.json');
   const config = { ...loadConfig(), role: 'api' as const };
   const app = await NestFactory.create<NestExpressApplication>(
-    AppModule.forRoot({ config, logger: createLogger('warn'), jwtSecret: 'unused-in-preview', database: { url: 'postgres://unused', poolSize: 1, embedded: false, listen: false } }),
+    AppModule.forRoot({ config, logger: createLogger('warn'), jwtSecret: 'unused-in-preview', secretBox: new SecretBox([{ id: 'preview', key: Buffer.alloc(32) }]), database: { url: 'postgres://unused', poolSize: 1, embedded: false, listen: false } }),
     { preview: true, logger: false, bodyParser: false, abortOnError: false },
   );
   try {

@@ -11,6 +11,8 @@ import { UndecodableRequestGuard } from './grpc/undecodable-request.guard.js';
 import { InputTextGuard } from './validation/input-text.guard.js';
 import { CallLoggingInterceptor } from './logging/call-logging.interceptor.js';
 import { MetricsModule } from './metrics/metrics.module.js';
+import { SecretBox } from './secrets/secret-box.js';
+import { SecretsAtRest } from './secrets/secrets-at-rest.service.js';
 import { RestartService } from './system/restart.service.js';
 import { APP_CONFIG, LOGGER } from './tokens.js';
 
@@ -18,6 +20,8 @@ export interface CoreOptions {
   config: AppConfig;
   logger: Logger;
   jwtSecret: string;
+  /** The keyring secrets at rest are sealed with (resolveKeyring). */
+  secretBox: SecretBox;
 }
 
 /**
@@ -43,6 +47,8 @@ export class CoreModule {
         { provide: LOGGER, useValue: options.logger },
         { provide: JWT_SECRET, useValue: options.jwtSecret },
         { provide: JWT_CLAIMS, useValue: options.config.jwt },
+        { provide: SecretBox, useValue: options.secretBox },
+        SecretsAtRest,
         TokenService,
         Clock,
         IdGenerator,
@@ -59,7 +65,7 @@ export class CoreModule {
         { provide: APP_FILTER, useExisting: AllExceptionsFilter },
         { provide: APP_INTERCEPTOR, useClass: CallLoggingInterceptor },
       ],
-      exports: [APP_CONFIG, LOGGER, TokenService, Clock, IdGenerator, RestartService, AuthGuard, UndecodableRequestGuard, InputTextGuard, AllExceptionsFilter],
+      exports: [APP_CONFIG, LOGGER, SecretBox, SecretsAtRest, TokenService, Clock, IdGenerator, RestartService, AuthGuard, UndecodableRequestGuard, InputTextGuard, AllExceptionsFilter],
     };
   }
 }

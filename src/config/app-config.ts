@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { validateCronExpression } from 'cron';
+import { parseKeyring } from '../common/secrets/secret-box.js';
 import { BUILTIN_PLUGINS_DIR } from './paths.js';
 
 /**
@@ -50,6 +51,11 @@ export interface AppConfig {
   /** secret null: not set in the environment; resolved from the data directory in development. */
   /** audience / issuer: JWT_AUDIENCE / JWT_ISSUER, enforced on every token when set; maxLifetimeDays: JWT_MAX_LIFETIME_DAYS (docs/foundation.md, "Auth"). */
   jwt: { secret: string | null; audience: string | null; issuer: string | null; maxLifetimeDays: number };
+  /**
+   * SECRETS_KEY, the keyring secrets at rest are sealed with (`<id>:<base64 key>,…`, the first
+   * current; checked here); null: a key generated in the data directory (see resolveKeyring).
+   */
+  secretsKey: string | null;
   adminNotifyEmail: string | null;
   logLevel: LogLevel;
   shutdownTimeoutMs: number;
@@ -239,6 +245,20 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
     r.problems.push('JWT_SECRET: required when NODE_ENV=production (a generated development secret is never used in production)');
   }
 
+  const secretsKey = r.optional('SECRETS_KEY');
+  if (secretsKey !== null) {
+    try {
+      parseKeyring(secretsKey);
+    } catch (err) {
+      r.problems.push(`SECRETS_KEY: ${(err as Error).message}`);
+    }
+  } else if (nodeEnv === 'production' && databaseUrl !== null) {
+    r.problems.push(
+      'SECRETS_KEY: required when NODE_ENV=production with DATABASE_URL (every replica on the database must seal secrets with the same keys): ' +
+        'SECRETS_KEY="k1:$(openssl rand -base64 32)"',
+    );
+  }
+
   const adminNotifyEmail = r.optional('ADMIN_NOTIFY_EMAIL');
   if (adminNotifyEmail !== null) {
     r.check('ADMIN_NOTIFY_EMAIL', /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(adminNotifyEmail), `must be an email address, got "${adminNotifyEmail}"`);
@@ -288,6 +308,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
     dataDir: resolve(cwd, r.string('DATA_DIR', './data')),
     pluginsDir: resolve(cwd, r.string('PLUGINS_DIR', BUILTIN_PLUGINS_DIR)),
     jwt: { secret: jwtSecret, audience: r.optional('JWT_AUDIENCE'), issuer: r.optional('JWT_ISSUER'), maxLifetimeDays: r.int('JWT_MAX_LIFETIME_DAYS', 30, 1, 3_650) },
+    secretsKey,
     adminNotifyEmail,
     logLevel: r.oneOf('LOG_LEVEL', LOG_LEVELS, nodeEnv === 'test' ? 'warn' : 'info'),
     shutdownTimeoutMs: r.int('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),

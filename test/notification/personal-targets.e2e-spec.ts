@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
+import { SecretBox } from '../../src/common/secrets/secret-box.js';
 import { EventBus } from '../../src/modules/events/event-bus.service.js';
 import { appDatabase } from '../support/app-database.js';
 import { HttpTarget, type RecordedRequest } from '../support/fake-servers/http-target.js';
@@ -86,7 +87,8 @@ describe('personal webhook targets', () => {
       expect(verifies(delivered, secret)).toBe(true);
       expect(verifies(delivered, OPERATOR_SECRET)).toBe(false);
       const records = await db.query<{ id: string; target_secret: string }>('SELECT id, target_secret FROM notification_records WHERE event_id = $1 AND target IS NOT NULL', [first.eventId]);
-      expect(records.rows.map((r) => r.target_secret)).toEqual([secret]);
+      // Stored sealed, with the secret of when it was planned.
+      expect(records.rows.map((r) => app.running.app.get(SecretBox).open(r.target_secret))).toEqual([secret]);
       await waitFor(async () => (await db.query('SELECT 1 FROM notification_attempts WHERE record_id = $1', [records.rows[0].id])).rows.length === 1);
       const logged = await db.query<{ text: string }>('SELECT request_payload::text || response_payload::text AS text FROM notification_attempts WHERE record_id = $1', [records.rows[0].id]);
       expect(logged.rows[0].text).not.toContain(secret.slice('whsec_'.length));

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { SecretBox } from '../../src/common/secrets/secret-box.js';
 import { EventBus } from '../../src/modules/events/event-bus.service.js';
 import { appDatabase, type AppDatabase } from '../support/app-database.js';
 import { describeGraphqlAuthMatrix, describeHttpAuthMatrix } from '../support/auth-matrix.js';
@@ -40,13 +41,14 @@ describe('recipient notification settings', () => {
     if (result.error) throw new Error(result.error.message);
     return result.response!.interface.id;
   };
+  /** The records of an event, their own target opened (it is stored sealed). */
   const recordsOf = async (eventId: string) =>
     (
       await db.query<{ id: string; status: string; channel_type: string; recipient: string | null; target: string | null; last_error_code: string | null; recipients: unknown[] }>(
         `SELECT id, status, channel_type, recipient, target, last_error_code, recipients FROM notification_records WHERE event_id = $1 ORDER BY channel_type, recipient NULLS FIRST`,
         [eventId],
       )
-    ).rows;
+    ).rows.map((r) => ({ ...r, target: app.running.app.get(SecretBox).openNullable(r.target) }));
   const settled = (eventId: string, n: number) =>
     waitFor(async () => {
       const rows = await recordsOf(eventId);
@@ -102,7 +104,9 @@ describe('recipient notification settings', () => {
     // Sending back what was read keeps the stored URL.
     const { channels, muted_events } = saved.body.data;
     expect((await put(ann, '/me/notification-settings', { channels, muted_events })).status).toBe(200);
-    expect((await db.query('SELECT channels FROM notification_settings WHERE subject = $1', ['u-ann'])).rows[0].channels).toEqual([{ channel: 'chat', enabled: true, target: target.url('/personal'), secret: null }]);
+    const [stored] = (await db.query<{ channels: { target: string }[] }>('SELECT channels FROM notification_settings WHERE subject = $1', ['u-ann'])).rows[0].channels;
+    expect(stored).toEqual({ channel: 'chat', enabled: true, target: expect.stringMatching(/^enc:v1:/), secret: null });
+    expect(app.running.app.get(SecretBox).open(stored.target)).toBe(target.url('/personal'));
 
     const replied = await bus.publish({ eventType: 'ticket_replied', data: { ticket_id: 'T-1', subject: 'Disk full', creator_email: 'ann@example.test', creator_user_id: 'u-ann' } });
     const rows = await settled(replied.eventId, 2);

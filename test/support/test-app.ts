@@ -10,6 +10,8 @@ import type { LogCapture } from './log-capture.js';
 import { freshTestDatabase } from './test-database.js';
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
+/** One keyring for every test app, as replicas on one database share one (an env `SECRETS_KEY: ''` tests the generated key). */
+export const TEST_SECRETS_KEY = `test:${Buffer.alloc(32, 7).toString('base64')}`;
 
 export interface TestApp {
   running: RunningSwitchboard;
@@ -53,6 +55,7 @@ export async function startTestApp(env: Record<string, string> = {}, options: Te
     HTTP_PORT: '0',
     GRPC_PORT: '0',
     JWT_SECRET: TEST_JWT_SECRET,
+    SECRETS_KEY: TEST_SECRETS_KEY,
     DATABASE_URL: database.url,
     // PGlite is one session: a second pooled connection would block or break it. No LISTEN
     // connection either: its socket takes one client at a time.

@@ -6,6 +6,10 @@ import { CoalescedRead } from '../../common/database/coalesced-read.js';
 import { preparedQuery } from '../../common/database/prepared-query.js';
 import { RowVersionCache } from '../../common/database/row-version-cache.js';
 import { AppError } from '../../common/errors/app-error.js';
+import { SecretBox } from '../../common/secrets/secret-box.js';
+import { SecretsAtRest, type SealedStore } from '../../common/secrets/secrets-at-rest.service.js';
+import { PluginConfigService } from '../plugins/plugin-config.service.js';
+import type { Json } from '../plugins/plugin-config.service.js';
 import type { SpecTemplateResult } from '../plugins/plugin-results.js';
 import type { PluginType } from '../plugins/plugin-contract.js';
 import type { PluginInterface } from './integration.types.js';
@@ -75,9 +79,13 @@ interface InterfaceRow {
   updated_at: Date;
 }
 
-/** The only place that queries plugin_interfaces. */
+/**
+ * The only place that queries plugin_interfaces. The secrets of a config (the fields its schema
+ * marks secret) are stored sealed (SecretBox) and opened as rows are read: nothing outside this
+ * class sees a sealed value, and the database never holds a plaintext one.
+ */
 @Injectable()
-export class PluginInterfaceRepository {
+export class PluginInterfaceRepository implements SealedStore {
   private readonly rows = new RowVersionCache<StoredInterface>(CACHED_ROWS);
   /** Concurrent listings share one version read, each from a read that started after it asked. */
   private readonly tableVersion = new CoalescedRead(async () => {
@@ -88,22 +96,32 @@ export class PluginInterfaceRepository {
   constructor(
     @InjectRepository(PluginInterfaceEntity) private readonly interfaces: Repository<PluginInterfaceEntity>,
     @InjectDataSource() private readonly dataSource: DataSource,
-  ) {}
+    private readonly configs: PluginConfigService,
+    private readonly box: SecretBox,
+    secrets: SecretsAtRest,
+  ) {
+    secrets.register(this);
+  }
+
+  readonly sealedColumns = 'plugin_interfaces.config (secret fields)';
 
   /** Inserts; a display name already used under the plugin (also by a concurrent insert) is integration.display_name_taken. */
   async insert(row: NewInterface): Promise<StoredInterface> {
-    await this.guardUnique(row.displayName, () => this.interfaces.insert({ ...row, isHealthy: false, healthError: null, lastCheckAt: null, specTemplate: null } as QueryDeepPartialEntity<PluginInterfaceEntity>));
+    const config = this.configs.seal(row.configSchema, row.config as Json, this.box);
+    await this.guardUnique(row.displayName, () =>
+      this.interfaces.insert({ ...row, config, isHealthy: false, healthError: null, lastCheckAt: null, specTemplate: null } as QueryDeepPartialEntity<PluginInterfaceEntity>),
+    );
     return this.mustFind(row.id);
   }
 
   async findById(id: string): Promise<StoredInterface | null> {
     const row = await this.interfaces.findOneBy({ id });
-    return row ? toStored(row) : null;
+    return row ? this.opened(toStored(row)) : null;
   }
 
   async findByIds(ids: readonly string[]): Promise<StoredInterface[]> {
     if (ids.length === 0) return [];
-    return (await this.interfaces.findBy({ id: In([...ids]) })).map(toStored);
+    return (await this.interfaces.findBy({ id: In([...ids]) })).map((row) => this.opened(toStored(row)));
   }
 
   /**
@@ -121,7 +139,7 @@ export class PluginInterfaceRepository {
     if (cached !== undefined) return cached;
     const rows = await preparedQuery<InterfaceRow>(tx ?? this.dataSource, { ...LIST_ROWS, values: [filter.pluginTypes ?? null, filter.enabledOnly ?? false] });
     const matched = rows.filter((row) => row.id !== null);
-    return this.rows.remember(key, rows[0].table_version, matched.map((row) => ({ id: row.id, version: row.version, row: fromRow(row) })));
+    return this.rows.remember(key, rows[0].table_version, matched.map((row) => ({ id: row.id, version: row.version, row: this.opened(fromRow(row)) })));
   }
 
   /** Updates the given columns; null when the row is gone. */
@@ -129,9 +147,35 @@ export class PluginInterfaceRepository {
     id: string,
     changes: Partial<Pick<StoredInterface, 'displayName' | 'config' | 'enabled' | 'specTemplate'>>,
   ): Promise<StoredInterface | null> {
-    const result = await this.guardUnique(changes.displayName, () => this.interfaces.update({ id }, changes as QueryDeepPartialEntity<PluginInterfaceEntity>));
+    let stored = changes;
+    if (changes.config !== undefined) {
+      const current = await this.interfaces.findOne({ where: { id }, select: { id: true, configSchema: true } });
+      if (!current) return null;
+      stored = { ...changes, config: this.configs.seal(current.configSchema, changes.config as Json, this.box) as Record<string, unknown> };
+    }
+    const result = await this.guardUnique(changes.displayName, () => this.interfaces.update({ id }, stored as QueryDeepPartialEntity<PluginInterfaceEntity>));
     if (!result.affected) return null;
     return this.findById(id);
+  }
+
+  /**
+   * Seals again every config secret that is not sealed with the current key (stored before
+   * sealing, or with an older key); the count of rows rewritten. Each row is written only if its
+   * config is still the one read (a concurrent edit wins and is already sealed).
+   */
+  async resealSecrets(db: EntityManager): Promise<number> {
+    let rewritten = 0;
+    const rows = await db.query<{ id: string; config: Json; config_schema: Record<string, unknown> }[]>('SELECT id, config, config_schema FROM plugin_interfaces');
+    for (const row of rows) {
+      if (!this.configs.hasStaleSecrets(row.config_schema, row.config, this.box)) continue;
+      const sealed = this.configs.seal(row.config_schema, row.config, this.box);
+      const [, affected] = await db.query<[unknown, number]>(
+        `UPDATE plugin_interfaces SET config = $2::jsonb, updated_at = updated_at WHERE id = $1 AND config = $3::jsonb`,
+        [row.id, JSON.stringify(sealed), JSON.stringify(row.config)],
+      );
+      rewritten += affected;
+    }
+    return rewritten;
   }
 
   /** Stores a health result without touching updated_at (a check is not an edit). */
@@ -176,6 +220,10 @@ export class PluginInterfaceRepository {
     this.rows.delete(id);
     const result = await this.interfaces.delete({ id });
     return (result.affected ?? 0) > 0;
+  }
+
+  private opened(row: StoredInterface): StoredInterface {
+    return { ...row, config: this.configs.open(row.configSchema, row.config as Json, this.box) as Record<string, unknown> };
   }
 
   private async mustFind(id: string): Promise<StoredInterface> {

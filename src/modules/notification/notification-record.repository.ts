@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { SecretBox } from '../../common/secrets/secret-box.js';
+import { SecretsAtRest, type SealedStore } from '../../common/secrets/secrets-at-rest.service.js';
 import { DataSource, type EntityManager } from 'typeorm';
 import { DISPATCH_CHANNEL } from './notification.events.js';
 import { CANCELLABLE_STATUSES, type NotificationAttempt, type NotificationRecord, type RecordFilter, type RecordPage, type RecordRecipient, type RecordStatus } from './notification.types.js';
@@ -75,8 +77,16 @@ const COLUMNS = `id, event_id, event_type, interface_id, channel_type, plugin_id
  * attempt that replaced it. Times are the database's.
  */
 @Injectable()
-export class NotificationRecordRepository {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+export class NotificationRecordRepository implements SealedStore {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly box: SecretBox,
+    secrets: SecretsAtRest,
+  ) {
+    secrets.register(this);
+  }
+
+  readonly sealedColumns = 'notification_records.target, target_secret';
 
   /** Inserts new records (a dedup key already present is skipped); returns how many were new. NOTIFY at commit. */
   async insert(rows: NewRecord[], manager?: EntityManager): Promise<number> {
@@ -125,10 +135,10 @@ export class NotificationRecordRepository {
         rows.map((r) => r.lastErrorMessage),
         rows.map((r) => r.occurredAt.toISOString()),
         rows.map((r) => r.traceId),
-        rows.map((r) => r.target ?? null),
+        rows.map((r) => this.box.sealNullable(r.target)),
         rows.map((r) => r.notBefore?.toISOString() ?? null),
         rows.map((r) => r.senderSub ?? null),
-        rows.map((r) => r.targetSecret ?? null),
+        rows.map((r) => this.box.sealNullable(r.targetSecret)),
       ],
     );
     return (inserted[0] as unknown as { n: number } | undefined)?.n ?? 0;
@@ -167,7 +177,7 @@ export class NotificationRecordRepository {
           RETURNING ${COLUMNS}`,
         [picked, workerId, leaseMs],
       );
-      return rows.map(toRecord);
+      return rows.map((r) => toRecord(r, this.box));
     });
   }
 
@@ -188,7 +198,7 @@ export class NotificationRecordRepository {
         RETURNING ${COLUMNS}`,
       [[...ids], workerId, leaseMs],
     );
-    return rows.map(toRecord);
+    return rows.map((r) => toRecord(r, this.box));
   }
 
   /**
@@ -260,7 +270,7 @@ export class NotificationRecordRepository {
         RETURNING ${COLUMNS}`,
       [id, reason, CANCELLABLE_STATUSES],
     );
-    return rows[0] ? toRecord(rows[0]) : null;
+    return rows[0] ? toRecord(rows[0], this.box) : null;
   }
 
   /**
@@ -297,18 +307,18 @@ export class NotificationRecordRepository {
 
   async findById(id: string): Promise<NotificationRecord | null> {
     const rows = await this.dataSource.query<Record<string, unknown>[]>(`SELECT ${COLUMNS} FROM notification_records WHERE id = $1`, [id]);
-    return rows[0] ? toRecord(rows[0]) : null;
+    return rows[0] ? toRecord(rows[0], this.box) : null;
   }
 
   async findByDedupKey(key: string): Promise<NotificationRecord | null> {
     const rows = await this.dataSource.query<Record<string, unknown>[]>(`SELECT ${COLUMNS} FROM notification_records WHERE dedup_key = $1`, [key]);
-    return rows[0] ? toRecord(rows[0]) : null;
+    return rows[0] ? toRecord(rows[0], this.box) : null;
   }
 
   async findByIds(ids: readonly string[]): Promise<NotificationRecord[]> {
     if (ids.length === 0) return [];
     const rows = await this.dataSource.query<Record<string, unknown>[]>(`SELECT ${COLUMNS} FROM notification_records WHERE id = ANY($1::uuid[])`, [[...ids]]);
-    return rows.map(toRecord);
+    return rows.map((r) => toRecord(r, this.box));
   }
 
   async attemptsOf(recordId: string): Promise<NotificationAttempt[]> {
@@ -351,7 +361,7 @@ export class NotificationRecordRepository {
     );
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
-    return { records: page.map(toRecord), nextCursor: rows.length > limit && last ? encodeCursor({ createdAtUs: last.created_us as string, id: last.id as string }) : null };
+    return { records: page.map((r) => toRecord(r, this.box)), nextCursor: rows.length > limit && last ? encodeCursor({ createdAtUs: last.created_us as string, id: last.id as string }) : null };
   }
 
   /**
@@ -412,6 +422,33 @@ export class NotificationRecordRepository {
     );
     return row.n;
   }
+
+  /**
+   * Seals again every own target and secret not sealed with the current key (stored before
+   * sealing, or with an older key), 500 rows at a time in id order; the count rewritten.
+   */
+  async resealSecrets(db: EntityManager): Promise<number> {
+    const current = `enc:v1:${this.box.currentKeyId}:`;
+    let rewritten = 0;
+    for (let after = '00000000-0000-0000-0000-000000000000'; ; ) {
+      const rows = await db.query<{ id: string; target: string | null; target_secret: string | null }[]>(
+        `SELECT id, target, target_secret FROM notification_records
+          WHERE id > $1 AND ((target IS NOT NULL AND left(target, length($2)) <> $2) OR (target_secret IS NOT NULL AND left(target_secret, length($2)) <> $2))
+          ORDER BY id LIMIT 500`,
+        [after, current],
+      );
+      if (rows.length === 0) return rewritten;
+      const reseal = (value: string | null) => this.box.sealNullable(this.box.openNullable(value));
+      const [, affected] = await db.query<[unknown, number]>(
+        `UPDATE notification_records r SET target = u.target, target_secret = u.target_secret
+           FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[]) AS u(id, target, target_secret, old_target, old_secret)
+          WHERE r.id = u.id AND r.target IS NOT DISTINCT FROM u.old_target AND r.target_secret IS NOT DISTINCT FROM u.old_secret`,
+        [rows.map((r) => r.id), rows.map((r) => reseal(r.target)), rows.map((r) => reseal(r.target_secret)), rows.map((r) => r.target), rows.map((r) => r.target_secret)],
+      );
+      rewritten += affected;
+      after = rows[rows.length - 1].id;
+    }
+  }
 }
 
 /**
@@ -452,7 +489,8 @@ function whereOf(filter: RecordFilter): { where: string[]; params: unknown[] } {
   return { where, params };
 }
 
-function toRecord(r: Record<string, unknown>): NotificationRecord {
+/** A row as the module sees it: the own target and its secret, stored sealed, opened. */
+function toRecord(r: Record<string, unknown>, box: SecretBox): NotificationRecord {
   return {
     id: r.id as string,
     eventId: r.event_id as string,
@@ -463,8 +501,8 @@ function toRecord(r: Record<string, unknown>): NotificationRecord {
     channelName: r.channel_name as string,
     recipient: r.recipient as string | null,
     recipients: r.recipients as RecordRecipient[],
-    target: r.target as string | null,
-    targetSecret: (r.target_secret as string | null | undefined) ?? null,
+    target: box.openNullable(r.target as string | null),
+    targetSecret: box.openNullable(r.target_secret as string | null | undefined),
     title: r.title as string,
     body: r.body as string,
     data: r.data as Record<string, unknown>,

@@ -2,7 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { assertInputText } from '../../common/validation/input-text.js';
 import { AppError } from '../../common/errors/app-error.js';
 import { JsonSchemaValidator } from './json-schema-validator.js';
+import { isSealed, type SecretBox } from '../../common/secrets/secret-box.js';
 import { mapSecrets, type Json } from './schema-secrets.js';
+
+export type { Json } from './schema-secrets.js';
 
 /** What secrets look like in every API response and log line. */
 export const SECRET_MASK = '********';
@@ -48,6 +51,33 @@ export class PluginConfigService {
   /** `incoming` where each secret equal to SECRET_MASK takes the stored value instead. */
   mergeSecrets(schema: Schema, stored: Json, incoming: Json): Json {
     return mapSecrets(schema, incoming, (value, path) => (value === SECRET_MASK ? valueAt(stored, path()) : value));
+  }
+
+  /**
+   * The config as stored: every secret value that is set sealed (SecretBox; a secret object or
+   * array as one sealed JSON text). Sealing again seals only what is not sealed with the current key.
+   */
+  seal(schema: Schema, config: Json, box: SecretBox): Json {
+    return mapSecrets(schema, config, (value) => {
+      if (value === undefined || value === null || value === '') return value;
+      if (typeof value === 'string' && isSealed(value)) return box.isStale(value) ? box.seal(box.open(value)) : value;
+      return box.seal(JSON.stringify(value));
+    });
+  }
+
+  /** A stored config with its sealed secrets opened; a value stored before sealing as it is. */
+  open(schema: Schema, config: Json, box: SecretBox): Json {
+    return mapSecrets(schema, config, (value) => (typeof value === 'string' && isSealed(value) ? (JSON.parse(box.open(value)) as Json) : value));
+  }
+
+  /** Whether a stored config holds a secret that is not sealed with the current key. */
+  hasStaleSecrets(schema: Schema, config: Json, box: SecretBox): boolean {
+    let stale = false;
+    mapSecrets(schema, config, (value) => {
+      if (value !== undefined && value !== null && value !== '' && (typeof value !== 'string' || box.isStale(value))) stale = true;
+      return value;
+    });
+    return stale;
   }
 
   /** Every secret value set in the config, as text, for scrubbing logs, errors and results. */
