@@ -30,6 +30,8 @@ describe('loadConfig', () => {
         LOG_LEVEL: 'debug',
         DATA_DIR: '/var/lib/switchboard',
         PLUGIN_HTTP_ALLOW: 'Billing.Internal:8443, 10.0.0.5',
+        PERSONAL_TARGET_ALLOW: 'Hooks.Internal',
+        SECRETS_KEY: `k1:${Buffer.alloc(32, 3).toString('base64')}`,
       },
       '/srv/app',
     );
@@ -43,7 +45,8 @@ describe('loadConfig', () => {
       adminNotifyEmail: 'ops@example.com',
       logLevel: 'debug',
       dataDir: '/var/lib/switchboard',
-      plugins: { httpAllow: ['billing.internal:8443', '10.0.0.5'] },
+      plugins: { httpAllow: ['billing.internal:8443', '10.0.0.5'], personalTargetAllow: ['hooks.internal'] },
+      secretsKey: `k1:${Buffer.alloc(32, 3).toString('base64')}`,
     });
   });
 

@@ -318,7 +318,7 @@ await describeOnServer('event ingress', () => {
       ['a body that is not JSON', () => postRaw('{"event_type": "order_paid", '), 400, 'common.malformed_request', null],
       ['a body that is a bare JSON string', () => postRaw('"order_paid"'), 400, 'common.malformed_request', null],
       ['a body that is not sent as JSON', () => postRaw('event_type=order_paid', { 'content-type': 'text/plain' }), 415, 'common.unsupported_media_type', { content_type: 'text/plain' }],
-      ['an empty body', () => postRaw(''), 422, 'common.validation_failed', { violations: [{ field: 'event_type', message: 'is required' }] }],
+      ['an empty body', () => postRaw(''), 400, 'common.malformed_request', null],
       ['a 300 KB payload (above EVENT_MAX_BYTES)', () => post(envelope({ data: { ...ORDER_PAID, note: 'x'.repeat(300 * 1024) } })), 413, 'events.payload_too_large', expect.objectContaining({ field: 'data', max: 256 * 1024 })],
       ['a 1 MB body (above HTTP_MAX_BODY_BYTES)', () => post(envelope({ data: { ...ORDER_PAID, note: 'x'.repeat(MB) } })), 413, 'common.payload_too_large', null],
     ])('refuses %s in the seed-002 error envelope, writing nothing', async (_what, call, status, code, details) => {

@@ -9,7 +9,7 @@ import { HttpTarget, type RecordedRequest } from '../support/fake-servers/http-t
 import { GrpcTestClient } from '../support/grpc-client.js';
 import { graphql, http } from '../support/http-client.js';
 import { spawnApp, waitForReadyLine, type SpawnedApp } from '../support/spawn-app.js';
-import { startTestApp, TEST_JWT_SECRET, type TestApp } from '../support/test-app.js';
+import { startTestApp, TEST_JWT_SECRET, TEST_SECRETS_KEY, type TestApp } from '../support/test-app.js';
 import { describeOnServer, freshTestDatabase } from '../support/test-database.js';
 import { waitFor } from '../support/wait-for.js';
 
@@ -92,6 +92,7 @@ await describeOnServer('delivery reliability', () => {
       GRPC_PORT: '0',
       DATABASE_URL: database.url,
       JWT_SECRET: TEST_JWT_SECRET,
+      SECRETS_KEY: TEST_SECRETS_KEY,
       DATA_DIR: dataDir,
       LOG_LEVEL: 'info',
       PLUGIN_HTTP_ALLOW: sink.hostPort,

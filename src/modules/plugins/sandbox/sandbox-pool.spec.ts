@@ -278,7 +278,7 @@ describe('sandbox engine (what each worker runs)', () => {
        async function sendMail() { try { await mail.send({ to: "a@b" }); } catch (e) { return { code: e.code, responseCode: e.responseCode }; } }`,
     );
     await expect(call(pool, target, 'send', { id: 7 })).resolves.toEqual({ outcome: 'success', echoed: { id: 7 }, mac: 'mac(k,d)', at: 1 });
-    const context = { plugin: 'notifier/async', interfaceId: 'if-1', traceId: 'trace-1', origin: ORIGIN, fn: 'send' };
+    const context = { plugin: 'notifier/async', interfaceId: 'if-1', traceId: 'trace-1', origin: ORIGIN, personalTarget: null, fn: 'send' };
     expect(logs.filter((entry) => entry.context.plugin === 'notifier/async')).toEqual([
       { level: 'info', message: 'sent', fields: { status: 200 }, context },
       { level: 'info', message: 'done {"n":1}', fields: {}, context },
@@ -430,7 +430,7 @@ describe('SandboxPool (worker tier)', () => {
   it('runs calls in workers with the worker host, posting log entries back', async () => {
     const target = script('notifier/worker', 'async function send(config, params) { const r = await http.request({ url: config.url, body: params }); log.warn("from worker"); return { json: r.json, at: now() }; }');
     await expect(call(pool, target, 'send', { a: 1 })).resolves.toEqual({ json: { a: 1 }, at: 2 });
-    expect(logs).toContainEqual({ level: 'warn', message: 'from worker', fields: {}, context: { plugin: 'notifier/worker', interfaceId: 'if-1', traceId: 'trace-1', origin: ORIGIN, fn: 'send' } });
+    expect(logs).toContainEqual({ level: 'warn', message: 'from worker', fields: {}, context: { plugin: 'notifier/worker', interfaceId: 'if-1', traceId: 'trace-1', origin: ORIGIN, personalTarget: null, fn: 'send' } });
   });
 
   it('inspects untrusted source in a worker', async () => {
