@@ -3,12 +3,12 @@ import { randomBytes } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { Webhook } from 'standardwebhooks';
 import { DIST_ROOT } from '../src/config/paths.js';
 import type { ScratchDatabase } from '../src/common/database/scratch-database.js';
 import { EventBus } from '../src/modules/events/event-bus.service.js';
 import { appDatabase, type AppDatabase } from './support/app-database.js';
-import { HttpTarget, type RecordedRequest } from './support/fake-servers/http-target.js';
+import { HttpTarget } from './support/fake-servers/http-target.js';
+import { signedWith } from './support/webhook-signature.js';
 import { GrpcTestClient } from './support/grpc-client.js';
 import { graphql, http } from './support/http-client.js';
 import { startTestApp, TEST_SECRETS_KEY, type TestApp } from './support/test-app.js';
@@ -65,18 +65,7 @@ describe('secrets at rest', () => {
     const dump = await everyRow(db);
     return [...new Set([...dump.matchAll(/enc:v1:([A-Za-z0-9_-]+):/g)].map((m) => m[1]))].sort();
   };
-  const verifies = (request: RecordedRequest, secret: string): boolean => {
-    try {
-      new Webhook(secret.slice('whsec_'.length)).verify(request.body, {
-        'webhook-id': String(request.headers['webhook-id']),
-        'webhook-timestamp': String(request.headers['webhook-timestamp']),
-        'webhook-signature': String(request.headers['webhook-signature']),
-      });
-      return true;
-    } catch {
-      return false;
-    }
-  };
+  const verifies = signedWith;
   /** A ticket_replied for u-bob (to the operator's /ops) and one for u-ann (to her own endpoint). */
   const deliver = async (app: TestApp, n: number) => {
     target.requests.length = 0;

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { Webhook } from 'standardwebhooks';
 import { SecretBox } from '../../src/common/secrets/secret-box.js';
 import { EventBus } from '../../src/modules/events/event-bus.service.js';
 import { appDatabase } from '../support/app-database.js';
-import { HttpTarget, type RecordedRequest } from '../support/fake-servers/http-target.js';
+import { HttpTarget } from '../support/fake-servers/http-target.js';
+import { signedWith } from '../support/webhook-signature.js';
 import { GrpcTestClient } from '../support/grpc-client.js';
 import { graphql, http } from '../support/http-client.js';
 import { startTestApp } from '../support/test-app.js';
@@ -45,18 +45,7 @@ describe('personal webhook targets', () => {
   };
   const replied = (bus: EventBus, n: number) =>
     bus.publish({ eventType: 'ticket_replied', data: { ticket_id: `T-${n}`, subject: 'Disk full', creator_email: 'ann@example.test', creator_user_id: 'u-ann' } });
-  const verifies = (request: RecordedRequest, secret: string): boolean => {
-    try {
-      new Webhook(secret.slice('whsec_'.length)).verify(request.body, {
-        'webhook-id': String(request.headers['webhook-id']),
-        'webhook-timestamp': String(request.headers['webhook-timestamp']),
-        'webhook-signature': String(request.headers['webhook-signature']),
-      });
-      return true;
-    } catch {
-      return false;
-    }
-  };
+  const verifies = signedWith;
 
   describe('with PERSONAL_TARGET_ALLOW opening the test host', () => {
     let env: Awaited<ReturnType<typeof setUp>>;
