@@ -198,29 +198,37 @@ export function parseTemplate(source: string): Tokens {
   return tokens;
 }
 
-/** Whether sections nest deeper than `max`; iterative, and it stops at the first one too deep. */
+/** Whether sections nest deeper than `max`; the walk stops at the first one too deep. */
 function nestedDeeperThan(tokens: Tokens, max: number): boolean {
-  const stack: { tokens: Tokens; next: number }[] = [{ tokens, next: 0 }];
-  while (stack.length > 0) {
-    const frame = stack[stack.length - 1];
-    if (frame.next >= frame.tokens.length) {
-      stack.pop();
-      continue;
-    }
-    const token = frame.tokens[frame.next++] as unknown as [string, string, number, number, Tokens?];
-    if (token[0] !== '#' && token[0] !== '^') continue;
-    if (stack.length >= max + 1) return true;
-    stack.push({ tokens: token[4] ?? [], next: 0 });
-  }
-  return false;
+  let deeper = false;
+  walkTokens(tokens, (type, _name, sections) => {
+    deeper = (type === '#' || type === '^') && sections.length >= max;
+    return deeper;
+  });
+  return deeper;
 }
 
 /**
  * Every name the tokens use, in order of appearance (duplicates kept: callers dedupe as they
- * need). Iterative, with its own stack: the nesting depth of the input is not the call depth.
+ * need).
  */
 export function placeholdersOf(tokens: Tokens): Placeholder[] {
   const found: Placeholder[] = [];
+  walkTokens(tokens, (type, name, sections) => {
+    if (type === 'name') found.push({ name, kind: 'variable', sections });
+    else if (type === '&') found.push({ name, kind: 'raw', sections });
+    else if (type === '>') found.push({ name, kind: 'partial', sections });
+    else if (type === '#' || type === '^') found.push({ name, kind: 'section', sections });
+  });
+  return found;
+}
+
+/**
+ * Visits every token in order of appearance with the names of its enclosing sections (outermost
+ * first); `visit` answering true stops the walk. Iterative, with its own stack: the nesting depth
+ * of the input is not the call depth.
+ */
+function walkTokens(tokens: Tokens, visit: (type: string, name: string, sections: string[]) => boolean | void): void {
   const stack: { tokens: Tokens; next: number; sections: string[] }[] = [{ tokens, next: 0, sections: [] }];
   while (stack.length > 0) {
     const frame = stack[stack.length - 1];
@@ -228,18 +236,10 @@ export function placeholdersOf(tokens: Tokens): Placeholder[] {
       stack.pop();
       continue;
     }
-    const token = frame.tokens[frame.next++] as unknown as [string, string, number, number, Tokens?];
-    const [type, name] = token;
-    const sections = frame.sections;
-    if (type === 'name') found.push({ name, kind: 'variable', sections });
-    else if (type === '&') found.push({ name, kind: 'raw', sections });
-    else if (type === '>') found.push({ name, kind: 'partial', sections });
-    else if (type === '#' || type === '^') {
-      found.push({ name, kind: 'section', sections });
-      stack.push({ tokens: token[4] ?? [], next: 0, sections: [...sections, name] });
-    }
+    const [type, name, , , inner] = frame.tokens[frame.next++] as unknown as [string, string, number, number, Tokens?];
+    if (visit(type, name, frame.sections) === true) return;
+    if (type === '#' || type === '^') stack.push({ tokens: inner ?? [], next: 0, sections: [...frame.sections, name] });
   }
-  return found;
 }
 
 export interface RenderResult {
