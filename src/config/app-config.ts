@@ -112,6 +112,11 @@ export interface AppConfig {
     /** Sends in flight at once, over all channels / per channel (notifier interface). */
     concurrency: number;
     channelConcurrency: number;
+    /**
+     * Of the work claimed while high-priority and bulk work both wait, the share bulk gets (0–0.9;
+     * DELIVERY_BULK_SHARE_PERCENT): planning in the relay and sends in the dispatcher alike.
+     */
+    bulkShare: number;
     /** How long a claimed record is this worker's; past it, another worker reclaims it. */
     leaseMs: number;
     pollMs: number;
@@ -343,6 +348,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
       minRetryMs: r.int('DELIVERY_MIN_RETRY_MS', 1_000, 0, 3_600_000),
       concurrency: r.int('DELIVERY_CONCURRENCY', 64, 1, 4_096),
       channelConcurrency: r.int('DELIVERY_CHANNEL_CONCURRENCY', 16, 1, 4_096),
+      bulkShare: r.int('DELIVERY_BULK_SHARE_PERCENT', 10, 0, 90) / 100,
       leaseMs: r.int('DELIVERY_LEASE_MS', 60_000, 1_000, 3_600_000),
       pollMs: r.int('DELIVERY_POLL_MS', 1_000, 10, 600_000),
       maxScheduleDays: r.int('MAX_SCHEDULE_DAYS', 365, 1, 3_650),

@@ -45,6 +45,7 @@ describe('notification record retention', () => {
     lastErrorMessage: null,
     occurredAt: new Date(),
     traceId: null,
+    priority: 'normal',
   });
 
   it('deletes finished records older than the retention with their attempts, and nothing else', async () => {

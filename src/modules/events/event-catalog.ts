@@ -10,6 +10,8 @@
  * until removed on purpose.
  */
 
+import type { EventPriority } from './events.types.js';
+
 /** Who an event is for, as the planner addresses them: a role (for logs and templates) and how to reach them. */
 export interface EventRecipient {
   role: 'customer' | 'admin' | 'new_assignee' | 'old_assignee' | 'ticket_creator' | 'user';
@@ -294,6 +296,14 @@ export const MANDATORY_RECIPIENTS: { readonly [T in EventType]?: readonly EventR
   'password.reset_requested': ['user'],
   order_paid: ['customer'],
 };
+
+/**
+ * The priority of a type no admin has set one for (event-priorities.service.ts): high for the
+ * transactional types, those with recipients who cannot opt out; normal for everything else.
+ */
+export function defaultPriorityOf(type: string): EventPriority {
+  return isEventType(type) && MANDATORY_RECIPIENTS[type] ? 'high' : 'normal';
+}
 
 /** Whether a recipient may opt out of an event type (any recipient, when no role is given: may it be muted at all). */
 export function isOptOutable(type: string, role?: EventRecipient['role']): boolean {

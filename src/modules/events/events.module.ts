@@ -1,6 +1,9 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { EventBus } from './event-bus.service.js';
+import { EventPriorities } from './event-priorities.service.js';
+import { EventPriorityEntity } from './event-priority.entity.js';
+import { EventPriorityRepository } from './event-priority.repository.js';
 import { EventValidator } from './event-validator.js';
 import { OutboxEventEntity } from './outbox-event.entity.js';
 import { OutboxMetrics } from './outbox-metrics.js';
@@ -14,8 +17,8 @@ import { OutboxRepository } from './outbox.repository.js';
  * notification module subscribes to the relay.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([OutboxEventEntity])],
-  providers: [EventValidator, OutboxRepository, EventBus, OutboxRelay, OutboxMetrics],
-  exports: [EventBus, OutboxRelay],
+  imports: [TypeOrmModule.forFeature([OutboxEventEntity, EventPriorityEntity])],
+  providers: [EventValidator, OutboxRepository, EventBus, OutboxRelay, OutboxMetrics, EventPriorityRepository, EventPriorities],
+  exports: [EventBus, OutboxRelay, EventPriorities],
 })
 export class EventsModule {}

@@ -29,6 +29,24 @@ export interface EventEnvelope {
   traceId: string | null;
   /** A scheduled event: its notifications are not sent before this time (absent or null: now). */
   deliverAt?: Date | null;
+  /**
+   * How its notifications are claimed (event-priorities.service.ts), fixed when it was written to
+   * the outbox; set on events the relay hands out, absent before they are written.
+   */
+  priority?: EventPriority;
+}
+
+/**
+ * `high` work (transactional: a password reset, a paid order) is claimed ahead of `normal` (bulk),
+ * by the relay and by the dispatcher, with a share kept for bulk (src/common/fair-lanes.ts).
+ */
+export type EventPriority = 'high' | 'normal';
+
+/** How a priority is stored (outbox_events.priority, notification_records.priority, event_priorities.priority). */
+export const PRIORITY_RANK: { readonly [P in EventPriority]: number } = { high: 1, normal: 0 };
+
+export function priorityOfRank(rank: number): EventPriority {
+  return rank > 0 ? 'high' : 'normal';
 }
 
 export interface PublishResult {

@@ -9,6 +9,8 @@ import { Column, CreateDateColumn, Entity, Index, PrimaryColumn } from 'typeorm'
 @Entity({ name: 'outbox_events' })
 @Index('outbox_events_event_id_unique', ['eventId'], { unique: true })
 @Index('outbox_events_due_idx', ['nextAttemptAt'], { where: `"status" = 'pending'` })
+// The high lane of the relay's claim (fair-lanes.ts).
+@Index('outbox_events_due_high_idx', ['nextAttemptAt'], { where: `"status" = 'pending' AND "priority" > 0` })
 @Index('outbox_events_processed_idx', ['processedAt'], { where: `"status" = 'processed'` })
 // Dead rows are kept and few: counted at every metrics scrape without reading the processed ones.
 @Index('outbox_events_dead_idx', ['createdAt'], { where: `"status" = 'dead'` })
@@ -55,6 +57,10 @@ export class OutboxEventEntity {
 
   @Column('text', { nullable: true })
   lastError!: string | null;
+
+  /** PRIORITY_RANK, from event_priorities or the catalog default when written: 1 high, 0 normal. */
+  @Column('smallint', { default: 0 })
+  priority!: number;
 
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt!: Date;

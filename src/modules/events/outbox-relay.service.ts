@@ -4,6 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { PgListener } from '../../common/database/pg-listener.js';
+import { bulkReserve, EMPTY_TALLY, tallyAfter, type LaneTally } from '../../common/fair-lanes.js';
 import { newTraceId, runWithContext } from '../../common/logging/request-context.js';
 import { APP_CONFIG, LOGGER } from '../../common/tokens.js';
 import { runsWorker, type AppConfig } from '../../config/app-config.js';
@@ -38,6 +39,8 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   private stopped = false;
   private pollTimer: NodeJS.Timeout | null = null;
   private pruneTimer: NodeJS.Timeout | null = null;
+  /** Rows claimed per lane while both had work: bulk's share of planning (fair-lanes.ts). */
+  private tally: LaneTally = EMPTY_TALLY;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -94,11 +97,11 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   private async drain(): Promise<void> {
     try {
       while (!this.stopped) {
-        const claimed = await this.processBatch(false).catch(async (err: unknown) => {
+        const more = await this.processBatch(false).catch(async (err: unknown) => {
           this.logger.warn({ err: (err as Error).message }, 'outbox batch failed whole; retrying it one event at a time');
           return this.processBatch(true);
         });
-        if (claimed < this.config.events.batchSize) break;
+        if (!more) break;
       }
     } catch (err) {
       // The database is away: the poll tries again.
@@ -106,12 +109,17 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     }
   }
 
-  /** One transaction over up to OUTBOX_BATCH_SIZE rows; returns how many rows it claimed. */
-  private async processBatch(oneByOne: boolean): Promise<number> {
+  /**
+   * One transaction over up to OUTBOX_BATCH_SIZE rows, high-priority ones first with bulk's share
+   * kept (fair-lanes.ts); true when more rows are due.
+   */
+  private async processBatch(oneByOne: boolean): Promise<boolean> {
     const afterCommit: (() => void)[] = [];
-    const claimed = await this.dataSource.transaction(async (manager) => {
-      const rows = await this.outbox.claimDue(manager, this.config.events.batchSize);
-      if (rows.length === 0) return 0;
+    const { batchSize } = this.config.events;
+    const more = await this.dataSource.transaction(async (manager) => {
+      const claim = await this.outbox.claimDue(manager, batchSize, bulkReserve(batchSize, this.tally, this.config.delivery.bulkShare));
+      const rows = claim.rows;
+      if (rows.length === 0) return false;
       const tx: RelayTransaction = { manager, afterCommit: (callback) => afterCommit.push(callback) };
       const plannable: { row: OutboxRow; event: EventEnvelope }[] = [];
       for (const row of rows) {
@@ -126,7 +134,8 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       if (!oneByOne) {
         await this.deliver(plannable.map((p) => p.event), tx);
         await this.outbox.markProcessed(manager, plannable.map((p) => p.row.id));
-        return rows.length;
+        this.tally = tallyAfter(this.tally, claim.taken, claim.contended);
+        return claim.more;
       }
       for (const { row, event } of plannable) {
         await manager.query('SAVEPOINT outbox_event');
@@ -139,10 +148,11 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
           await this.failed(manager, row, err as Error);
         }
       }
-      return rows.length;
+      this.tally = tallyAfter(this.tally, claim.taken, claim.contended);
+      return claim.more;
     });
     for (const callback of afterCommit) callback();
-    return claimed;
+    return more;
   }
 
   private async deliver(events: EventEnvelope[], tx: RelayTransaction): Promise<void> {
@@ -186,5 +196,6 @@ function toEnvelope(row: OutboxRow): EventEnvelope {
     data: row.data as Record<string, unknown>,
     traceId: row.traceId,
     deliverAt: row.deliverAt,
+    priority: row.priority,
   };
 }

@@ -2,7 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { OUTBOX_CHANNEL } from './events.events.js';
-import type { EventEnvelope } from './events.types.js';
+import type { LaneTally } from '../../common/fair-lanes.js';
+import { defaultPriorityOf } from './event-catalog.js';
+import { PRIORITY_RANK, priorityOfRank, type EventEnvelope, type EventPriority } from './events.types.js';
 
 /** A pending row as the relay claims it. */
 export interface OutboxRow {
@@ -16,6 +18,17 @@ export interface OutboxRow {
   traceId: string | null;
   deliverAt: Date | null;
   attempts: number;
+  priority: EventPriority;
+}
+
+/** What one claim took: the rows (high ones first), per lane, and whether either lane may hold more. */
+export interface OutboxClaim {
+  rows: OutboxRow[];
+  taken: LaneTally;
+  /** Both lanes had work (fair-lanes.ts: the stretch in which bulk's share is counted goes on). */
+  contended: boolean;
+  /** Rows were claimed and more are due: claim again at once. */
+  more: boolean;
 }
 
 export interface OutboxStats {
@@ -23,6 +36,24 @@ export interface OutboxStats {
   dead: number;
   /** Age of the oldest pending row, seconds; 0 when none. */
   lagSeconds: number;
+}
+
+const CLAIMED = 'id, event_id, event_type, event_version, source, occurred_at, data, trace_id, deliver_at, attempts, priority';
+
+function toRow(r: Record<string, unknown>): OutboxRow {
+  return {
+    id: r.id as string,
+    eventId: r.event_id as string,
+    eventType: r.event_type as string,
+    eventVersion: r.event_version as string,
+    source: r.source as string | null,
+    occurredAt: r.occurred_at as Date,
+    data: r.data,
+    traceId: r.trace_id as string | null,
+    deliverAt: r.deliver_at as Date | null,
+    attempts: r.attempts as number,
+    priority: priorityOfRank(r.priority as number),
+  };
 }
 
 /**
@@ -42,10 +73,11 @@ export class OutboxRepository {
     const runner = manager ?? this.dataSource.manager;
     const inserted = await runner.query<{ event_id: string }[]>(
       `WITH ins AS (
-         INSERT INTO outbox_events (id, event_id, event_type, event_version, source, occurred_at, data, trace_id, deliver_at)
-         SELECT u.id, u.event_id, u.event_type, u.event_version, u.source, u.occurred_at, u.data::jsonb, u.trace_id, u.deliver_at
-           FROM unnest($1::uuid[], $2::varchar[], $3::varchar[], $4::varchar[], $5::varchar[], $6::timestamptz[], $7::text[], $8::varchar[], $9::timestamptz[])
-             AS u(id, event_id, event_type, event_version, source, occurred_at, data, trace_id, deliver_at)
+         INSERT INTO outbox_events (id, event_id, event_type, event_version, source, occurred_at, data, trace_id, deliver_at, priority)
+         SELECT u.id, u.event_id, u.event_type, u.event_version, u.source, u.occurred_at, u.data::jsonb, u.trace_id, u.deliver_at,
+                COALESCE((SELECT p.priority FROM event_priorities p WHERE p.event_type = u.event_type), u.default_priority)
+           FROM unnest($1::uuid[], $2::varchar[], $3::varchar[], $4::varchar[], $5::varchar[], $6::timestamptz[], $7::text[], $8::varchar[], $9::timestamptz[], $10::smallint[])
+             AS u(id, event_id, event_type, event_version, source, occurred_at, data, trace_id, deliver_at, default_priority)
          ON CONFLICT (event_id) DO NOTHING
          RETURNING event_id
        )
@@ -60,34 +92,40 @@ export class OutboxRepository {
         rows.map((r) => JSON.stringify(r.data)),
         rows.map((r) => r.traceId),
         rows.map((r) => r.deliverAt?.toISOString() ?? null),
+        rows.map((r) => PRIORITY_RANK[defaultPriorityOf(r.eventType)]),
       ],
     );
     return new Set(inserted.map((r) => r.event_id));
   }
 
-  /** Locks up to `limit` due pending rows for the caller's transaction; rows other relays hold are skipped. */
-  async claimDue(manager: EntityManager, limit: number): Promise<OutboxRow[]> {
-    const rows = await manager.query<Record<string, unknown>[]>(
-      `SELECT id, event_id, event_type, event_version, source, occurred_at, data, trace_id, deliver_at, attempts
-         FROM outbox_events
-        WHERE status = 'pending' AND next_attempt_at <= now()
-        ORDER BY next_attempt_at, id
-        LIMIT $1
-        FOR UPDATE SKIP LOCKED`,
-      [limit],
+  /**
+   * Locks up to `limit` due pending rows for the caller's transaction, rows other relays hold
+   * skipped: high rows first, up to `limit - reserve`, then normal rows for what is left (at least
+   * `reserve`, bulk's share: fair-lanes.ts). Each lane is read in due order through its own index,
+   * and the same statement says whether either lane has more due rows than it took.
+   */
+  async claimDue(manager: EntityManager, limit: number, reserve: number): Promise<OutboxClaim> {
+    const rows = await manager.query<(Record<string, unknown> & { high_more: boolean; normal_more: boolean })[]>(
+      `WITH high AS (
+         SELECT ${CLAIMED} FROM outbox_events
+          WHERE status = 'pending' AND next_attempt_at <= now() AND priority > 0
+          ORDER BY next_attempt_at, id LIMIT $1 FOR UPDATE SKIP LOCKED
+       ), normal AS (
+         SELECT ${CLAIMED} FROM outbox_events
+          WHERE status = 'pending' AND next_attempt_at <= now() AND priority = 0
+          ORDER BY next_attempt_at, id LIMIT $2::int - (SELECT count(*) FROM high)::int FOR UPDATE SKIP LOCKED
+       ), waiting AS (
+         SELECT EXISTS (SELECT 1 FROM outbox_events WHERE status = 'pending' AND next_attempt_at <= now() AND priority > 0 AND id NOT IN (SELECT id FROM high)) AS high_more,
+                EXISTS (SELECT 1 FROM outbox_events WHERE status = 'pending' AND next_attempt_at <= now() AND priority = 0 AND id NOT IN (SELECT id FROM normal)) AS normal_more
+       )
+       SELECT c.*, w.high_more, w.normal_more FROM waiting w LEFT JOIN (SELECT * FROM high UNION ALL SELECT * FROM normal) c ON true`,
+      [limit - Math.min(reserve, limit), limit],
     );
-    return rows.map((r) => ({
-      id: r.id as string,
-      eventId: r.event_id as string,
-      eventType: r.event_type as string,
-      eventVersion: r.event_version as string,
-      source: r.source as string | null,
-      occurredAt: r.occurred_at as Date,
-      data: r.data,
-      traceId: r.trace_id as string | null,
-      deliverAt: r.deliver_at as Date | null,
-      attempts: r.attempts as number,
-    }));
+    const claimed = rows.filter((r) => r.id !== null).map(toRow);
+    const taken = { high: claimed.filter((r) => r.priority === 'high').length, normal: 0 };
+    taken.normal = claimed.length - taken.high;
+    const { high_more: highMore, normal_more: normalMore } = rows[0] ?? { high_more: false, normal_more: false };
+    return { rows: claimed, taken, contended: (taken.high > 0 || highMore) && (taken.normal > 0 || normalMore), more: claimed.length > 0 && (highMore || normalMore) };
   }
 
   async markProcessed(manager: EntityManager, ids: string[]): Promise<void> {

@@ -20,7 +20,7 @@ function record(status: RecordStatus, attemptCount = 1): NotificationRecord {
   target: null,
   targetSecret: null, title: 't', body: 'b', data: {}, metadata: {}, language: null, templateId: null, templateVersion: null,
     status, attemptCount, maxAttempts: 3, nextAttemptAt: at, lastErrorCode: null, lastErrorMessage: null, providerMessageId: null,
-    occurredAt: at, traceId: null, senderSub: 'alice', createdAt: at, updatedAt: at, sentAt: null,
+    occurredAt: at, traceId: null, senderSub: 'alice', priority: 'normal', createdAt: at, updatedAt: at, sentAt: null,
   };
 }
 

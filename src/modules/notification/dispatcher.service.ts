@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { Clock } from '../../common/clock.js';
 import { PgListener } from '../../common/database/pg-listener.js';
 import { AppError } from '../../common/errors/app-error.js';
+import { bulkReserve, EMPTY_TALLY, tallyAfter, type LaneTally } from '../../common/fair-lanes.js';
 import { IdGenerator } from '../../common/id-generator.js';
 import { newTraceId, runWithContext } from '../../common/logging/request-context.js';
 import { APP_CONFIG, LOGGER } from '../../common/tokens.js';
@@ -14,6 +15,7 @@ import { NotifierDirectory } from '../integration/notifier-directory.service.js'
 import type { SendResult } from '../plugins/plugin-results.js';
 import { decideAfterAttempt, failedCallResult, type RetrySchedule } from './delivery-policy.js';
 import { DISPATCH_CHANNEL, RECORDS_QUEUED } from './notification.events.js';
+import { DeliveryQueue } from './delivery-queue.repository.js';
 import { NotificationRecordRepository } from './notification-record.repository.js';
 import type { NotificationRecord } from './notification.types.js';
 
@@ -25,7 +27,9 @@ export interface AttemptObserver {
 /**
  * The dispatcher (worker role): claims due records (FOR UPDATE SKIP LOCKED, with a lease), calls
  * their notifier's send() in the sandbox and stores the outcome by seed 003's state machine
- * (delivery-policy.ts), one attempt row per try. At most DELIVERY_CONCURRENCY sends in flight,
+ * (delivery-policy.ts), one attempt row per try. High-priority records (a password reset) are
+ * claimed ahead of bulk ones, bulk keeping DELIVERY_BULK_SHARE_PERCENT of the slots while both
+ * wait (fair-lanes.ts). At most DELIVERY_CONCURRENCY sends in flight,
  * and at most DELIVERY_CHANNEL_CONCURRENCY per notifier interface, so one slow endpoint cannot
  * take every slot. Records of a deleted or disabled interface end `skipped` with the reason.
  *
@@ -47,8 +51,11 @@ export class Dispatcher implements OnApplicationBootstrap, OnApplicationShutdown
   private again = false;
   private stopped = true;
   private pollTimer: NodeJS.Timeout | null = null;
+  /** Slots claimed per lane while high and bulk records both waited (fair-lanes.ts). */
+  private tally: LaneTally = EMPTY_TALLY;
 
   constructor(
+    private readonly queue: DeliveryQueue,
     private readonly records: NotificationRecordRepository,
     private readonly directory: NotifierDirectory,
     private readonly listener: PgListener,
@@ -117,7 +124,7 @@ export class Dispatcher implements OnApplicationBootstrap, OnApplicationShutdown
 
   private async poll(): Promise<void> {
     try {
-      const reclaimed = await this.records.reclaimExpired();
+      const reclaimed = await this.queue.reclaimExpired();
       if (reclaimed > 0) this.logger.warn({ reclaimed }, 'dispatcher: reclaimed records whose worker was lost');
     } catch (err) {
       this.logger.warn({ err: (err as Error).message }, 'dispatcher: lease reclaim failed; will retry');
@@ -131,7 +138,10 @@ export class Dispatcher implements OnApplicationBootstrap, OnApplicationShutdown
       const free = concurrency - this.inFlight.size;
       if (free <= 0) return;
       const busy = [...this.perInterface].filter(([, n]) => n >= channelConcurrency).map(([id]) => id);
-      const claimed = await this.records.claimDue(this.workerId, free, leaseMs, busy, (id) => channelConcurrency - (this.perInterface.get(id) ?? 0));
+      const reserve = bulkReserve(free, this.tally, this.config.delivery.bulkShare);
+      const claim = await this.queue.claimDue(this.workerId, free, reserve, leaseMs, busy, (id) => channelConcurrency - (this.perInterface.get(id) ?? 0));
+      this.tally = tallyAfter(this.tally, claim.taken, claim.contended);
+      const claimed = claim.records;
       if (claimed.length === 0) return;
       const batch = await this.directory.batch(claimed.map((r) => r.interfaceId));
       for (const record of claimed) void this.start(record, batch);
@@ -149,7 +159,7 @@ export class Dispatcher implements OnApplicationBootstrap, OnApplicationShutdown
    */
   async sendNow(recordIds: readonly string[], timeoutMs: number): Promise<NotificationRecord[]> {
     const deadline = Date.now() + timeoutMs;
-    const claimed = await this.records.claimIds(this.workerId, recordIds, this.config.delivery.leaseMs);
+    const claimed = await this.queue.claimIds(this.workerId, recordIds, this.config.delivery.leaseMs);
     if (claimed.length > 0) {
       const batch = await this.directory.batch(claimed.map((r) => r.interfaceId));
       const tasks = claimed.map((record) => this.start(record, batch));
@@ -191,7 +201,7 @@ export class Dispatcher implements OnApplicationBootstrap, OnApplicationShutdown
           : target.state === 'disabled'
             ? { code: 'interface_disabled', message: `notifier interface "${record.channelName}" is disabled` }
             : { code: 'interface_not_notifier', message: `interface ${record.interfaceId} is not a notifier` };
-      await this.records.skipClaimed(record.id, this.workerId, record.attemptCount, reason.code, reason.message);
+      await this.queue.skipClaimed(record.id, this.workerId, record.attemptCount, reason.code, reason.message);
       this.notify(record, 'skipped', 0);
       return;
     }
@@ -221,7 +231,7 @@ export class Dispatcher implements OnApplicationBootstrap, OnApplicationShutdown
     }
     const finishedAt = this.clock.now();
     const decision = decideAfterAttempt(result, record.attemptCount, record.maxAttempts, this.schedule, Math.random);
-    const owned = await this.records.finish({
+    const owned = await this.queue.finish({
       recordId: record.id,
       workerId: this.workerId,
       attemptNo: record.attemptCount,

@@ -112,6 +112,8 @@ export class ManualSendService {
           lastErrorMessage: null,
           occurredAt,
           traceId,
+          // A direct send: someone asked for this one message, now (docs/delivery.md, Priority).
+          priority: 'high',
         };
       });
     await this.records.insert(rows);

@@ -4,7 +4,7 @@ import { EventEmitter2 } from '@nestjs/event-emitter';
 import { APP_CONFIG } from '../../common/tokens.js';
 import { IdGenerator } from '../../common/id-generator.js';
 import type { AppConfig } from '../../config/app-config.js';
-import { catalogEntry, isOptOutable, type EventRecipient } from '../events/event-catalog.js';
+import { catalogEntry, defaultPriorityOf, isOptOutable, type EventRecipient } from '../events/event-catalog.js';
 import type { EventEnvelope, OutboxSubscriber, RelayTransaction } from '../events/events.types.js';
 import { OutboxRelay } from '../events/outbox-relay.service.js';
 import type { NotifierSummary } from '../integration/integration.types.js';
@@ -134,6 +134,7 @@ export class NotificationPlanner implements OutboxSubscriber, OnModuleInit {
         lastErrorMessage: skipped?.message ?? null,
         occurredAt: event.occurredAt,
         traceId: event.traceId,
+        priority: event.priority ?? defaultPriorityOf(event.eventType),
       });
       if (recipients.length === 0) {
         rows.push(record(null));

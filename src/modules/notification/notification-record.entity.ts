@@ -10,6 +10,8 @@ import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDateColum
 @Entity({ name: 'notification_records' })
 @Index('notification_records_dedup_unique', ['dedupKey'], { unique: true })
 @Index('notification_records_due_idx', ['nextAttemptAt'], { where: `"status" IN ('queued', 'failed')` })
+// The high lane of the claim (fair-lanes.ts): few rows, read first at every claim.
+@Index('notification_records_due_high_idx', ['nextAttemptAt'], { where: `"status" IN ('queued', 'failed') AND "priority" > 0` })
 @Index('notification_records_lease_idx', ['leaseExpiresAt'], { where: `"status" = 'sending'` })
 @Index('notification_records_created_idx', ['createdAt', 'id'])
 @Index('notification_records_event_idx', ['eventId'])
@@ -120,6 +122,10 @@ export class NotificationRecordEntity {
   /** The token subject that queued a manual record (POST /send, scheduleNotification); null: planned from an event, or seed 000's SendNotification. */
   @Column('varchar', { length: 200, nullable: true })
   senderSub!: string | null;
+
+  /** PRIORITY_RANK: 1 high (claimed ahead of bulk), 0 normal. */
+  @Column('smallint', { default: 0 })
+  priority!: number;
 
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt!: Date;

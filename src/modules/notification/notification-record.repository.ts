@@ -4,7 +4,9 @@ import { SecretBox } from '../../common/secrets/secret-box.js';
 import { SecretsAtRest, type SealedStore } from '../../common/secrets/secrets-at-rest.service.js';
 import { DataSource, type EntityManager } from 'typeorm';
 import { DISPATCH_CHANNEL } from './notification.events.js';
-import { CANCELLABLE_STATUSES, type NotificationAttempt, type NotificationRecord, type RecordFilter, type RecordPage, type RecordRecipient, type RecordStatus } from './notification.types.js';
+import { PRIORITY_RANK, type EventPriority } from '../events/events.types.js';
+import { RECORD_COLUMNS, toRecord } from './notification-record.row.js';
+import { CANCELLABLE_STATUSES, type NotificationAttempt, type NotificationRecord, type RecordFilter, type RecordPage, type RecordStatus } from './notification.types.js';
 
 /** A record as the planner (or a manual send) creates it: the record's own fields, before any attempt. */
 export type NewRecord = Pick<
@@ -41,40 +43,18 @@ export type NewRecord = Pick<
   target?: string | null;
   /** The signing secret of that target (NotificationRecord.targetSecret). */
   targetSecret?: string | null;
+  /** Claimed ahead of bulk when high (NotificationRecord.priority). */
+  priority: EventPriority;
   /** A scheduled record: not claimed before this time (next_attempt_at); absent: due now. */
   notBefore?: Date | null;
   /** The token subject that queued a manual record (NotificationRecord.senderSub); absent: none. */
   senderSub?: string | null;
 };
 
-/** How one attempt ended, as stored: the record's new state and the attempt's audit row. */
-export interface FinishedAttempt {
-  recordId: string;
-  workerId: string;
-  attemptNo: number;
-  status: 'sent' | 'failed' | 'dead' | 'skipped';
-  retryInMs: number | null;
-  errorCode: string | null;
-  errorMessage: string | null;
-  providerMessageId: string | null;
-  attemptId: string;
-  startedAt: Date;
-  finishedAt: Date;
-  outcome: string;
-  retryAfterSeconds: number | null;
-  requestPayload: unknown;
-  responsePayload: unknown;
-}
-
-const COLUMNS = `id, event_id, event_type, interface_id, channel_type, plugin_id, channel_name, recipient, recipients, target, target_secret, title, body, data,
-  metadata, language, template_id, template_version, status, attempt_count, max_attempts, next_attempt_at, last_error_code,
-  last_error_message, provider_message_id, occurred_at, trace_id, sender_sub, created_at, updated_at, sent_at`;
-
 /**
- * The only place that queries notification_records and notification_attempts. Claims use
- * FOR UPDATE SKIP LOCKED and a lease, so no record is sent by two workers at once; every finish
- * is fenced on (claimed_by, attempt_count), so a worker that lost its lease cannot overwrite the
- * attempt that replaced it. Times are the database's.
+ * notification_records and notification_attempts outside delivery (DeliveryQueue claims and
+ * finishes): planning's inserts, reads, the delivery log, cancel, replay, pruning, the metrics'
+ * counts and resealing. Times are the database's.
  */
 @Injectable()
 export class NotificationRecordRepository implements SealedStore {
@@ -96,16 +76,17 @@ export class NotificationRecordRepository implements SealedStore {
       `WITH ins AS (
          INSERT INTO notification_records (id, dedup_key, event_id, event_type, interface_id, channel_type, plugin_id, channel_name, recipient,
            recipients, title, body, data, metadata, language, template_id, template_version, status, max_attempts, next_attempt_at,
-           last_error_code, last_error_message, occurred_at, trace_id, target, sender_sub, target_secret)
+           last_error_code, last_error_message, occurred_at, trace_id, target, sender_sub, target_secret, priority)
          SELECT u.id, u.dedup_key, u.event_id, u.event_type, u.interface_id, u.channel_type, u.plugin_id, u.channel_name, u.recipient,
            u.recipients::jsonb, u.title, u.body, u.data::jsonb, u.metadata::jsonb, u.language, u.template_id, u.template_version, u.status,
-           u.max_attempts, COALESCE(u.not_before, now()), u.last_error_code, u.last_error_message, u.occurred_at, u.trace_id, u.target, u.sender_sub, u.target_secret
+           u.max_attempts, COALESCE(u.not_before, now()), u.last_error_code, u.last_error_message, u.occurred_at, u.trace_id, u.target, u.sender_sub, u.target_secret,
+           u.priority
            FROM unnest($1::uuid[], $2::varchar[], $3::varchar[], $4::varchar[], $5::uuid[], $6::varchar[], $7::varchar[], $8::varchar[],
                        $9::varchar[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::varchar[], $16::uuid[], $17::int[],
-                       $18::varchar[], $19::int[], $20::varchar[], $21::text[], $22::timestamptz[], $23::varchar[], $24::text[], $25::timestamptz[], $26::varchar[], $27::text[])
+                       $18::varchar[], $19::int[], $20::varchar[], $21::text[], $22::timestamptz[], $23::varchar[], $24::text[], $25::timestamptz[], $26::varchar[], $27::text[], $28::smallint[])
              AS u(id, dedup_key, event_id, event_type, interface_id, channel_type, plugin_id, channel_name, recipient, recipients, title, body,
                   data, metadata, language, template_id, template_version, status, max_attempts, last_error_code, last_error_message,
-                  occurred_at, trace_id, target, not_before, sender_sub, target_secret)
+                  occurred_at, trace_id, target, not_before, sender_sub, target_secret, priority)
          ON CONFLICT (dedup_key) DO NOTHING
          RETURNING id, status
        )
@@ -139,122 +120,10 @@ export class NotificationRecordRepository implements SealedStore {
         rows.map((r) => r.notBefore?.toISOString() ?? null),
         rows.map((r) => r.senderSub ?? null),
         rows.map((r) => this.box.sealNullable(r.targetSecret)),
+        rows.map((r) => PRIORITY_RANK[r.priority]),
       ],
     );
     return (inserted[0] as unknown as { n: number } | undefined)?.n ?? 0;
-  }
-
-  /**
-   * Claims up to `limit` due records for `workerId` (queued, or failed and due), at most
-   * `perInterface(id)` per interface and none of `busy` interfaces: each becomes `sending` with
-   * attempt_count + 1 and a lease of `leaseMs`.
-   */
-  async claimDue(workerId: string, limit: number, leaseMs: number, busy: string[], perInterface: (interfaceId: string) => number): Promise<NotificationRecord[]> {
-    return this.dataSource.transaction(async (manager) => {
-      const candidates = await manager.query<{ id: string; interface_id: string }[]>(
-        `SELECT id, interface_id FROM notification_records
-          WHERE status IN ('queued', 'failed') AND next_attempt_at <= now() AND NOT (interface_id = ANY($2::uuid[]))
-          ORDER BY next_attempt_at
-          LIMIT $1
-          FOR UPDATE SKIP LOCKED`,
-        [Math.min(limit * 4, 2_000), busy],
-      );
-      const taken = new Map<string, number>();
-      const picked: string[] = [];
-      for (const c of candidates) {
-        if (picked.length >= limit) break;
-        const n = taken.get(c.interface_id) ?? 0;
-        if (n >= perInterface(c.interface_id)) continue;
-        taken.set(c.interface_id, n + 1);
-        picked.push(c.id);
-      }
-      if (picked.length === 0) return [];
-      const [rows] = await manager.query<[Record<string, unknown>[], number]>(
-        `UPDATE notification_records
-            SET status = 'sending', attempt_count = attempt_count + 1, lease_expires_at = now() + ($3::int * interval '1 millisecond'),
-                claimed_by = $2, updated_at = now()
-          WHERE id = ANY($1::uuid[])
-          RETURNING ${COLUMNS}`,
-        [picked, workerId, leaseMs],
-      );
-      return rows.map((r) => toRecord(r, this.box));
-    });
-  }
-
-  /**
-   * claimDue restricted to `ids` (a manual send delivering its own records now): the same
-   * states, lease and fencing, so a record a worker already claimed is skipped here (SKIP LOCKED,
-   * or no longer queued) and a record claimed here is skipped by every worker.
-   */
-  async claimIds(workerId: string, ids: readonly string[], leaseMs: number): Promise<NotificationRecord[]> {
-    if (ids.length === 0) return [];
-    const [rows] = await this.dataSource.query<[Record<string, unknown>[], number]>(
-      `UPDATE notification_records
-          SET status = 'sending', attempt_count = attempt_count + 1, lease_expires_at = now() + ($3::int * interval '1 millisecond'),
-              claimed_by = $2, updated_at = now()
-        WHERE id IN (SELECT id FROM notification_records
-                      WHERE id = ANY($1::uuid[]) AND status IN ('queued', 'failed') AND next_attempt_at <= now()
-                      FOR UPDATE SKIP LOCKED)
-        RETURNING ${COLUMNS}`,
-      [[...ids], workerId, leaseMs],
-    );
-    return rows.map((r) => toRecord(r, this.box));
-  }
-
-  /**
-   * Records whose worker was lost (lease expired while `sending`) become due again, or dead when
-   * that lost attempt was their last. Returns how many.
-   */
-  async reclaimExpired(): Promise<number> {
-    const [, n] = await this.dataSource.query<[unknown[], number]>(
-      `UPDATE notification_records
-          SET status = CASE WHEN attempt_count >= max_attempts THEN 'dead' ELSE 'failed' END,
-              next_attempt_at = now(), lease_expires_at = NULL, claimed_by = NULL, updated_at = now(),
-              last_error_code = 'worker_lost',
-              last_error_message = 'the worker sending it stopped answering (lease expired); attempt ' || attempt_count || ' may or may not have been delivered'
-        WHERE status = 'sending' AND lease_expires_at < now()`,
-    );
-    return n ?? 0;
-  }
-
-  /** Stores one attempt's outcome; false when this worker no longer owned the record (its lease was taken over). */
-  async finish(attempt: FinishedAttempt): Promise<boolean> {
-    const rows = await this.dataSource.query<{ record_id: string }[]>(
-      `WITH upd AS (
-         UPDATE notification_records
-            SET status = $3::varchar, next_attempt_at = CASE WHEN $4::int IS NULL THEN next_attempt_at ELSE now() + ($4::int * interval '1 millisecond') END,
-                lease_expires_at = NULL, claimed_by = NULL, last_error_code = $5::varchar, last_error_message = $6::text,
-                provider_message_id = COALESCE($7::varchar, provider_message_id), sent_at = CASE WHEN $3::varchar = 'sent' THEN now() ELSE sent_at END,
-                updated_at = now()
-          WHERE id = $1::uuid AND claimed_by = $2::varchar AND status = 'sending' AND attempt_count = $8::int
-          RETURNING id
-       )
-       INSERT INTO notification_attempts (id, record_id, attempt_no, worker_id, started_at, finished_at, duration_ms, outcome, error_code,
-         error_message, retry_after_seconds, request_payload, response_payload)
-       SELECT $9::uuid, id, $8::int, $2::varchar, $10::timestamptz, $11::timestamptz, $12::int, $13::varchar, $5::varchar, $6::text, $14::int,
-              $15::jsonb, $16::jsonb
-         FROM upd
-       RETURNING record_id`,
-      [
-        attempt.recordId,
-        attempt.workerId,
-        attempt.status,
-        attempt.retryInMs,
-        attempt.errorCode,
-        attempt.errorMessage,
-        attempt.providerMessageId,
-        attempt.attemptNo,
-        attempt.attemptId,
-        attempt.startedAt,
-        attempt.finishedAt,
-        Math.max(0, attempt.finishedAt.getTime() - attempt.startedAt.getTime()),
-        attempt.outcome,
-        attempt.retryAfterSeconds,
-        JSON.stringify(attempt.requestPayload ?? null),
-        JSON.stringify(attempt.responsePayload ?? null),
-      ],
-    );
-    return rows.length > 0;
   }
 
   /**
@@ -267,7 +136,7 @@ export class NotificationRecordRepository implements SealedStore {
       `UPDATE notification_records
           SET status = 'cancelled', last_error_code = 'cancelled', last_error_message = $2, updated_at = now()
         WHERE id = $1 AND status = ANY($3::varchar[])
-        RETURNING ${COLUMNS}`,
+        RETURNING ${RECORD_COLUMNS}`,
       [id, reason, CANCELLABLE_STATUSES],
     );
     return rows[0] ? toRecord(rows[0], this.box) : null;
@@ -295,29 +164,19 @@ export class NotificationRecordRepository implements SealedStore {
     return rows[0]?.n ?? 0;
   }
 
-  /** Ends a claimed record without an attempt (its interface is gone or disabled). */
-  async skipClaimed(recordId: string, workerId: string, attemptNo: number, code: string, message: string): Promise<void> {
-    await this.dataSource.query(
-      `UPDATE notification_records
-          SET status = 'skipped', lease_expires_at = NULL, claimed_by = NULL, last_error_code = $4, last_error_message = $5, updated_at = now()
-        WHERE id = $1 AND claimed_by = $2 AND status = 'sending' AND attempt_count = $3`,
-      [recordId, workerId, attemptNo, code, message],
-    );
-  }
-
   async findById(id: string): Promise<NotificationRecord | null> {
-    const rows = await this.dataSource.query<Record<string, unknown>[]>(`SELECT ${COLUMNS} FROM notification_records WHERE id = $1`, [id]);
+    const rows = await this.dataSource.query<Record<string, unknown>[]>(`SELECT ${RECORD_COLUMNS} FROM notification_records WHERE id = $1`, [id]);
     return rows[0] ? toRecord(rows[0], this.box) : null;
   }
 
   async findByDedupKey(key: string): Promise<NotificationRecord | null> {
-    const rows = await this.dataSource.query<Record<string, unknown>[]>(`SELECT ${COLUMNS} FROM notification_records WHERE dedup_key = $1`, [key]);
+    const rows = await this.dataSource.query<Record<string, unknown>[]>(`SELECT ${RECORD_COLUMNS} FROM notification_records WHERE dedup_key = $1`, [key]);
     return rows[0] ? toRecord(rows[0], this.box) : null;
   }
 
   async findByIds(ids: readonly string[]): Promise<NotificationRecord[]> {
     if (ids.length === 0) return [];
-    const rows = await this.dataSource.query<Record<string, unknown>[]>(`SELECT ${COLUMNS} FROM notification_records WHERE id = ANY($1::uuid[])`, [[...ids]]);
+    const rows = await this.dataSource.query<Record<string, unknown>[]>(`SELECT ${RECORD_COLUMNS} FROM notification_records WHERE id = ANY($1::uuid[])`, [[...ids]]);
     return rows.map((r) => toRecord(r, this.box));
   }
 
@@ -354,7 +213,7 @@ export class NotificationRecordRepository implements SealedStore {
     }
     params.push(limit + 1);
     const rows = await this.dataSource.query<Record<string, unknown>[]>(
-      `SELECT ${COLUMNS}, (extract(epoch FROM created_at) * 1000000)::bigint::text AS created_us
+      `SELECT ${RECORD_COLUMNS}, (extract(epoch FROM created_at) * 1000000)::bigint::text AS created_us
          FROM notification_records ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
         ORDER BY created_at DESC, id DESC LIMIT $${params.length}`,
       params,
@@ -487,41 +346,4 @@ function whereOf(filter: RecordFilter): { where: string[]; params: unknown[] } {
   if (filter.createdAfter) add((n) => `created_at >= $${n}`, filter.createdAfter);
   if (filter.createdBefore) add((n) => `created_at < $${n}`, filter.createdBefore);
   return { where, params };
-}
-
-/** A row as the module sees it: the own target and its secret, stored sealed, opened. */
-function toRecord(r: Record<string, unknown>, box: SecretBox): NotificationRecord {
-  return {
-    id: r.id as string,
-    eventId: r.event_id as string,
-    eventType: r.event_type as string,
-    interfaceId: r.interface_id as string,
-    channelType: r.channel_type as string,
-    pluginId: r.plugin_id as string,
-    channelName: r.channel_name as string,
-    recipient: r.recipient as string | null,
-    recipients: r.recipients as RecordRecipient[],
-    target: box.openNullable(r.target as string | null),
-    targetSecret: box.openNullable(r.target_secret as string | null | undefined),
-    title: r.title as string,
-    body: r.body as string,
-    data: r.data as Record<string, unknown>,
-    metadata: r.metadata as Record<string, string>,
-    language: r.language as string | null,
-    templateId: r.template_id as string | null,
-    templateVersion: r.template_version as number | null,
-    status: r.status as RecordStatus,
-    attemptCount: r.attempt_count as number,
-    maxAttempts: r.max_attempts as number,
-    nextAttemptAt: r.next_attempt_at as Date,
-    lastErrorCode: r.last_error_code as string | null,
-    lastErrorMessage: r.last_error_message as string | null,
-    providerMessageId: r.provider_message_id as string | null,
-    occurredAt: r.occurred_at as Date,
-    traceId: r.trace_id as string | null,
-    senderSub: r.sender_sub as string | null,
-    createdAt: r.created_at as Date,
-    updatedAt: r.updated_at as Date,
-    sentAt: r.sent_at as Date | null,
-  };
 }

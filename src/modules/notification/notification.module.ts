@@ -14,6 +14,7 @@ import { MessageComposer } from './message-composer.js';
 import { NotificationAttemptEntity } from './notification-attempt.entity.js';
 import { NotificationPlanner } from './notification-planner.service.js';
 import { NotificationRecordEntity } from './notification-record.entity.js';
+import { DeliveryQueue } from './delivery-queue.repository.js';
 import { NotificationRecordRepository } from './notification-record.repository.js';
 import { RecordRetention } from './record-retention.service.js';
 import { NotificationTemplateVersionEntity } from './templates/notification-template-version.entity.js';
@@ -44,6 +45,7 @@ import { NotificationSettingsResolver } from './graphql/notification-settings.re
   controllers: [NotificationGrpcController],
   providers: [
     NotificationRecordRepository,
+    DeliveryQueue,
     TemplateRepository,
     TemplateService,
     MessageComposer,

@@ -1,3 +1,5 @@
+import type { EventPriority } from '../events/events.types.js';
+
 /** Seed 003's record states, and `cancelled` (cancelled by hand before it was sent). */
 export const RECORD_STATUSES = ['queued', 'sending', 'sent', 'failed', 'dead', 'skipped', 'cancelled'] as const;
 export type RecordStatus = (typeof RECORD_STATUSES)[number];
@@ -49,6 +51,8 @@ export interface NotificationRecord {
   traceId: string | null;
   /** Who queued it by POST /send or scheduleNotification (the token's sub): only they and admins may read or cancel it; null: no owner but admins. */
   senderSub: string | null;
+  /** Claimed ahead of bulk when high: its event's priority when planned; direct sends are high. */
+  priority: EventPriority;
   createdAt: Date;
   updatedAt: Date;
   sentAt: Date | null;

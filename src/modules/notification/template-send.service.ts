@@ -123,6 +123,8 @@ export class TemplateSendService {
         lastErrorMessage: null,
         occurredAt: new Date(),
         traceId: currentContext()?.traceId ?? null,
+        // A direct send: someone asked for this one message, now (docs/delivery.md, Priority).
+        priority: 'high',
         senderSub: callerSub,
       },
     ]);

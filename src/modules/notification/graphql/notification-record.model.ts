@@ -83,6 +83,9 @@ export class NotificationRecordModel {
   @Field(() => String, { nullable: true })
   traceId!: string | null;
 
+  @Field(() => String, { description: "high | normal: high records are claimed ahead of bulk ones (its event type's priority when planned; direct sends are high)." })
+  priority!: string;
+
   @Field()
   createdAt!: Date;
 

@@ -1,0 +1,177 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { pickFromLanes, type LaneTally } from '../../common/fair-lanes.js';
+import { SecretBox } from '../../common/secrets/secret-box.js';
+import { RECORD_COLUMNS, toRecord } from './notification-record.row.js';
+import type { NotificationRecord } from './notification.types.js';
+
+/** How one attempt ended, as stored: the record's new state and the attempt's audit row. */
+export interface FinishedAttempt {
+  recordId: string;
+  workerId: string;
+  attemptNo: number;
+  status: 'sent' | 'failed' | 'dead' | 'skipped';
+  retryInMs: number | null;
+  errorCode: string | null;
+  errorMessage: string | null;
+  providerMessageId: string | null;
+  attemptId: string;
+  startedAt: Date;
+  finishedAt: Date;
+  outcome: string;
+  retryAfterSeconds: number | null;
+  requestPayload: unknown;
+  responsePayload: unknown;
+}
+
+/** What one claim took: the records, per lane, and whether both lanes had work (fair-lanes.ts). */
+export interface RecordClaim {
+  records: NotificationRecord[];
+  taken: LaneTally;
+  contended: boolean;
+}
+
+/**
+ * The delivery queue over notification_records: the dispatcher's claims and finishes. Claims use
+ * FOR UPDATE SKIP LOCKED and a lease, so no record is sent by two workers at once; every finish
+ * is fenced on (claimed_by, attempt_count), so a worker that lost its lease cannot overwrite the
+ * attempt that replaced it. Times are the database's.
+ */
+@Injectable()
+export class DeliveryQueue {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly box: SecretBox,
+  ) {}
+
+  /**
+   * Claims up to `limit` due records for `workerId` (queued, or failed and due), at most
+   * `perInterface(id)` per interface and none of `busy` interfaces: each becomes `sending` with
+   * attempt_count + 1 and a lease of `leaseMs`. High-priority records first, `reserve` slots kept
+   * for bulk (pickFromLanes); each lane's candidates are read in due order through its own index.
+   */
+  async claimDue(workerId: string, limit: number, reserve: number, leaseMs: number, busy: string[], perInterface: (interfaceId: string) => number): Promise<RecordClaim> {
+    return this.dataSource.transaction(async (manager) => {
+      const candidates = await manager.query<{ id: string; interface_id: string; priority: number }[]>(
+        `WITH high AS (
+           SELECT id, interface_id, priority FROM notification_records
+            WHERE status IN ('queued', 'failed') AND next_attempt_at <= now() AND priority > 0 AND NOT (interface_id = ANY($2::uuid[]))
+            ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED
+         ), normal AS (
+           SELECT id, interface_id, priority FROM notification_records
+            WHERE status IN ('queued', 'failed') AND next_attempt_at <= now() AND priority = 0 AND NOT (interface_id = ANY($2::uuid[]))
+            ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED
+         )
+         SELECT * FROM high UNION ALL SELECT * FROM normal`,
+        [Math.min(limit * 4, 2_000), busy],
+      );
+      const lanes = { high: candidates.filter((c) => c.priority > 0), normal: candidates.filter((c) => c.priority === 0) };
+      const perInterfaceTaken = new Map<string, number>();
+      const { picked, taken } = pickFromLanes(lanes, limit, reserve, (c) => {
+        const n = perInterfaceTaken.get(c.interface_id) ?? 0;
+        if (n >= perInterface(c.interface_id)) return false;
+        perInterfaceTaken.set(c.interface_id, n + 1);
+        return true;
+      });
+      const contended = lanes.high.length > 0 && lanes.normal.length > 0;
+      if (picked.length === 0) return { records: [], taken, contended };
+      const [rows] = await manager.query<[Record<string, unknown>[], number]>(
+        `UPDATE notification_records
+            SET status = 'sending', attempt_count = attempt_count + 1, lease_expires_at = now() + ($3::int * interval '1 millisecond'),
+                claimed_by = $2, updated_at = now()
+          WHERE id = ANY($1::uuid[])
+          RETURNING ${RECORD_COLUMNS}`,
+        [picked.map((c) => c.id), workerId, leaseMs],
+      );
+      return { records: rows.map((r) => toRecord(r, this.box)), taken, contended };
+    });
+  }
+
+  /**
+   * claimDue restricted to `ids` (a manual send delivering its own records now): the same
+   * states, lease and fencing, so a record a worker already claimed is skipped here (SKIP LOCKED,
+   * or no longer queued) and a record claimed here is skipped by every worker.
+   */
+  async claimIds(workerId: string, ids: readonly string[], leaseMs: number): Promise<NotificationRecord[]> {
+    if (ids.length === 0) return [];
+    const [rows] = await this.dataSource.query<[Record<string, unknown>[], number]>(
+      `UPDATE notification_records
+          SET status = 'sending', attempt_count = attempt_count + 1, lease_expires_at = now() + ($3::int * interval '1 millisecond'),
+              claimed_by = $2, updated_at = now()
+        WHERE id IN (SELECT id FROM notification_records
+                      WHERE id = ANY($1::uuid[]) AND status IN ('queued', 'failed') AND next_attempt_at <= now()
+                      FOR UPDATE SKIP LOCKED)
+        RETURNING ${RECORD_COLUMNS}`,
+      [[...ids], workerId, leaseMs],
+    );
+    return rows.map((r) => toRecord(r, this.box));
+  }
+
+  /**
+   * Records whose worker was lost (lease expired while `sending`) become due again, or dead when
+   * that lost attempt was their last. Returns how many.
+   */
+  async reclaimExpired(): Promise<number> {
+    const [, n] = await this.dataSource.query<[unknown[], number]>(
+      `UPDATE notification_records
+          SET status = CASE WHEN attempt_count >= max_attempts THEN 'dead' ELSE 'failed' END,
+              next_attempt_at = now(), lease_expires_at = NULL, claimed_by = NULL, updated_at = now(),
+              last_error_code = 'worker_lost',
+              last_error_message = 'the worker sending it stopped answering (lease expired); attempt ' || attempt_count || ' may or may not have been delivered'
+        WHERE status = 'sending' AND lease_expires_at < now()`,
+    );
+    return n ?? 0;
+  }
+
+  /** Stores one attempt's outcome; false when this worker no longer owned the record (its lease was taken over). */
+  async finish(attempt: FinishedAttempt): Promise<boolean> {
+    const rows = await this.dataSource.query<{ record_id: string }[]>(
+      `WITH upd AS (
+         UPDATE notification_records
+            SET status = $3::varchar, next_attempt_at = CASE WHEN $4::int IS NULL THEN next_attempt_at ELSE now() + ($4::int * interval '1 millisecond') END,
+                lease_expires_at = NULL, claimed_by = NULL, last_error_code = $5::varchar, last_error_message = $6::text,
+                provider_message_id = COALESCE($7::varchar, provider_message_id), sent_at = CASE WHEN $3::varchar = 'sent' THEN now() ELSE sent_at END,
+                updated_at = now()
+          WHERE id = $1::uuid AND claimed_by = $2::varchar AND status = 'sending' AND attempt_count = $8::int
+          RETURNING id
+       )
+       INSERT INTO notification_attempts (id, record_id, attempt_no, worker_id, started_at, finished_at, duration_ms, outcome, error_code,
+         error_message, retry_after_seconds, request_payload, response_payload)
+       SELECT $9::uuid, id, $8::int, $2::varchar, $10::timestamptz, $11::timestamptz, $12::int, $13::varchar, $5::varchar, $6::text, $14::int,
+              $15::jsonb, $16::jsonb
+         FROM upd
+       RETURNING record_id`,
+      [
+        attempt.recordId,
+        attempt.workerId,
+        attempt.status,
+        attempt.retryInMs,
+        attempt.errorCode,
+        attempt.errorMessage,
+        attempt.providerMessageId,
+        attempt.attemptNo,
+        attempt.attemptId,
+        attempt.startedAt,
+        attempt.finishedAt,
+        Math.max(0, attempt.finishedAt.getTime() - attempt.startedAt.getTime()),
+        attempt.outcome,
+        attempt.retryAfterSeconds,
+        JSON.stringify(attempt.requestPayload ?? null),
+        JSON.stringify(attempt.responsePayload ?? null),
+      ],
+    );
+    return rows.length > 0;
+  }
+
+  /** Ends a claimed record without an attempt (its interface is gone or disabled). */
+  async skipClaimed(recordId: string, workerId: string, attemptNo: number, code: string, message: string): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE notification_records
+          SET status = 'skipped', lease_expires_at = NULL, claimed_by = NULL, last_error_code = $4, last_error_message = $5, updated_at = now()
+        WHERE id = $1 AND claimed_by = $2 AND status = 'sending' AND attempt_count = $3`,
+      [recordId, workerId, attemptNo, code, message],
+    );
+  }
+
+}
