@@ -18,7 +18,8 @@ export const MAX_BATCH_EVENTS = 1_000;
  * inserts it into the outbox, in the caller's transaction when one is given, so a domain change
  * and its event commit together or not at all. Publishing an event_id that is already in the
  * outbox writes nothing and answers `duplicate: true`. The relay is woken at commit: by NOTIFY
- * (every replica) and, when this call owns the write, in-process at once.
+ * (every replica) and, when this call owns the write, in-process at once; a caller that passes its
+ * transaction emits OUTBOX_WRITTEN itself once it has committed (see events.events.ts).
  *
  * Deliberately not here: planning notifications (the relay hands events to the notification
  * module) and any knowledge of transports.

@@ -1,9 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { Logger } from 'pino';
+import type { EntityManager } from 'typeorm';
 import { Clock } from '../../common/clock.js';
 import { LOGGER } from '../../common/tokens.js';
 import { EventBus } from '../events/event-bus.service.js';
+import { OUTBOX_WRITTEN } from '../events/events.events.js';
 import type { PublishEventInput } from '../events/events.types.js';
 import { PluginRuntime } from '../plugins/plugin-runtime.service.js';
 import { PLUGIN_HEALTH_CHANGED, type PluginHealthChangedEvent } from './integration.events.js';
@@ -19,8 +21,11 @@ export interface CheckedInterface {
 /**
  * Runs an interface's health_check() and records the answer (is_healthy, health_error,
  * last_check_at). A plugin that throws, times out or answers off-contract is unhealthy with that
- * reason: a check always produces a report, it never fails the caller. A change of state, once
- * stored, emits `plugin.health_changed` in-process and publishes it to the outbox.
+ * reason: a check always produces a report; only failing to store it fails the caller. A change
+ * of state and its `plugin.health_changed` outbox row are written in one transaction, so neither
+ * is stored without the other: when the write fails, the state stays as it was, the next check
+ * sees the change again and writes both (the event id is the check's, so a retry never duplicates
+ * one). Once committed, the change is emitted in-process.
  *
  * check() does both for one interface; the sweep runs probe() for each interface and stores the
  * reports in batches with recordMany().
@@ -38,11 +43,15 @@ export class InterfaceHealthService {
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  /** Runs health_check() now and stores the result. */
+  /** Runs health_check() now and stores the result, with its change's event. Rejects when storing them fails. */
   async check(row: StoredInterface, timeoutMs?: number): Promise<HealthReport> {
     const report = await this.probe(row, timeoutMs);
-    await this.repository.recordHealth(row.id, { isHealthy: report.isHealthy, healthError: report.error, lastCheckAt: report.checkedAt });
-    await this.announce(this.changes([{ row, report }]));
+    const changes = this.changes([{ row, report }]);
+    let published: PluginHealthChangedEvent[] = [];
+    await this.repository.recordHealth(row.id, { isHealthy: report.isHealthy, healthError: report.error, lastCheckAt: report.checkedAt }, async (stored, tx) => {
+      published = await this.publish(changes.filter((event) => stored.has(event.interfaceId)), tx);
+    });
+    this.announce(published);
     return report;
   }
 
@@ -68,15 +77,21 @@ export class InterfaceHealthService {
   }
 
   /**
-   * Stores the reports in one statement, then announces the changes among those stored (one
-   * outbox insert for all of them). Returns the ids stored; a report older than the stored state
-   * is skipped (see recordHealthMany). Rejects when storing the reports fails.
+   * Stores the reports in one statement and, in the same transaction, the changes among those
+   * stored as outbox events (one insert for all of them); announces them once committed. Returns
+   * the ids stored; a report older than the stored state is skipped (see recordHealthMany).
+   * Rejects when storing the reports or their events fails: then nothing of the batch is stored.
    */
   async recordMany(checked: readonly CheckedInterface[]): Promise<Set<string>> {
+    const changes = this.changes(checked);
+    let published: PluginHealthChangedEvent[] = [];
     const stored = await this.repository.recordHealthMany(
       checked.map(({ row, report }) => ({ id: row.id, isHealthy: report.isHealthy, healthError: report.error, lastCheckAt: report.checkedAt })),
+      async (written, tx) => {
+        published = await this.publish(changes.filter((event) => written.has(event.interfaceId)), tx);
+      },
     );
-    await this.announce(this.changes(checked.filter(({ row }) => stored.has(row.id))));
+    this.announce(published);
     return stored;
   }
 
@@ -96,12 +111,24 @@ export class InterfaceHealthService {
   }
 
   /**
-   * Emits each change in-process and publishes them as `plugin.health_changed` for notifiers that
-   * subscribe to it. The state is stored by then: a listener that throws, or an outbox that cannot
-   * be written (the database is away), is logged, and the next check that sees a change announces it.
+   * Inserts the changes into the outbox as `plugin.health_changed`, in the transaction that stores
+   * them (a failure rolls the state back with it); the ones new to the outbox come back.
    */
-  private async announce(changes: PluginHealthChangedEvent[]): Promise<void> {
+  private async publish(changes: PluginHealthChangedEvent[], tx: EntityManager): Promise<PluginHealthChangedEvent[]> {
+    if (changes.length === 0) return [];
+    const results = await this.bus.publishMany(changes.map(toPublished), tx);
+    return changes.filter((_, i) => !results[i].duplicate);
+  }
+
+  /**
+   * After commit: wakes this process's relay, as the bus does for a write of its own (NOTIFY wakes
+   * every listening relay at commit, but nothing listens on the embedded database or with
+   * DATABASE_LISTEN=false: only the poll would find the rows), and emits each change in-process.
+   * A listener that throws is logged.
+   */
+  private announce(changes: PluginHealthChangedEvent[]): void {
     if (changes.length === 0) return;
+    this.events.emit(OUTBOX_WRITTEN);
     for (const event of changes) {
       this.logger.info({ interfaceId: event.interfaceId, isHealthy: event.isHealthy, error: event.error }, 'plugin interface health changed');
       try {
@@ -109,11 +136,6 @@ export class InterfaceHealthService {
       } catch (err) {
         this.logger.warn({ interfaceId: event.interfaceId, err: (err as Error).message }, 'a plugin.health_changed listener failed');
       }
-    }
-    try {
-      await this.bus.publishMany(changes.map(toPublished));
-    } catch (err) {
-      this.logger.warn({ interfaceIds: changes.map((e) => e.interfaceId), err: (err as Error).message }, 'plugin.health_changed could not be published');
     }
   }
 }

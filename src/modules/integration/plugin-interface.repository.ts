@@ -31,6 +31,13 @@ export interface HealthRecord {
   lastCheckAt: Date;
 }
 
+/**
+ * Runs inside a health write's transaction once the results are written, with the ids written and
+ * that transaction: what must commit together with them (the changes' `plugin.health_changed`
+ * outbox rows). Throwing rolls the results back.
+ */
+export type HealthWriteAlongside = (stored: ReadonlySet<string>, tx: EntityManager) => Promise<void>;
+
 export type NewInterface = Omit<StoredInterface, 'isHealthy' | 'healthError' | 'lastCheckAt' | 'specTemplate' | 'createdAt' | 'updatedAt'>;
 
 /** Rows kept by the list cache: far more interfaces than an installation has. */
@@ -178,32 +185,46 @@ export class PluginInterfaceRepository implements SealedStore {
     return rewritten;
   }
 
-  /** Stores a health result without touching updated_at (a check is not an edit). */
-  async recordHealth(id: string, health: Omit<HealthRecord, 'id'>): Promise<void> {
-    await this.interfaces
-      .createQueryBuilder()
-      .update(PluginInterfaceEntity)
-      .set({ ...health, updatedAt: () => 'updated_at' })
-      .where('id = :id', { id })
-      .execute();
+  /**
+   * Stores a health result without touching updated_at (a check is not an edit). `alongside` runs
+   * in the same transaction once it is written, with the id when the row was there (an empty set
+   * when it is gone): what it writes commits with the result or not at all. True when written.
+   */
+  async recordHealth(id: string, health: Omit<HealthRecord, 'id'>, alongside?: HealthWriteAlongside): Promise<boolean> {
+    return this.dataSource.transaction(async (tx) => {
+      const result = await tx
+        .createQueryBuilder()
+        .update(PluginInterfaceEntity)
+        .set({ ...health, updatedAt: () => 'updated_at' })
+        .where('id = :id', { id })
+        .execute();
+      const stored = new Set<string>(result.affected ? [id] : []);
+      await alongside?.(stored, tx);
+      return stored.size > 0;
+    });
   }
 
   /**
    * Stores many health results in one statement; the ids written come back. A result older than
    * the row's last_check_at is not written: a check that ended later (CheckPluginHealth while a
-   * sweep was batching its results) got there first.
+   * sweep was batching its results) got there first. `alongside` runs in the same transaction, as
+   * for recordHealth; when it throws, no result is stored.
    */
-  async recordHealthMany(results: readonly HealthRecord[]): Promise<Set<string>> {
+  async recordHealthMany(results: readonly HealthRecord[], alongside?: HealthWriteAlongside): Promise<Set<string>> {
     if (results.length === 0) return new Set();
-    const [rows] = await this.interfaces.query<[{ id: string }[], number]>(
-      `UPDATE plugin_interfaces AS p
-          SET is_healthy = r.is_healthy, health_error = r.health_error, last_check_at = r.last_check_at
-         FROM unnest($1::uuid[], $2::boolean[], $3::text[], $4::timestamptz[]) AS r(id, is_healthy, health_error, last_check_at)
-        WHERE p.id = r.id AND (p.last_check_at IS NULL OR p.last_check_at <= r.last_check_at)
-    RETURNING p.id`,
-      [results.map((r) => r.id), results.map((r) => r.isHealthy), results.map((r) => r.healthError), results.map((r) => r.lastCheckAt)],
-    );
-    return new Set(rows.map((row) => row.id));
+    return this.dataSource.transaction(async (tx) => {
+      const [rows] = await tx.query<[{ id: string }[], number]>(
+        `UPDATE plugin_interfaces AS p
+            SET is_healthy = r.is_healthy, health_error = r.health_error, last_check_at = r.last_check_at
+           FROM unnest($1::uuid[], $2::boolean[], $3::text[], $4::timestamptz[]) AS r(id, is_healthy, health_error, last_check_at)
+          WHERE p.id = r.id AND (p.last_check_at IS NULL OR p.last_check_at <= r.last_check_at)
+      RETURNING p.id`,
+        [results.map((r) => r.id), results.map((r) => r.isHealthy), results.map((r) => r.healthError), results.map((r) => r.lastCheckAt)],
+      );
+      const stored = new Set(rows.map((row) => row.id));
+      await alongside?.(stored, tx);
+      return stored;
+    });
   }
 
   async setSpecTemplate(id: string, specTemplate: SpecTemplateResult | null): Promise<void> {
