@@ -6,6 +6,7 @@ import { DataSource } from 'typeorm';
 import { PgListener } from '../../common/database/pg-listener.js';
 import { bulkReserve, EMPTY_TALLY, tallyAfter, type LaneTally } from '../../common/fair-lanes.js';
 import { newTraceId, runWithContext } from '../../common/logging/request-context.js';
+import { doublingSchedule, retryDelay, type RetryPolicy } from '../../common/retry-policy.js';
 import { APP_CONFIG, LOGGER } from '../../common/tokens.js';
 import { runsWorker, type AppConfig } from '../../config/app-config.js';
 import { EventValidator } from './event-validator.js';
@@ -14,7 +15,11 @@ import type { EventEnvelope, OutboxSubscriber, RelayTransaction } from './events
 import { OutboxRepository, type OutboxRow } from './outbox.repository.js';
 
 const PRUNE_EVERY_MS = 60 * 60_000;
-const MAX_RETRY_MS = 5 * 60_000;
+/**
+ * A row whose planning failed waits 1 s, 2 s, 4 s … at most 5 min (the shared retry policy, no
+ * jitter: the relay takes its due rows in batches, so a burst coming back together costs nothing).
+ */
+const OUTBOX_RETRY: RetryPolicy = { scheduleMs: doublingSchedule(1_000, 5 * 60_000), minMs: 0, jitter: 'none' };
 
 /**
  * The outbox relay (worker role): claims due pending rows with FOR UPDATE SKIP LOCKED (so any
@@ -26,7 +31,7 @@ const MAX_RETRY_MS = 5 * 60_000;
  * schema (seed 004's handler) — is marked `dead` with the reason and never retried. A subscriber
  * that fails (a database error, a bug) fails only its row: the batch is first tried whole, and
  * when that fails, again one row at a time under savepoints; the failing row is retried with
- * backoff (1 s, 2 s, 4 s … at most 5 min) and marked dead after OUTBOX_MAX_ATTEMPTS.
+ * backoff (OUTBOX_RETRY: 1 s, 2 s, 4 s … at most 5 min) and marked dead after OUTBOX_MAX_ATTEMPTS.
  *
  * Woken by the in-process `outbox.written`, by NOTIFY from other replicas, and by a poll every
  * OUTBOX_POLL_MS (the safety net, and the only path on the embedded database).
@@ -169,7 +174,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     if (attempts >= this.config.events.maxAttempts) {
       await this.outbox.markDead(manager, row.id, `${reason} (gave up after ${attempts} attempts)`, attempts);
     } else {
-      await this.outbox.markFailed(manager, row.id, attempts, Math.min(1_000 * 2 ** (attempts - 1), MAX_RETRY_MS), reason);
+      await this.outbox.markFailed(manager, row.id, attempts, retryDelay(attempts, OUTBOX_RETRY, Math.random), reason);
     }
   }
 

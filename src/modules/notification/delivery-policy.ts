@@ -1,12 +1,12 @@
+import { retryDelay, type RetryPolicy } from '../../common/retry-policy.js';
 import type { SendResult } from '../plugins/plugin-results.js';
 import type { RecordStatus } from './notification.types.js';
 
-export interface RetrySchedule {
-  /** Wait before retry n (1-based), ms. Attempts allowed: length + 1. */
-  scheduleMs: readonly number[];
-  /** No retry sooner than this, whatever the jitter drew. */
-  minMs: number;
-}
+/**
+ * The dispatcher's retry rhythm (DELIVERY_RETRY_SCHEDULE, DELIVERY_MIN_RETRY_MS), always under
+ * full jitter: the shared policy of src/common/retry-policy.ts. Attempts allowed: length + 1.
+ */
+export type RetrySchedule = Pick<RetryPolicy, 'scheduleMs' | 'minMs'>;
 
 /** What one attempt decided for its record. */
 export interface AttemptDecision {
@@ -53,12 +53,9 @@ export function decideAfterAttempt(result: SendResult, attempt: number, maxAttem
   }
 }
 
-/** The wait after failed attempt `attempt` (1-based). */
+/** The wait after failed send attempt `attempt` (1-based): the shared policy under full jitter, never before Retry-After. */
 export function retryDelayMs(attempt: number, schedule: RetrySchedule, random: () => number, retryAfterSeconds: number | null): number {
-  const steps = schedule.scheduleMs;
-  const step = steps[Math.min(attempt, steps.length) - 1] ?? steps[steps.length - 1] ?? 0;
-  const jittered = Math.max(schedule.minMs, Math.floor(random() * step));
-  return Math.max(jittered, retryAfterSeconds !== null ? retryAfterSeconds * 1_000 : 0);
+  return retryDelay(attempt, { ...schedule, jitter: 'full' }, random, retryAfterSeconds !== null ? retryAfterSeconds * 1_000 : 0);
 }
 
 /**
