@@ -4,12 +4,13 @@ import type { LookupFunction } from 'node:net';
 import { pipeline, type Readable } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import type { AddressGuard, ResolvedAddress, VettedTarget } from './address-guard.js';
+import { agentFor } from './host-http-agents.js';
 import { HostApiError, type HostApiSettings, type HostHttpResponse } from './host-api.types.js';
 import { describeType, invalidArgument, isAbsent, readRecord, readStringMap } from './host-validation.js';
 
 /**
  * `http.request` for plugin scripts: strict input checks, the address guard on every hop,
- * connection pinned to the vetted addresses, one deadline for the whole call (DNS, connect,
+ * connections pinned to the vetted addresses (and kept alive per vetted target), one deadline for the whole call (DNS, connect,
  * redirects, body), and a cap on the response size. node:http is used rather than fetch because
  * only it lets us hand the connection a pre-resolved address while keeping Host/SNI.
  *
@@ -168,7 +169,9 @@ export class HostHttpClient {
     const cap = this.settings.maxResponseBytes;
     let body = '';
     if (method === 'HEAD' || status === 204 || status === 304) {
-      response.destroy();
+      // Nothing to read: drained rather than destroyed, so its socket goes back to the pool (free
+      // by the time 'end' is heard, so the next request to the target can take it).
+      await drained(response, url, signal);
     } else {
       const declared = Number(headers['content-length']);
       if (Number.isFinite(declared) && declared > cap) {
@@ -235,7 +238,7 @@ function pinnedLookup(addresses: ResolvedAddress[]): LookupFunction {
   };
 }
 
-function send(url: URL, target: VettedTarget, method: string, headers: [string, string][], body: Buffer | null, signal: AbortSignal): Promise<IncomingMessage> {
+function send(url: URL, target: VettedTarget, method: string, headers: [string, string][], body: Buffer | null, signal: AbortSignal, fresh = false): Promise<IncomingMessage> {
   const outgoing: OutgoingHttpHeaders = Object.fromEntries(headers);
   if (body !== null) outgoing['content-length'] = body.length;
   const transport = url.protocol === 'https:' ? https : http;
@@ -248,12 +251,21 @@ function send(url: URL, target: VettedTarget, method: string, headers: [string, 
       method,
       headers: outgoing,
       auth: url.username || url.password ? `${safeDecode(url.username)}:${safeDecode(url.password)}` : undefined,
-      // A fresh connection per request: a pooled socket would bypass the pinned lookup.
-      agent: false,
+      agent: fresh ? false : agentFor(url, target),
+      // New connections, pooled or not, go to the vetted addresses only, whatever DNS says now.
       lookup: pinnedLookup(target.addresses),
       signal,
     });
-    request.on('error', (error) => reject(networkError(error, url)));
+    request.on('error', (error) => {
+      // A kept-alive socket the server closed just as it was reused, before any answer: sent again
+      // once, on a fresh connection (as Node's docs advise). A receiver may see it twice, with the
+      // same ids (webhook-id), which at-least-once delivery allows.
+      if (!fresh && request.reusedSocket && (error as NodeJS.ErrnoException).code === 'ECONNRESET' && !signal.aborted) {
+        send(url, target, method, headers, body, signal, true).then(resolve, reject);
+        return;
+      }
+      reject(networkError(error, url));
+    });
     request.on('response', resolve);
     request.end(body ?? undefined);
   });
@@ -282,6 +294,17 @@ async function readCapped(response: IncomingMessage, encoding: string | undefine
     decoder?.destroy();
   }
   return Buffer.concat(chunks);
+}
+
+function drained(response: IncomingMessage, url: URL, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (response.complete && response.readableEnded) return resolve();
+    response.once('end', () => resolve());
+    response.once('error', (error) => reject(signal.aborted ? error : networkError(error, url)));
+    // Closed without an end (the deadline aborted it, the socket died): settled, never left hanging.
+    response.once('close', () => (response.readableEnded ? resolve() : reject(signal.aborted ? new Error('aborted') : networkError(Object.assign(new Error('closed'), { code: 'ECONNRESET' }), url))));
+    response.resume();
+  });
 }
 
 function decoderFor(encoding: string | undefined) {
