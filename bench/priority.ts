@@ -34,9 +34,9 @@ import { JWT, WEBHOOK_SECRET, createWebhookNotifiers, loaded, pct, startSwitchbo
  *      BENCH_FAIR_SECONDS at BENCH_FAIR_FACTOR × that rate (more high work than the dispatcher can
  *      send, so high alone could take every slot): bulk and high deliveries/s in that window.
  *
- * Phases 3 and 4 use smaller backlogs by default (BENCH_BASELINE_BULK, BENCH_FAIR_BULK) to keep
- * the run near 10 minutes on 2 cores: the FIFO wait of 3 scales with the backlog at the printed
- * rate, and 4 only needs bulk left queued for the whole window. DELIVERY_*, OUTBOX_*,
+ * Phase 4 uses a smaller backlog by default (BENCH_FAIR_BULK) to keep the run under 10 minutes on
+ * 2 cores: it only needs bulk left queued for the whole window; phase 3 the same as 1 and 2
+ * (BENCH_BASELINE_BULK, default BENCH_BULK). DELIVERY_*, OUTBOX_*,
  * PLUGIN_WORKERS pass through to the server (delivery-harness.ts). Prints figures, with the load
  * average before and after each phase; asserts nothing; never part of `npm test`.
  *
@@ -44,7 +44,7 @@ import { JWT, WEBHOOK_SECRET, createWebhookNotifiers, loaded, pct, startSwitchbo
  *   BENCH_BULK=10000 BENCH_BASELINE_BULK=5000 BENCH_FAIR_BULK=5000 npm run bench:priority
  */
 const BULK = Number(process.env.BENCH_BULK ?? 50_000);
-const BASELINE_BULK = Number(process.env.BENCH_BASELINE_BULK ?? 20_000);
+const BASELINE_BULK = Number(process.env.BENCH_BASELINE_BULK ?? BULK);
 const FAIR_BULK = Number(process.env.BENCH_FAIR_BULK ?? 20_000);
 const BASELINE_CAP_S = Number(process.env.BENCH_BASELINE_CAP_S ?? 300);
 const FAIR_SECONDS = Number(process.env.BENCH_FAIR_SECONDS ?? 10);
@@ -254,6 +254,9 @@ async function withServer<T>(sink: TypedSink, token: string, run: (phase: Phase)
       if ((extra[BULK_TYPE] ?? 0) !== 20 || (extra[RESET_TYPE] ?? 0) !== 1) throw new Error(`warm-up: expected one notification per event, got ${JSON.stringify(extra)}`);
       await sink.reset();
       return await run({ events, metadata, graphqlUrl: `http://127.0.0.1:${http_port}/graphql`, token, pool, sink });
+    } catch (err) {
+      await diagnose(pool, work).catch((e: unknown) => console.error('diagnostics failed:', e));
+      throw err;
     } finally {
       integration.close();
       events.close();
@@ -264,6 +267,20 @@ async function withServer<T>(sink: TypedSink, token: string, run: (phase: Phase)
     await db.drop();
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+/** When a phase fails (a wait timed out): where the work is, who holds outbox locks, and the server's warnings. */
+async function diagnose(pool: pg.Pool, work: string): Promise<void> {
+  const q = async (sql: string) => (await pool.query(sql)).rows;
+  console.error('outbox by type/status/priority:', await q(`SELECT event_type, status, priority, count(*)::int AS n, min(next_attempt_at) AS first_due, max(attempts) AS attempts FROM outbox_events GROUP BY 1, 2, 3 ORDER BY 1, 2`));
+  console.error('records by type/status/priority:', await q(`SELECT event_type, status, priority, count(*)::int AS n FROM notification_records GROUP BY 1, 2, 3 ORDER BY 1, 2`));
+  console.error('sessions:', await q(`SELECT pid, state, xact_start, wait_event, left(query, 160) AS query FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`));
+  console.error(
+    'row locks on outbox_events:',
+    await q(`SELECT l.pid, l.mode, l.granted FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = 'outbox_events' AND l.pid <> pg_backend_pid()`),
+  );
+  const log = readFileSync(join(work, 'switchboard.log'), 'utf8').split('\n').filter((l) => /"level":"(warn|error|fatal)"|outbox|relay/.test(l));
+  console.error(`server warnings (${log.length}):\n${log.slice(-30).join('\n')}`);
 }
 
 async function until(check: () => Promise<boolean>, timeoutMs: number, what: string, everyMs = 20): Promise<void> {
@@ -305,6 +322,8 @@ interface ResetRun {
   resetMs: number | null;
   bulkDeliveredAtReset: number;
   bulkWaitingAfter: number;
+  /** Outbox rows still pending just after the reset arrived. */
+  pendingAfter: number;
   /** Bulk deliveries/s from the reset's publish to its arrival (or the cap). */
   bulkRate: number;
   badSignatures: number;
@@ -336,6 +355,7 @@ async function resetBehindBulk(phase: Phase, bulk: number, planned: boolean, cap
   const end = arrival?.at ?? Date.now();
   const bulkDeliveredAtReset = arrival ? arrival.bulkBefore : (last.counts[BULK_TYPE] ?? 0);
   const bulkWaitingAfter = await bulkWaiting(pool);
+  const pendingAfter = await pendingInOutbox(pool);
   const bulkDeliveredAtPublish = before.counts[BULK_TYPE] ?? 0;
   return {
     bulk,
@@ -346,6 +366,7 @@ async function resetBehindBulk(phase: Phase, bulk: number, planned: boolean, cap
     resetMs: arrival ? arrival.at - tReset : null,
     bulkDeliveredAtReset,
     bulkWaitingAfter,
+    pendingAfter,
     bulkRate: (bulkDeliveredAtReset - bulkDeliveredAtPublish) / Math.max(0.001, (end - tReset) / 1_000),
     badSignatures: last.badSignatures,
   };
@@ -361,6 +382,9 @@ interface FairRun {
   highPublished: number;
   highLatencies: number[];
   bulkLeft: number;
+  /** At the end of the stream: high events not planned yet (outbox), high records not sent yet. */
+  highInOutbox: number;
+  highRecordsWaiting: number;
 }
 
 /** Bulk planned and queued; its rate alone; then resets at FAIR_FACTOR × that rate for FAIR_SECONDS, both rates in the window. */
@@ -385,6 +409,11 @@ async function fairness(phase: Phase, bulk: number): Promise<FairRun> {
   }
   await Promise.all(pending);
   const end = Date.now();
+  const { rows: backlog } = await pool.query<{ outbox: number; records: number }>(
+    `SELECT (SELECT count(*)::int FROM outbox_events WHERE status = 'pending' AND event_type = $1) AS outbox,
+            (SELECT count(*)::int FROM notification_records WHERE event_type = $1 AND status IN ('queued', 'failed', 'sending')) AS records`,
+    [RESET_TYPE],
+  );
   const { times, high } = await sink.timeline();
   const from = start + RAMP_SECONDS * 1_000;
   const windowS = (end - from) / 1_000;
@@ -400,6 +429,8 @@ async function fairness(phase: Phase, bulk: number): Promise<FairRun> {
     highPublished: published,
     highLatencies: stream.filter((h) => h.at >= from && h.at < end).map((h) => h.latencyMs).sort((x, y) => x - y),
     bulkLeft: await bulkWaiting(pool),
+    highInOutbox: backlog[0].outbox,
+    highRecordsWaiting: backlog[0].records,
   };
 }
 
@@ -444,33 +475,37 @@ async function main(): Promise<void> {
 
   console.log(`priorities (eventPriorities): ${defaults.filter((d) => d.priority === 'high').map((d) => d.eventType).join(', ')} high; the other ${defaults.filter((d) => d.priority !== 'high').length} types normal`);
   console.log('');
-  console.log('reset published → delivered at the sink, one webhook notifier');
-  console.log(
-    `${'phase'.padEnd(44)} ${'bulk'.padStart(7)} ${'publish'.padStart(8)} ${'planned'.padStart(8)} ${'outbox'.padStart(7)} ${'reset→sink'.padStart(11)}  ${'bulk delivered / waiting then'.padEnd(30)} bulk/s meanwhile`,
-  );
+  console.log('reset published → delivered at the sink (one webhook notifier)');
+  const cols = ['phase', 'bulk', 'reset → sink', 'bulk delivered then', 'bulk records waiting', 'outbox pending at publish → after', 'bulk/s meanwhile'];
+  console.log(`| ${cols.join(' | ')} |`);
+  console.log(`|${cols.map(() => '---').join('|')}|`);
+  const time = (ms: number | null) => (ms === null ? `> ${BASELINE_CAP_S} s (cap)` : ms >= 10_000 ? `${(ms / 1_000).toFixed(1)} s` : `${ms} ms`);
   const row = (label: string, r: ResetRun) =>
-    console.log(
-      `${label.padEnd(44)} ${n(r.bulk).padStart(7)} ${`${r.publishS.toFixed(1)} s`.padStart(8)} ${(r.plannedS === null ? '—' : `${r.plannedS.toFixed(1)} s`).padStart(8)} ${n(r.pendingAtPublish).padStart(7)} ${(r.resetMs === null ? `> ${BASELINE_CAP_S} s` : r.resetMs >= 10_000 ? `${(r.resetMs / 1_000).toFixed(1)} s` : `${r.resetMs} ms`).padStart(11)}  ${`${n(r.bulkDeliveredAtReset)} / ${n(r.bulkWaitingAfter)}`.padEnd(30)} ${r.bulkRate.toFixed(0)}`,
-    );
+    console.log(`| ${[label, n(r.bulk), time(r.resetMs), n(r.bulkDeliveredAtReset), n(r.bulkWaitingAfter), `${n(r.pendingAtPublish)} → ${n(r.pendingAfter)}`, r.bulkRate.toFixed(0)].join(' | ')} |`);
   row('1 priority on, bulk queued as records', p1);
   row('2 priority on, bulk still in the outbox', p2);
   row('3 baseline, same run: reset normal (FIFO)', p3);
-  console.log(`  publish: the bulk's PublishEvents calls; planned: publish start → no pending outbox row; outbox: rows still pending when the reset was published`);
-  console.log(`  bulk delivered / waiting then: at the sink when the reset arrived / records queued, sending or failed just after; bad signatures ${p1.badSignatures + p2.badSignatures + p3.badSignatures}`);
+  const timing = (label: string, r: ResetRun) =>
+    `${label}: bulk published in ${r.publishS.toFixed(1)} s${r.plannedS === null ? ', reset published at once' : `, all planned ${r.plannedS.toFixed(1)} s after the first batch`}, ${n(r.bulkDeliveredAtPublish)} delivered when the reset was published`;
+  console.log(`  ${timing('1', p1)}\n  ${timing('2', p2)}\n  ${timing('3', p3)}`);
+  console.log(`  bulk delivered then: at the sink before the reset; waiting: bulk records queued, sending or failed just after it arrived; bad signatures ${p1.badSignatures + p2.badSignatures + p3.badSignatures}`);
   const fifo1 = (p1.bulk - p1.bulkDeliveredAtPublish) / p3.bulkRate;
   console.log(
-    `  baseline: bulk delivered at ${p3.bulkRate.toFixed(0)}/s behind ${n(p3.bulk - p3.bulkDeliveredAtPublish)} queued records; FIFO behind phase 1's ${n(p1.bulk - p1.bulkDeliveredAtPublish)} queued would be ≈ ${fifo1.toFixed(0)} s`,
+    `  baseline: bulk delivered at ${p3.bulkRate.toFixed(0)}/s behind ${n(p3.bulk - p3.bulkDeliveredAtPublish)} queued records; FIFO behind phase 1's ${n(p1.bulk - p1.bulkDeliveredAtPublish)} would be ≈ ${fifo1.toFixed(0)} s`,
   );
-  console.log(`  requirement: reset within ${TARGET_MS / 1_000} s behind ${n(BULK)} queued bulk: phase 1 ${p1.resetMs !== null && p1.resetMs <= TARGET_MS ? 'met' : 'NOT met'}, phase 2 ${p2.resetMs !== null && p2.resetMs <= TARGET_MS ? 'met' : 'NOT met'}`);
+  const met = (r: ResetRun) => (r.resetMs !== null && r.resetMs <= TARGET_MS ? 'met' : 'NOT met');
+  console.log(`  requirement: a reset behind ${n(BULK)} queued bulk at the sink within ${TARGET_MS / 1_000} s: phase 1 ${met(p1)}, phase 2 ${met(p2)}`);
   console.log('');
-  console.log(`fairness: ${n(p4.bulk)} bulk queued as records; then ${p4.highAsked} resets/s published for ${FAIR_SECONDS} s (${FAIR_FACTOR}× bulk's rate alone); window: the last ${p4.windowS.toFixed(1)} s of the stream`);
-  console.log(`${''.padEnd(30)} ${'bulk/s'.padStart(8)} ${'high/s'.padStart(8)} ${'bulk share'.padStart(11)}`);
-  console.log(`${`bulk alone (${ALONE_SECONDS} s, baseline)`.padEnd(30)} ${p4.aloneRate.toFixed(0).padStart(8)} ${'—'.padStart(8)} ${'100 %'.padStart(11)}`);
+  console.log(`fairness: ${n(p4.bulk)} bulk queued as records, then ${p4.highAsked} resets/s published for ${FAIR_SECONDS} s (${FAIR_FACTOR}× bulk's rate alone); window: the last ${p4.windowS.toFixed(1)} s of the stream`);
   const share = (100 * p4.bulkRate) / Math.max(1e-9, p4.bulkRate + p4.highRate);
-  console.log(`${'with the high stream'.padEnd(30)} ${p4.bulkRate.toFixed(0).padStart(8)} ${p4.highRate.toFixed(0).padStart(8)} ${`${share.toFixed(1)} %`.padStart(11)}`);
+  console.log('| | bulk/s | high/s | bulk share of deliveries |');
+  console.log('|---|---|---|---|');
+  console.log(`| bulk alone (${ALONE_SECONDS} s, baseline) | ${p4.aloneRate.toFixed(0)} | — | 100 % |`);
+  console.log(`| with the high stream | ${p4.bulkRate.toFixed(0)} | ${p4.highRate.toFixed(0)} | ${share.toFixed(1)} % |`);
   console.log(
-    `  target: bulk ≥ ${BULK_SHARE_PERCENT} % of the slots while both wait; high event→delivered in the window p50 ${pct(p4.highLatencies, 0.5)} ms, p99 ${pct(p4.highLatencies, 0.99)} ms (${p4.highLatencies.length} of ${p4.highPublished} published); bulk still waiting after: ${n(p4.bulkLeft)}`,
+    `  target: bulk ≥ ${BULK_SHARE_PERCENT} % of the slots while both wait; high event→delivered in the window p50 ${pct(p4.highLatencies, 0.5)} ms, p99 ${pct(p4.highLatencies, 0.99)} ms (${p4.highLatencies.length} of ${p4.highPublished} published)`,
   );
+  console.log(`  at the end of the stream: ${n(p4.highInOutbox)} high events still in the outbox, ${n(p4.highRecordsWaiting)} high records waiting; bulk records waiting ${n(p4.bulkLeft)}`);
   console.log('');
   for (const l of loads) console.log(l);
   console.log(`load average after: ${load()}; whole run ${((Date.now() - startedAt) / 1_000).toFixed(0)} s`);
