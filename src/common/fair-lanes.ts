@@ -23,8 +23,9 @@ export const EMPTY_TALLY: LaneTally = { high: 0, normal: 0 };
 const WINDOW = 10_000;
 
 /**
- * How many of the next `limit` slots are offered to bulk before high work: what bulk is owed so
- * that, with these slots, it has had floor(share × all slots) of the stretch. 0 while it is even.
+ * How many of the next `limit` slots are offered to bulk before high work, for a claim that takes
+ * exactly what it is offered (the relay's batches): what bulk is owed so that, with these slots,
+ * it has had floor(share × all slots) of the stretch. 0 while it is even.
  */
 export function bulkReserve(limit: number, tally: LaneTally, share: number): number {
   if (limit <= 0 || share <= 0) return 0;
@@ -33,35 +34,58 @@ export function bulkReserve(limit: number, tally: LaneTally, share: number): num
 }
 
 /**
- * The tally after a claim that took `taken` slots per lane; `contended`: both lanes still had
- * work to offer (a lane that came back empty ends the stretch).
+ * How a claim found the lanes: both with work (the stretch goes on), one of them empty (the
+ * stretch ends), or nothing claimable at all (every notifier with work at its limit: no news, the
+ * stretch is kept as it is).
  */
-export function tallyAfter(tally: LaneTally, taken: LaneTally, contended: boolean): LaneTally {
-  if (!contended) return EMPTY_TALLY;
+export type LaneState = 'contended' | 'alone' | 'idle';
+
+export function laneState(high: number, normal: number): LaneState {
+  return high > 0 && normal > 0 ? 'contended' : high === 0 && normal === 0 ? 'idle' : 'alone';
+}
+
+/** The tally after a claim that took `taken` slots per lane and found the lanes in `state`. */
+export function tallyAfter(tally: LaneTally, taken: LaneTally, state: LaneState): LaneTally {
+  if (state === 'idle') return tally;
+  if (state === 'alone') return EMPTY_TALLY;
   const next = { high: tally.high + taken.high, normal: tally.normal + taken.normal };
   return next.high + next.normal > WINDOW ? { high: Math.floor(next.high / 2), normal: Math.floor(next.normal / 2) } : next;
 }
 
 /**
- * Picks up to `limit` candidates from the two lanes (each in its own due order): `reserve` slots
- * go to bulk first, then high work fills up to `limit`, then bulk again for what high left free.
+ * Picks up to `limit` candidates from the two lanes (each in its own due order), slot by slot:
+ * a slot goes to bulk when bulk is owed it (its share of the stretch so far, this claim's picks
+ * included), else to high work; when the chosen lane has nothing acceptable left, to the other.
  * `accept` may refuse a candidate (its notifier is at its concurrency limit); it is asked once per
- * candidate, in that order, and counts what it accepted itself.
+ * candidate at most, and counts what it accepted itself. Deciding per slot, on what was actually
+ * taken, keeps the share exact when `accept` lets only a few through.
  */
-export function pickFromLanes<T>(lanes: { high: readonly T[]; normal: readonly T[] }, limit: number, reserve: number, accept: (candidate: T) => boolean): { picked: T[]; taken: LaneTally } {
+export function pickFromLanes<T>(
+  lanes: { high: readonly T[]; normal: readonly T[] },
+  limit: number,
+  tally: LaneTally,
+  share: number,
+  accept: (candidate: T) => boolean,
+): { picked: T[]; taken: LaneTally } {
   const picked: T[] = [];
   const taken = { high: 0, normal: 0 };
-  const take = (lane: Lane, from: readonly T[], start: number, upTo: number): number => {
-    let i = start;
-    for (; i < from.length && picked.length < upTo; i++) {
-      if (!accept(from[i])) continue;
-      picked.push(from[i]);
+  const next = { high: 0, normal: 0 };
+  const takeFrom = (lane: Lane): boolean => {
+    const from = lanes[lane];
+    while (next[lane] < from.length) {
+      const candidate = from[next[lane]++];
+      if (!accept(candidate)) continue;
+      picked.push(candidate);
       taken[lane] += 1;
+      return true;
     }
-    return i;
+    return false;
   };
-  const normalAt = take('normal', lanes.normal, 0, Math.min(limit, reserve));
-  take('high', lanes.high, 0, limit);
-  take('normal', lanes.normal, normalAt, limit);
+  while (picked.length < limit) {
+    const served = tally.high + tally.normal + taken.high + taken.normal;
+    const bulkOwed = share > 0 && Math.floor(share * (served + 1)) > tally.normal + taken.normal;
+    const [first, second]: Lane[] = bulkOwed ? ['normal', 'high'] : ['high', 'normal'];
+    if (!takeFrom(first) && !takeFrom(second)) break;
+  }
   return { picked, taken };
 }

@@ -139,7 +139,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       if (!oneByOne) {
         await this.deliver(plannable.map((p) => p.event), tx);
         await this.outbox.markProcessed(manager, plannable.map((p) => p.row.id));
-        this.tally = tallyAfter(this.tally, claim.taken, claim.contended);
+        this.tally = tallyAfter(this.tally, claim.taken, claim.state);
         return claim.more;
       }
       for (const { row, event } of plannable) {
@@ -153,7 +153,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
           await this.failed(manager, row, err as Error);
         }
       }
-      this.tally = tallyAfter(this.tally, claim.taken, claim.contended);
+      this.tally = tallyAfter(this.tally, claim.taken, claim.state);
       return claim.more;
     });
     for (const callback of afterCommit) callback();

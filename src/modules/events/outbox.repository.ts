@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { OUTBOX_CHANNEL } from './events.events.js';
-import type { LaneTally } from '../../common/fair-lanes.js';
+import { laneState, type LaneState, type LaneTally } from '../../common/fair-lanes.js';
 import { defaultPriorityOf } from './event-catalog.js';
 import { PRIORITY_RANK, priorityOfRank, type EventEnvelope, type EventPriority } from './events.types.js';
 
@@ -25,8 +25,8 @@ export interface OutboxRow {
 export interface OutboxClaim {
   rows: OutboxRow[];
   taken: LaneTally;
-  /** Both lanes had work (fair-lanes.ts: the stretch in which bulk's share is counted goes on). */
-  contended: boolean;
+  /** How the lanes were found (fair-lanes.ts: whether the stretch bulk's share is counted over goes on). */
+  state: LaneState;
   /** Rows were claimed and more are due: claim again at once. */
   more: boolean;
 }
@@ -125,7 +125,7 @@ export class OutboxRepository {
     const taken = { high: claimed.filter((r) => r.priority === 'high').length, normal: 0 };
     taken.normal = claimed.length - taken.high;
     const { high_more: highMore, normal_more: normalMore } = rows[0] ?? { high_more: false, normal_more: false };
-    return { rows: claimed, taken, contended: (taken.high > 0 || highMore) && (taken.normal > 0 || normalMore), more: claimed.length > 0 && (highMore || normalMore) };
+    return { rows: claimed, taken, state: laneState(taken.high > 0 || highMore ? 1 : 0, taken.normal > 0 || normalMore ? 1 : 0), more: claimed.length > 0 && (highMore || normalMore) };
   }
 
   async markProcessed(manager: EntityManager, ids: string[]): Promise<void> {

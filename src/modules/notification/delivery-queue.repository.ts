@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { pickFromLanes, type LaneTally } from '../../common/fair-lanes.js';
+import { laneState, pickFromLanes, type LaneState, type LaneTally } from '../../common/fair-lanes.js';
 import { SecretBox } from '../../common/secrets/secret-box.js';
 import { RECORD_COLUMNS, toRecord } from './notification-record.row.js';
 import type { NotificationRecord } from './notification.types.js';
@@ -25,11 +25,11 @@ export interface FinishedAttempt {
   responsePayload: unknown;
 }
 
-/** What one claim took: the records, per lane, and whether both lanes had work (fair-lanes.ts). */
+/** What one claim took: the records, per lane, and how it found the lanes (fair-lanes.ts). */
 export interface RecordClaim {
   records: NotificationRecord[];
   taken: LaneTally;
-  contended: boolean;
+  state: LaneState;
 }
 
 /**
@@ -48,10 +48,18 @@ export class DeliveryQueue {
   /**
    * Claims up to `limit` due records for `workerId` (queued, or failed and due), at most
    * `perInterface(id)` per interface and none of `busy` interfaces: each becomes `sending` with
-   * attempt_count + 1 and a lease of `leaseMs`. High-priority records first, `reserve` slots kept
-   * for bulk (pickFromLanes); each lane's candidates are read in due order through its own index.
+   * attempt_count + 1 and a lease of `leaseMs`. High-priority records first, bulk keeping `share` of
+   * the slots over the stretch `tally` counts (pickFromLanes); each lane's candidates are read in
+   * due order through its own index.
    */
-  async claimDue(workerId: string, limit: number, reserve: number, leaseMs: number, busy: string[], perInterface: (interfaceId: string) => number): Promise<RecordClaim> {
+  async claimDue(
+    workerId: string,
+    limit: number,
+    lanes: { tally: LaneTally; share: number },
+    leaseMs: number,
+    busy: string[],
+    perInterface: (interfaceId: string) => number,
+  ): Promise<RecordClaim> {
     return this.dataSource.transaction(async (manager) => {
       const candidates = await manager.query<{ id: string; interface_id: string; priority: number }[]>(
         `WITH high AS (
@@ -66,16 +74,16 @@ export class DeliveryQueue {
          SELECT * FROM high UNION ALL SELECT * FROM normal`,
         [Math.min(limit * 4, 2_000), busy],
       );
-      const lanes = { high: candidates.filter((c) => c.priority > 0), normal: candidates.filter((c) => c.priority === 0) };
+      const byLane = { high: candidates.filter((c) => c.priority > 0), normal: candidates.filter((c) => c.priority === 0) };
       const perInterfaceTaken = new Map<string, number>();
-      const { picked, taken } = pickFromLanes(lanes, limit, reserve, (c) => {
+      const { picked, taken } = pickFromLanes(byLane, limit, lanes.tally, lanes.share, (c) => {
         const n = perInterfaceTaken.get(c.interface_id) ?? 0;
         if (n >= perInterface(c.interface_id)) return false;
         perInterfaceTaken.set(c.interface_id, n + 1);
         return true;
       });
-      const contended = lanes.high.length > 0 && lanes.normal.length > 0;
-      if (picked.length === 0) return { records: [], taken, contended };
+      const state = laneState(byLane.high.length, byLane.normal.length);
+      if (picked.length === 0) return { records: [], taken, state };
       const [rows] = await manager.query<[Record<string, unknown>[], number]>(
         `UPDATE notification_records
             SET status = 'sending', attempt_count = attempt_count + 1, lease_expires_at = now() + ($3::int * interval '1 millisecond'),
@@ -84,7 +92,7 @@ export class DeliveryQueue {
           RETURNING ${RECORD_COLUMNS}`,
         [picked.map((c) => c.id), workerId, leaseMs],
       );
-      return { records: rows.map((r) => toRecord(r, this.box)), taken, contended };
+      return { records: rows.map((r) => toRecord(r, this.box)), taken, state };
     });
   }
 
@@ -124,44 +132,56 @@ export class DeliveryQueue {
     return n ?? 0;
   }
 
-  /** Stores one attempt's outcome; false when this worker no longer owned the record (its lease was taken over). */
-  async finish(attempt: FinishedAttempt): Promise<boolean> {
+  /**
+   * Stores the outcomes of attempts, each with its attempt row, in one statement; answers, per
+   * attempt and in order, whether it was stored — false when this worker no longer owned the
+   * record (its lease was taken over: the fence is claimed_by and attempt_count, row by row).
+   */
+  async finish(attempts: readonly FinishedAttempt[]): Promise<boolean[]> {
+    if (attempts.length === 0) return [];
     const rows = await this.dataSource.query<{ record_id: string }[]>(
-      `WITH upd AS (
-         UPDATE notification_records
-            SET status = $3::varchar, next_attempt_at = CASE WHEN $4::int IS NULL THEN next_attempt_at ELSE now() + ($4::int * interval '1 millisecond') END,
-                lease_expires_at = NULL, claimed_by = NULL, last_error_code = $5::varchar, last_error_message = $6::text,
-                provider_message_id = COALESCE($7::varchar, provider_message_id), sent_at = CASE WHEN $3::varchar = 'sent' THEN now() ELSE sent_at END,
+      `WITH u AS (
+         SELECT * FROM unnest($1::uuid[], $2::varchar[], $3::varchar[], $4::int[], $5::varchar[], $6::text[], $7::varchar[], $8::int[], $9::uuid[],
+                              $10::timestamptz[], $11::timestamptz[], $12::int[], $13::varchar[], $14::int[], $15::jsonb[], $16::jsonb[])
+           AS u(record_id, worker_id, status, retry_ms, error_code, error_message, provider_message_id, attempt_no, attempt_id, started_at,
+                finished_at, duration_ms, outcome, retry_after_seconds, request_payload, response_payload)
+       ), upd AS (
+         UPDATE notification_records r
+            SET status = u.status, next_attempt_at = CASE WHEN u.retry_ms IS NULL THEN r.next_attempt_at ELSE now() + (u.retry_ms * interval '1 millisecond') END,
+                lease_expires_at = NULL, claimed_by = NULL, last_error_code = u.error_code, last_error_message = u.error_message,
+                provider_message_id = COALESCE(u.provider_message_id, r.provider_message_id), sent_at = CASE WHEN u.status = 'sent' THEN now() ELSE r.sent_at END,
                 updated_at = now()
-          WHERE id = $1::uuid AND claimed_by = $2::varchar AND status = 'sending' AND attempt_count = $8::int
-          RETURNING id
+           FROM u
+          WHERE r.id = u.record_id AND r.claimed_by = u.worker_id AND r.status = 'sending' AND r.attempt_count = u.attempt_no
+          RETURNING r.id
        )
        INSERT INTO notification_attempts (id, record_id, attempt_no, worker_id, started_at, finished_at, duration_ms, outcome, error_code,
          error_message, retry_after_seconds, request_payload, response_payload)
-       SELECT $9::uuid, id, $8::int, $2::varchar, $10::timestamptz, $11::timestamptz, $12::int, $13::varchar, $5::varchar, $6::text, $14::int,
-              $15::jsonb, $16::jsonb
-         FROM upd
+       SELECT u.attempt_id, u.record_id, u.attempt_no, u.worker_id, u.started_at, u.finished_at, u.duration_ms, u.outcome, u.error_code, u.error_message,
+              u.retry_after_seconds, u.request_payload, u.response_payload
+         FROM u JOIN upd ON upd.id = u.record_id
        RETURNING record_id`,
       [
-        attempt.recordId,
-        attempt.workerId,
-        attempt.status,
-        attempt.retryInMs,
-        attempt.errorCode,
-        attempt.errorMessage,
-        attempt.providerMessageId,
-        attempt.attemptNo,
-        attempt.attemptId,
-        attempt.startedAt,
-        attempt.finishedAt,
-        Math.max(0, attempt.finishedAt.getTime() - attempt.startedAt.getTime()),
-        attempt.outcome,
-        attempt.retryAfterSeconds,
-        JSON.stringify(attempt.requestPayload ?? null),
-        JSON.stringify(attempt.responsePayload ?? null),
+        attempts.map((a) => a.recordId),
+        attempts.map((a) => a.workerId),
+        attempts.map((a) => a.status),
+        attempts.map((a) => a.retryInMs),
+        attempts.map((a) => a.errorCode),
+        attempts.map((a) => a.errorMessage),
+        attempts.map((a) => a.providerMessageId),
+        attempts.map((a) => a.attemptNo),
+        attempts.map((a) => a.attemptId),
+        attempts.map((a) => a.startedAt.toISOString()),
+        attempts.map((a) => a.finishedAt.toISOString()),
+        attempts.map((a) => Math.max(0, a.finishedAt.getTime() - a.startedAt.getTime())),
+        attempts.map((a) => a.outcome),
+        attempts.map((a) => a.retryAfterSeconds),
+        attempts.map((a) => JSON.stringify(a.requestPayload ?? null)),
+        attempts.map((a) => JSON.stringify(a.responsePayload ?? null)),
       ],
     );
-    return rows.length > 0;
+    const stored = new Set(rows.map((r) => r.record_id));
+    return attempts.map((a) => stored.has(a.recordId));
   }
 
   /** Ends a claimed record without an attempt (its interface is gone or disabled). */

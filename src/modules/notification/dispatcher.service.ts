@@ -3,9 +3,10 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShut
 import { OnEvent } from '@nestjs/event-emitter';
 import type { Logger } from 'pino';
 import { Clock } from '../../common/clock.js';
+import { GroupCommit } from '../../common/database/group-commit.js';
 import { PgListener } from '../../common/database/pg-listener.js';
 import { AppError } from '../../common/errors/app-error.js';
-import { bulkReserve, EMPTY_TALLY, tallyAfter, type LaneTally } from '../../common/fair-lanes.js';
+import { EMPTY_TALLY, tallyAfter, type LaneTally } from '../../common/fair-lanes.js';
 import { IdGenerator } from '../../common/id-generator.js';
 import { newTraceId, runWithContext } from '../../common/logging/request-context.js';
 import { APP_CONFIG, LOGGER } from '../../common/tokens.js';
@@ -15,9 +16,12 @@ import { NotifierDirectory } from '../integration/notifier-directory.service.js'
 import type { SendResult } from '../plugins/plugin-results.js';
 import { decideAfterAttempt, failedCallResult, type RetrySchedule } from './delivery-policy.js';
 import { DISPATCH_CHANNEL, RECORDS_QUEUED } from './notification.events.js';
-import { DeliveryQueue } from './delivery-queue.repository.js';
+import { DeliveryQueue, type FinishedAttempt } from './delivery-queue.repository.js';
 import { NotificationRecordRepository } from './notification-record.repository.js';
 import type { NotificationRecord } from './notification.types.js';
+
+/** Most outcomes stored by one statement. */
+const FINISH_BATCH = 200;
 
 /** Observers of finished attempts (metrics); called synchronously, must not throw. */
 export interface AttemptObserver {
@@ -51,6 +55,8 @@ export class Dispatcher implements OnApplicationBootstrap, OnApplicationShutdown
   private again = false;
   private stopped = true;
   private pollTimer: NodeJS.Timeout | null = null;
+  /** Outcomes stored together while a write is in flight (one statement for many attempts). */
+  private readonly finishes: GroupCommit<FinishedAttempt, boolean>;
   /** Slots claimed per lane while high and bulk records both waited (fair-lanes.ts). */
   private tally: LaneTally = EMPTY_TALLY;
 
@@ -66,6 +72,7 @@ export class Dispatcher implements OnApplicationBootstrap, OnApplicationShutdown
   ) {
     this.workerId = `${hostname()}:${process.pid}:${ids.uuid().slice(-8)}`;
     this.schedule = { scheduleMs: config.delivery.retryScheduleMs, minMs: config.delivery.minRetryMs };
+    this.finishes = new GroupCommit((attempts) => this.queue.finish(attempts), FINISH_BATCH);
   }
 
   observe(observer: AttemptObserver): void {
@@ -138,9 +145,9 @@ export class Dispatcher implements OnApplicationBootstrap, OnApplicationShutdown
       const free = concurrency - this.inFlight.size;
       if (free <= 0) return;
       const busy = [...this.perInterface].filter(([, n]) => n >= channelConcurrency).map(([id]) => id);
-      const reserve = bulkReserve(free, this.tally, this.config.delivery.bulkShare);
-      const claim = await this.queue.claimDue(this.workerId, free, reserve, leaseMs, busy, (id) => channelConcurrency - (this.perInterface.get(id) ?? 0));
-      this.tally = tallyAfter(this.tally, claim.taken, claim.contended);
+      const lanes = { tally: this.tally, share: this.config.delivery.bulkShare };
+      const claim = await this.queue.claimDue(this.workerId, free, lanes, leaseMs, busy, (id) => channelConcurrency - (this.perInterface.get(id) ?? 0));
+      this.tally = tallyAfter(this.tally, claim.taken, claim.state);
       const claimed = claim.records;
       if (claimed.length === 0) return;
       const batch = await this.directory.batch(claimed.map((r) => r.interfaceId));
@@ -231,7 +238,7 @@ export class Dispatcher implements OnApplicationBootstrap, OnApplicationShutdown
     }
     const finishedAt = this.clock.now();
     const decision = decideAfterAttempt(result, record.attemptCount, record.maxAttempts, this.schedule, Math.random);
-    const owned = await this.queue.finish({
+    const owned = await this.finishes.submit({
       recordId: record.id,
       workerId: this.workerId,
       attemptNo: record.attemptCount,
