@@ -99,12 +99,16 @@ export async function waitForDeliveries(sink: Sink, expected: number, timeoutMs:
   }
 }
 
-export function startSink(): Promise<Sink> {
-  const child = fork(join(DIST_ROOT, 'bench', 'delivery-sink.js'), [WEBHOOK_SECRET], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
-  const ask = <T>(message: string, type: string): Promise<T> =>
+/**
+ * A sink script forked with IPC: it prints its port on stdout, then answers each message `m` it
+ * is sent with a message of type `m`. Resolves once the port is known.
+ */
+export function forkSink(script: string, args: string[]): Promise<{ port: number; ask: <T>(message: string) => Promise<T>; stop: () => void }> {
+  const child = fork(join(DIST_ROOT, 'bench', script), args, { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+  const ask = <T>(message: string): Promise<T> =>
     new Promise((resolve) => {
       const onMessage = (m: { type: string }) => {
-        if (m.type !== type) return;
+        if (m.type !== message) return;
         child.off('message', onMessage);
         resolve(m as T);
       };
@@ -112,16 +116,14 @@ export function startSink(): Promise<Sink> {
       child.send(message);
     });
   return new Promise((resolve, reject) => {
-    child.stdout!.once('data', (d: Buffer) =>
-      resolve({
-        port: Number(d.toString().trim()),
-        report: () => ask<SinkReport>('report', 'report'),
-        reset: () => ask<void>('reset', 'reset'),
-        stop: () => child.kill('SIGTERM'),
-      }),
-    );
+    child.stdout!.once('data', (d: Buffer) => resolve({ port: Number(d.toString().trim()), ask, stop: () => child.kill('SIGTERM') }));
     child.once('exit', (code) => reject(new Error(`sink exited (${code})`)));
   });
+}
+
+export async function startSink(): Promise<Sink> {
+  const { port, ask, stop } = await forkSink('delivery-sink.js', [WEBHOOK_SECRET]);
+  return { port, report: () => ask<SinkReport>('report'), reset: () => ask<void>('reset'), stop };
 }
 
 /** The real process (role all), plugins allowed to reach the sink, no health sweep during the run. */

@@ -1,4 +1,3 @@
-import { fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
@@ -9,8 +8,7 @@ import pg from 'pg';
 import { Webhook } from 'standardwebhooks';
 import { TokenService } from '../src/common/auth/token.service.js';
 import { createScratchDatabase, serverAnswers } from '../src/common/database/scratch-database.js';
-import { DIST_ROOT } from '../src/config/paths.js';
-import { JWT, WEBHOOK_SECRET, createWebhookNotifiers, loaded, pct, startSwitchboard, unary } from './delivery-harness.js';
+import { JWT, WEBHOOK_SECRET, createWebhookNotifiers, forkSink, loaded, pct, startSwitchboard, unary } from './delivery-harness.js';
 
 /**
  * Delivery priority under a bulk backlog: "a password reset published behind 50,000 queued bulk
@@ -149,30 +147,9 @@ interface TypedSink {
 }
 
 /** The sink process, asked over IPC (as delivery-harness's startSink). */
-function startTypedSink(): Promise<TypedSink> {
-  const child = fork(join(DIST_ROOT, 'bench', 'priority.js'), ['--sink', WEBHOOK_SECRET], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
-  const ask = <T>(message: string): Promise<T> =>
-    new Promise((resolve) => {
-      const onMessage = (m: { type: string }) => {
-        if (m.type !== message) return;
-        child.off('message', onMessage);
-        resolve(m as T);
-      };
-      child.on('message', onMessage);
-      child.send(message);
-    });
-  return new Promise((resolve, reject) => {
-    child.stdout!.once('data', (d: Buffer) =>
-      resolve({
-        port: Number(d.toString().trim()),
-        report: () => ask<TypedReport>('report'),
-        timeline: () => ask('timeline'),
-        reset: () => ask<void>('reset'),
-        stop: () => child.kill('SIGTERM'),
-      }),
-    );
-    child.once('exit', (code) => reject(new Error(`sink exited (${code})`)));
-  });
+async function startTypedSink(): Promise<TypedSink> {
+  const { port, ask, stop } = await forkSink('priority.js', ['--sink', WEBHOOK_SECRET]);
+  return { port, report: () => ask<TypedReport>('report'), timeline: () => ask('timeline'), reset: () => ask<void>('reset'), stop };
 }
 
 // --- events and calls ---------------------------------------------------------------------------
