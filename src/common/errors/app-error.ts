@@ -33,8 +33,4 @@ export class AppError extends Error {
   static invalidField(field: string, message: string): AppError {
     return AppError.validation([{ field, message }]);
   }
-
-  static notImplemented(what: string, issue: string): AppError {
-    return new AppError('common.not_implemented', `${what} is not implemented yet (${issue})`);
-  }
 }

@@ -170,13 +170,4 @@ export class OutboxRepository {
     );
     return { pending: Number(row.pending), dead: Number(row.dead), lagSeconds: Math.max(0, row.lag ?? 0) };
   }
-
-  /** A row by the publisher's id (status, attempts, last error): for tests and the admin. */
-  async findByEventId(eventId: string): Promise<{ status: string; attempts: number; lastError: string | null } | null> {
-    const rows = await this.dataSource.query<{ status: string; attempts: number; last_error: string | null }[]>(
-      `SELECT status, attempts, last_error FROM outbox_events WHERE event_id = $1`,
-      [eventId],
-    );
-    return rows[0] ? { status: rows[0].status, attempts: rows[0].attempts, lastError: rows[0].last_error } : null;
-  }
 }

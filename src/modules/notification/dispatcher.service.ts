@@ -120,15 +120,6 @@ export class Dispatcher implements OnApplicationBootstrap, OnApplicationShutdown
       });
   }
 
-  /** Settles when nothing is in flight and nothing claimable is due (tests). */
-  async idle(): Promise<void> {
-    for (;;) {
-      await this.pumping;
-      if (this.inFlight.size === 0 && !this.pumping) return;
-      await Promise.race([...this.inFlight]);
-    }
-  }
-
   private async poll(): Promise<void> {
     try {
       const reclaimed = await this.queue.reclaimExpired();

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { Clock } from '../../common/clock.js';
 import { currentContext } from '../../common/logging/request-context.js';
 import { AppError, type Violation } from '../../common/errors/app-error.js';
 import { IdGenerator } from '../../common/id-generator.js';
@@ -7,7 +8,7 @@ import type { AppConfig } from '../../config/app-config.js';
 import type { NotifierSummary } from '../integration/integration.types.js';
 import { NotifierDirectory } from '../integration/notifier-directory.service.js';
 import { Dispatcher } from './dispatcher.service.js';
-import { dedupKey } from './notification-planner.service.js';
+import { newRecord } from './new-record.js';
 import { NotificationRecordRepository, type NewRecord } from './notification-record.repository.js';
 import type { NotificationRecord } from './notification.types.js';
 import { isUuid } from '../../common/validation/validators.js';
@@ -51,6 +52,7 @@ export class ManualSendService {
     private readonly records: NotificationRecordRepository,
     private readonly dispatcher: Dispatcher,
     private readonly ids: IdGenerator,
+    private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -82,40 +84,29 @@ export class ManualSendService {
       }
     }
     const eventId = `manual:${this.ids.uuid()}`;
-    const occurredAt = new Date();
+    const occurredAt = this.clock.now();
     const traceId = currentContext()?.traceId ?? null;
     const rows: NewRecord[] = requested
       .filter((id) => !refused.has(id))
-      .map((id) => {
-        const notifier = enabled.get(id)!;
-        return {
-          id: this.ids.uuid(),
-          dedupKey: dedupKey(eventId, id, request.recipient),
-          eventId,
-          eventType: request.eventType,
-          interfaceId: id,
-          channelType: notifier.channel,
-          pluginId: notifier.pluginId,
-          channelName: notifier.name,
-          recipient: request.recipient,
-          recipients: [],
-          title: request.title,
-          body: request.body,
-          data: {},
-          metadata: request.metadata,
-          language: null,
-          templateId: null,
-          templateVersion: null,
-          status: 'queued',
-          maxAttempts: this.config.delivery.retryScheduleMs.length + 1,
-          lastErrorCode: null,
-          lastErrorMessage: null,
-          occurredAt,
-          traceId,
-          // A direct send: someone asked for this one message, now (docs/delivery.md, Priority).
-          priority: 'high',
-        };
-      });
+      .map((id) =>
+        newRecord(
+          this.ids.uuid(),
+          {
+            eventId,
+            eventType: request.eventType,
+            notifier: enabled.get(id)!,
+            recipient: request.recipient,
+            title: request.title,
+            body: request.body,
+            metadata: request.metadata,
+            occurredAt,
+            traceId,
+            // A direct send: someone asked for this one message, now (docs/delivery.md, Priority).
+            priority: 'high',
+          },
+          this.config.delivery,
+        ),
+      );
     await this.records.insert(rows);
     const timeoutMs = this.config.plugins.timeoutMs + ANSWER_MARGIN_MS;
     const done = new Map((await this.dispatcher.sendNow(rows.map((r) => r.id), timeoutMs)).map((r) => [r.interfaceId, r]));

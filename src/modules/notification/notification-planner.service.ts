@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { APP_CONFIG } from '../../common/tokens.js';
@@ -11,6 +10,7 @@ import type { NotifierSummary } from '../integration/integration.types.js';
 import { NotifierDirectory } from '../integration/notifier-directory.service.js';
 import { PERSONAL_CHANNELS, type NotifierChannel } from '../plugins/plugin-contract.js';
 import { MessageComposer } from './message-composer.js';
+import { newRecord } from './new-record.js';
 import { RECORDS_QUEUED } from './notification.events.js';
 import { NotificationRecordRepository, type NewRecord } from './notification-record.repository.js';
 import { NotificationSettingsRepository } from './notification-settings.repository.js';
@@ -26,10 +26,6 @@ const ADDRESS_OF: Record<'email' | 'sms' | 'push', (r: EventRecipient) => string
 };
 const ADDRESS_NAME = { email: 'email address', sms: 'phone number', push: 'user id' } as const;
 
-/** sha256 of (event, interface, recipient): the unique key that makes a replayed event create nothing new. */
-export function dedupKey(eventId: string, interfaceId: string, recipient: string | null): string {
-  return createHash('sha256').update(`${eventId}\u0000${interfaceId}\u0000${recipient ?? ''}`).digest('hex');
-}
 
 /**
  * Turns events into notification records (ARCHITECTURE §4), inside the relay's transaction: for
@@ -107,35 +103,33 @@ export class NotificationPlanner implements OutboxSubscriber, OnModuleInit {
         recipient: string | null,
         skipped: { code: string; message: string } | undefined = message.failure,
         own?: { target?: string; targetSecret?: string | null; recipients?: EventRecipient[]; dedupAs?: string },
-      ): NewRecord => ({
-        id: this.ids.uuid(),
-        dedupKey: dedupKey(event.eventId, notifier.id, own?.dedupAs ?? recipient),
-        eventId: event.eventId,
-        eventType: event.eventType,
-        interfaceId: notifier.id,
-        channelType: notifier.channel,
-        pluginId: notifier.pluginId,
-        channelName: notifier.name,
-        recipient,
-        recipients: own?.recipients ? own.recipients.map((r) => ({ ...r })) : stored,
-        target: own?.target ?? null,
-        targetSecret: own?.targetSecret ?? null,
-        notBefore: event.deliverAt ?? null,
-        title: message.title,
-        body: message.body,
-        data: event.data,
-        metadata: metadataOf(event),
-        language,
-        templateId: message.templateId,
-        templateVersion: message.templateVersion,
-        status: skipped ? (skipped.code === 'template_too_large' ? 'dead' : 'skipped') : 'queued',
-        maxAttempts: this.config.delivery.retryScheduleMs.length + 1,
-        lastErrorCode: skipped?.code ?? null,
-        lastErrorMessage: skipped?.message ?? null,
-        occurredAt: event.occurredAt,
-        traceId: event.traceId,
-        priority: event.priority ?? defaultPriorityOf(event.eventType),
-      });
+      ): NewRecord =>
+        newRecord(
+          this.ids.uuid(),
+          {
+            eventId: event.eventId,
+            eventType: event.eventType,
+            notifier,
+            recipient,
+            recipients: own?.recipients ? own.recipients.map((r) => ({ ...r })) : stored,
+            target: own?.target ?? null,
+            targetSecret: own?.targetSecret ?? null,
+            dedupAs: own?.dedupAs,
+            notBefore: event.deliverAt ?? null,
+            title: message.title,
+            body: message.body,
+            data: event.data,
+            metadata: metadataOf(event),
+            language,
+            templateId: message.templateId,
+            templateVersion: message.templateVersion,
+            settled: skipped,
+            occurredAt: event.occurredAt,
+            traceId: event.traceId,
+            priority: event.priority ?? defaultPriorityOf(event.eventType),
+          },
+          this.config.delivery,
+        );
       if (recipients.length === 0) {
         rows.push(record(null));
         continue;

@@ -13,7 +13,7 @@ import type { NotifierSummary } from '../integration/integration.types.js';
 import { NotifierDirectory } from '../integration/notifier-directory.service.js';
 import { NOTIFIER_CHANNELS, isNotifierChannel, type NotifierChannel } from '../plugins/plugin-contract.js';
 import { RECORDS_QUEUED } from './notification.events.js';
-import { dedupKey } from './notification-planner.service.js';
+import { dedupKey, newRecord } from './new-record.js';
 import { NotificationRecordRepository } from './notification-record.repository.js';
 import { TemplateService } from './templates/template.service.js';
 
@@ -97,18 +97,13 @@ export class TemplateSendService {
     }
     const id = this.ids.uuid();
     const eventId = idempotency ? idempotency.eventId : `manual:${id}`;
-    const inserted = await this.records.insert([
+    const record = newRecord(
+      id,
       {
-        id,
-        dedupKey: idempotency ? idempotency.dedupKey : dedupKey(eventId, notifier.id, request.recipient),
         eventId,
         eventType: template.triggerEvent ?? 'manual',
-        interfaceId: notifier.id,
-        channelType: notifier.channel,
-        pluginId: notifier.pluginId,
-        channelName: notifier.name,
+        notifier,
         recipient: request.recipient,
-        recipients: [],
         title: rendered.title,
         body: rendered.body,
         data: request.params,
@@ -116,18 +111,17 @@ export class TemplateSendService {
         language: template.language,
         templateId: rendered.templateId,
         templateVersion: rendered.templateVersion,
-        status: 'queued',
         notBefore: sendAt,
-        maxAttempts: this.config.delivery.retryScheduleMs.length + 1,
-        lastErrorCode: null,
-        lastErrorMessage: null,
-        occurredAt: new Date(),
+        occurredAt: this.clock.now(),
         traceId: currentContext()?.traceId ?? null,
         // A direct send: someone asked for this one message, now (docs/delivery.md, Priority).
         priority: 'high',
         senderSub: callerSub,
+        dedupKey: idempotency?.dedupKey,
       },
-    ]);
+      this.config.delivery,
+    );
+    const inserted = await this.records.insert([record]);
     // The same key raced in at the same moment: the other call's record is the answer.
     if (inserted === 0 && idempotency) {
       const earlier = await this.replayed(idempotency);
