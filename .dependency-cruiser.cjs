@@ -1,5 +1,5 @@
 /**
- * Layering rules of ARCHITECTURE.md §2 and STYLE.md, checked by `npm run lint`:
+ * Layering rules (docs/architecture.md, "Public surfaces between modules"), checked by `npm run lint`:
  * modules meet only through their public surfaces; shared code does not know the modules; domain
  * code does not know the transports.
  */

@@ -61,7 +61,7 @@ const CONTRACT_SERVICES = Object.keys(CONTRACT_RPCS) as (keyof typeof CONTRACT_R
 const ALL_RPCS = [...RUSTBILL_RPCS, ...SWITCHBOARD_RPCS];
 const contractNames = (service: keyof typeof CONTRACT_RPCS) => Object.keys(CONTRACT_RPCS[service].rpcs).sort();
 
-/** RPCs whose issue has landed; every other one must still say UNIMPLEMENTED. */
+/** RPCs that are implemented; every other one must still say UNIMPLEMENTED. */
 const IMPLEMENTED = new Set([
   'IntegrationService/ListPlugins',
   'IntegrationService/GetPlugin',

@@ -4,7 +4,7 @@ import { graphql, http, type GraphqlResponse, type HttpResult } from './http-cli
 import type { TestApp } from './test-app.js';
 
 /**
- * Table-driven auth checks, reused by every issue that adds operations: each operation × each kind
+ * Table-driven auth checks, reused by every spec that adds operations: each operation × each kind
  * of caller, asserting the outcome the operation's declared access implies. What an allowed call
  * returns is the operation's business; pass `allowed` to assert it too.
  *

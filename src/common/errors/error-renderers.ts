@@ -3,7 +3,7 @@ import { GraphQLError } from 'graphql';
 import type { AppError } from './app-error.js';
 import { transportMappingOf } from './error-registry.js';
 
-/** The seed-002 error envelope (ADR-011), used by every REST response that is an error. */
+/** The seed-002 error envelope, used by every REST response that is an error (docs/foundation.md, "One error model"). */
 export interface ErrorEnvelope {
   error: { code: string; message: string; details: Record<string, unknown> | null };
   meta: { trace_id: string; timestamp: string };

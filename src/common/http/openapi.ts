@@ -17,7 +17,7 @@ import { transportMappingOf } from '../errors/error-registry.js';
 export type { JsonSchema } from '../validation/command-schema.js';
 import type { JsonSchema } from '../validation/command-schema.js';
 
-/** `{ data, meta: { request_id, timestamp } }` (seed 002, ADR-012). */
+/** `{ data, meta: { request_id, timestamp } }`: seed 002's success envelope (docs/rest.md, "Conventions"). */
 export const SUCCESS_META_SCHEMA: JsonSchema = {
   type: 'object',
   required: ['request_id', 'timestamp'],
@@ -31,7 +31,10 @@ export function successEnvelopeSchema(data: JsonSchema, meta: JsonSchema = SUCCE
   return { type: 'object', required: ['data', 'meta'], properties: { data, meta } };
 }
 
-/** `{ error: { code, message, details }, meta: { trace_id, timestamp } }` (seed 002, ADR-011), as components.schemas.ErrorEnvelope. */
+/**
+ * `{ error: { code, message, details }, meta: { trace_id, timestamp } }`: seed 002's error envelope
+ * (docs/rest.md, "Conventions"), as components.schemas.ErrorEnvelope.
+ */
 export const ERROR_ENVELOPE_DEFINITION: JsonSchema = {
   type: 'object',
   required: ['error', 'meta'],

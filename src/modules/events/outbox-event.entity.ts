@@ -1,8 +1,9 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryColumn } from 'typeorm';
 
 /**
- * One published event (ARCHITECTURE §4): written in the publisher's transaction, planned by the
- * outbox relay. `status`: `pending` until planned, then `processed` (pruned after
+ * One published event (docs/delivery.md, "Outbox"; its path: docs/architecture.md, "One event,
+ * ingress to delivered record"): written in the publisher's transaction, planned by the outbox
+ * relay. `status`: `pending` until planned, then `processed` (pruned after
  * OUTBOX_RETENTION_DAYS), or `dead` with the reason (unknown type or version, a payload that fails
  * its schema, or planning that failed OUTBOX_MAX_ATTEMPTS times). Dead rows are kept.
  */

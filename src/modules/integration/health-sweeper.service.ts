@@ -35,8 +35,8 @@ export interface SweepResult {
  * as `plugin.health_changed` by InterfaceHealthService once stored. A tick that finds the previous
  * sweep still running is skipped, not queued.
  *
- * Deliberately not here: routing the event to notifications (the delivery issue's), and
- * checking disabled interfaces.
+ * Deliberately not here: routing the event to notifications (the outbox relay and the notification
+ * module's planner do that, as for any event), and checking disabled interfaces.
  */
 @Injectable()
 export class HealthSweeper implements OnApplicationBootstrap, OnModuleDestroy {

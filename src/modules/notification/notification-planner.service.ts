@@ -28,15 +28,16 @@ const ADDRESS_NAME = { email: 'email address', sms: 'phone number', push: 'user 
 
 
 /**
- * Turns events into notification records (ARCHITECTURE §4), inside the relay's transaction: for
- * each event, the enabled notifiers whose supported_events include its type, and the recipients
- * the catalog names. A channel that addresses people (email, sms, push) gets one record per
- * distinct address it can use; one that does not (webhook, chat) gets one record per event, with
- * the recipients in its data. An event with no recipients at all (internal ones such as
- * plugin.health_changed) gets one record per personal channel too, for the channel's default
- * recipient. An event whose recipients a channel cannot address (no phone number for sms) gets a
- * `skipped` record saying so: visible, never silent. So does an event whose template prints a
- * param its data lacks (`template_param_missing`, from MessageComposer).
+ * Turns events into notification records (docs/architecture.md, "One event, ingress to delivered
+ * record"), inside the relay's transaction: for each event, the enabled notifiers whose
+ * supported_events include its type, and the recipients the catalog names. A channel that addresses
+ * people (email, sms, push) gets one record per distinct address it can use; one that does not
+ * (webhook, chat) gets one record per event, with the recipients in its data. An event with no
+ * recipients at all (internal ones such as plugin.health_changed) gets one record per personal
+ * channel too, for the channel's default recipient. An event whose recipients a channel cannot
+ * address (no phone number for sms) gets a `skipped` record saying so: visible, never silent. So
+ * does an event whose template prints a param its data lacks (`template_param_missing`, from
+ * MessageComposer).
  *
  * Recipients' own settings (docs/settings.md), read in the relay's transaction: a
  * recipient who turned the channel off or muted the event gets a `skipped` record with reason

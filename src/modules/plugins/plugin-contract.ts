@@ -1,7 +1,8 @@
 /**
- * What a plugin script must provide, per plugin type (ARCHITECTURE.md §3, seed 001). Checked when a
- * script is scanned: a script missing a required function, or whose version() / config_schema() /
- * channel() answer in the wrong shape, is stored as invalid with the reason and cannot be called.
+ * What a plugin script must provide, per plugin type (seed 001; docs/plugins.md, "The contract").
+ * Checked when a script is scanned: a script missing a required function, or whose version() /
+ * config_schema() / channel() answer in the wrong shape, is stored as invalid with the reason and
+ * cannot be called.
  */
 
 export const PLUGIN_TYPES = ['first_party_provider', 'upstream_provider', 'gateway', 'notifier'] as const;

@@ -3,7 +3,7 @@ import { EVENT_TYPES } from '../event-catalog.js';
 import type { PublishEventInput, PublishResult } from '../events.types.js';
 
 /**
- * Seed 002's event envelope (ADR-030), as other services POST it:
+ * Seed 002's event envelope (docs/events.md, "The envelope"), as other services POST it:
  * `{ "event_type", "data", "metadata": { "event_id", "timestamp", "source_service" } }`, plus an
  * optional `event_version` beside `event_type` (absent: "1"). Other fields are ignored — other
  * services add their own beside the seed's, so the envelope stays open (additionalProperties).

@@ -71,8 +71,8 @@ const idle: QuickJsModuleHandle[] = [];
  * Builds QuickJS WebAssembly modules, one per loaded plugin instance.
  *
  * Why one module per instance: QuickJS's own memory limit is not enforced in this build (emscripten
- * reports a usable size of 0, so the runtime counts 8 bytes per allocation, quickjs-emscripten
- * issues #255/#271: measured, a "32 MB" runtime grew to 2 GB). A WebAssembly memory with a `maximum`
+ * reports a usable size of 0, so the runtime counts 8 bytes per allocation, a known limitation of
+ * quickjs-emscripten: measured, a "32 MB" runtime grew to 2 GB). A WebAssembly memory with a `maximum`
  * is a hard cap instead, and it is per module. It also contains the damage of a host stack overflow
  * or an emscripten abort to the one instance that caused it. The compiled code is shared.
  *
