@@ -1,7 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
+import pg from 'pg';
 import { TokenService } from '../src/common/auth/token.service.js';
 import { createScratchDatabase, serverAnswers } from '../src/common/database/scratch-database.js';
 import { bareLoop, processCpuMs, type BareRun } from './bare-loop.js';
@@ -18,79 +20,70 @@ import {
   waitForDeliveries,
   type SinkReport,
 } from './delivery-harness.js';
+import type { SwitchboardProcess } from './switchboard-process.js';
 
 /**
  * The delivery engine under load: N events × M webhook notifiers, published through
- * EventService/PublishEvents to the real entry point (dist/src/main.js, role all) on a scratch
- * PostgreSQL database, delivered by the built-in webhook plugin to a sink in its own process
- * (bench/delivery-sink.ts) that verifies every Standard Webhooks signature. Then, in the same run,
+ * EventService/PublishEvents to the real entry point (dist/src/main.js) on a scratch PostgreSQL
+ * database, delivered by the built-in webhook plugin to a sink in its own process
+ * (bench/delivery-sink.ts) that verifies every Standard Webhooks signature. First, in the same run,
  * a bare loop doing the same PostgreSQL writes and the same signed HTTP POSTs with no framework,
- * batched as a well-written engine batches them (bench/bare-loop.ts), and the ratios of
- * deliveries/s and of CPU per delivery (the Switchboard process, all threads, against the bare
+ * batched as a well-written engine batches them (bench/bare-loop.ts); then the ratios of
+ * deliveries/s and of CPU per delivery (every Switchboard process, all threads, against the bare
  * loop's process).
  *
  *   npm run bench:delivery
- *   BENCH_EVENTS=2000 BENCH_NOTIFIERS=2 BENCH_RATE=1000 BENCH_RATE_SECONDS=5 npm run bench:delivery
- *   npm run bench:delivery -- --embedded    the default database against the server (delivery-embedded.ts)
+ *   npm run bench:delivery -- --burst 4000 --notifiers 1 --steady-ratio 0.2,0.4,0.6,0.8
+ *   npm run bench:delivery -- --workers 2        one api process and 2 worker processes on the database
+ *   npm run bench:delivery -- --busy-core        another process keeps one core busy meanwhile
+ *   npm run bench:delivery -- --embedded         the default database against the server (delivery-embedded.ts)
  *
- * Two runs of Switchboard: throughput (all N events at once, deliveries/s until the sink has them
- * all) and latency at a steady rate (BENCH_RATE events/s for BENCH_RATE_SECONDS, event→delivered
- * p50/p99 measured at the sink from the event's occurred_at). Prints figures; asserts nothing;
+ * The burst: all N events at once, deliveries/s until the sink has them all, duplicates and lost
+ * counted at the sink, the database's wait events sampled meanwhile. Then one steady run per
+ * --steady-ratio: R × the bare loop's deliveries/s for --steady-seconds (10), event→delivered
+ * p50/p99 measured at the sink from the event's occurred_at. Prints figures; asserts nothing;
  * never part of `npm test`.
  */
-const EVENTS = Number(process.env.BENCH_EVENTS ?? 2_000);
-const NOTIFIERS = Number(process.env.BENCH_NOTIFIERS ?? 2);
-const RATE = Number(process.env.BENCH_RATE ?? 1_000);
-const RATE_SECONDS = Number(process.env.BENCH_RATE_SECONDS ?? 5);
 const SERVER = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const args = process.argv.slice(2);
+const option = (name: string, fallback: string): string => {
+  const i = args.indexOf(name);
+  return i >= 0 && args[i + 1] !== undefined ? args[i + 1] : fallback;
+};
+/** --burst N: events published at once (BENCH_EVENTS, 2,000). */
+const EVENTS = Number(option('--burst', process.env.BENCH_EVENTS ?? '2000'));
+/** --notifiers M: enabled webhook notifiers, each getting every event (BENCH_NOTIFIERS, 2). */
+const NOTIFIERS = Number(option('--notifiers', process.env.BENCH_NOTIFIERS ?? '2'));
+/** --steady-ratio R[,R…]: steady runs at R × the same run's bare-loop deliveries/s (0.4). */
+const STEADY_RATIOS = option('--steady-ratio', '0.4').split(',').map(Number).filter((r) => r > 0);
+/** --steady-seconds S: how long each steady run publishes (BENCH_RATE_SECONDS, 10). */
+const STEADY_SECONDS = Number(option('--steady-seconds', process.env.BENCH_RATE_SECONDS ?? '10'));
+/** --workers K: one api process and K worker processes (SWITCHBOARD_ROLE) on the database; 0: one process, role all. */
+const WORKERS = Number(option('--workers', '0'));
+/** --busy-core: a process spinning on one core through every run, the bare loop's included. */
+const BUSY_CORE = args.includes('--busy-core');
 /** --cpu-prof: keep a V8 CPU profile of the Switchboard process (directory printed). */
-const PROF_DIR = process.argv.includes('--cpu-prof') ? mkdtempSync(join(tmpdir(), 'sb-bench-delivery-prof-')) : null;
+const PROF_DIR = args.includes('--cpu-prof') ? mkdtempSync(join(tmpdir(), 'sb-bench-delivery-prof-')) : null;
+
+interface SteadyRun {
+  ratio: number;
+  eventsPerSecond: number;
+  report: SinkReport;
+}
 
 async function main(): Promise<void> {
   if (!(await serverAnswers(SERVER))) throw new Error(`no PostgreSQL server at ${SERVER} (set BENCH_DATABASE_URL)`);
+  const spinner = BUSY_CORE ? spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }) : null;
   const sink = await startSink();
   const token = await new TokenService(JWT).sign({ sub: 'bench', role: 'admin' });
   const work = mkdtempSync(join(tmpdir(), 'sb-bench-delivery-'));
-  let throughput: { deliveries: number; seconds: number; report: SinkReport; cpuMs: number };
-  let rate: { events: number; seconds: number; report: SinkReport };
+  const loadBefore = loadavg();
   let bare: BareRun;
   let perRow: BareRun;
-  const loadBefore = loadavg();
+  let burst: { deliveries: number; seconds: number; report: SinkReport; cpuMs: number; waits: Map<string, number> };
+  const steady: SteadyRun[] = [];
   try {
-    const db = await createScratchDatabase(SERVER, 'switchboard_bench');
-    try {
-      const app = await startSwitchboard(work, db.url, sink.port, PROF_DIR);
-      try {
-        const integration = new loaded.rustbill.integration.IntegrationService(app.address, grpc.credentials.createInsecure());
-        const events = new loaded.switchboard.events.v1.EventService(app.address, grpc.credentials.createInsecure());
-        const metadata = new grpc.Metadata();
-        metadata.set('authorization', `Bearer ${token}`);
-        await createWebhookNotifiers(integration, metadata, NOTIFIERS, sink.port);
-        // Warm-up: sandbox workers, compiled instances, connection pools.
-        await publishAll(events, metadata, 100, 'warm');
-        await waitForDeliveries(sink, 100 * NOTIFIERS, 60_000);
-        await sink.reset();
-
-        const cpu0 = processCpuMs(app.pid);
-        const t0 = Date.now();
-        await publishAll(events, metadata, EVENTS, 'burst');
-        const report = await waitForDeliveries(sink, EVENTS * NOTIFIERS, 300_000);
-        throughput = { deliveries: report.deliveries, seconds: (report.lastAt - t0) / 1_000, report, cpuMs: processCpuMs(app.pid) - cpu0 };
-        await sink.reset();
-
-        const rateRun = await publishAtRate(events, metadata, RATE, RATE_SECONDS);
-        const rateReport = await waitForDeliveries(sink, rateRun.events * NOTIFIERS, 300_000);
-        rate = { events: rateRun.events, seconds: rateRun.seconds, report: rateReport };
-        await sink.reset();
-        integration.close();
-        events.close();
-      } finally {
-        await app.stop();
-      }
-    } finally {
-      await db.drop();
-    }
-
+    // The bare loop first: the steady runs are set relative to its rate.
     const bareDb = await createScratchDatabase(SERVER, 'switchboard_bench_bare');
     try {
       bare = await bareLoop(bareDb.url, sink, EVENTS, NOTIFIERS, 'batched');
@@ -98,25 +91,102 @@ async function main(): Promise<void> {
     } finally {
       await bareDb.drop();
     }
+    const bareRate = bare.deliveries / bare.seconds;
+
+    const db = await createScratchDatabase(SERVER, 'switchboard_bench');
+    const processes: SwitchboardProcess[] = [];
+    try {
+      const roles = WORKERS > 0 ? ['api', ...Array.from({ length: WORKERS }, () => 'worker')] : ['all'];
+      for (const [i, role] of roles.entries()) {
+        const dir = join(work, `p${i}`);
+        mkdirSync(dir);
+        processes.push(await startSwitchboard(dir, db.url, sink.port, i === 0 ? PROF_DIR : null, { SWITCHBOARD_ROLE: role }));
+      }
+      const app = processes[0];
+      const integration = new loaded.rustbill.integration.IntegrationService(app.address, grpc.credentials.createInsecure());
+      const events = new loaded.switchboard.events.v1.EventService(app.address, grpc.credentials.createInsecure());
+      const metadata = new grpc.Metadata();
+      metadata.set('authorization', `Bearer ${token}`);
+      try {
+        await createWebhookNotifiers(integration, metadata, NOTIFIERS, sink.port);
+        // Warm-up: sandbox workers, compiled instances, connection pools.
+        await publishAll(events, metadata, 100, 'warm');
+        await waitForDeliveries(sink, 100 * NOTIFIERS, 60_000);
+        await sink.reset();
+
+        const cpu = () => processes.reduce((sum, p) => sum + processCpuMs(p.pid), 0);
+        const cpu0 = cpu();
+        const sampler = sampleWaits(db.url);
+        const t0 = Date.now();
+        await publishAll(events, metadata, EVENTS, 'burst');
+        const report = await waitForDeliveries(sink, EVENTS * NOTIFIERS, 300_000);
+        burst = { deliveries: report.deliveries, seconds: (report.lastAt - t0) / 1_000, report, cpuMs: cpu() - cpu0, waits: await sampler.stop() };
+        await sink.reset();
+
+        for (const ratio of STEADY_RATIOS) {
+          const eventsPerSecond = (ratio * bareRate) / NOTIFIERS;
+          const run = await publishAtRate(events, metadata, eventsPerSecond, STEADY_SECONDS);
+          steady.push({ ratio, eventsPerSecond: run.events / run.seconds, report: await waitForDeliveries(sink, run.events * NOTIFIERS, 300_000) });
+          await sink.reset();
+        }
+      } finally {
+        integration.close();
+        events.close();
+      }
+    } finally {
+      for (const p of processes) await p.stop();
+      await db.drop();
+    }
   } finally {
     sink.stop();
+    spinner?.kill();
     rmSync(work, { recursive: true, force: true });
   }
 
-  console.log(`${EVENTS} events × ${NOTIFIERS} webhook notifiers, sink in its own process verifying every signature; load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')} → ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-  line('switchboard', throughput.deliveries, throughput.seconds, throughput.report, throughput.cpuMs);
+  const setup = `${EVENTS} events × ${NOTIFIERS} webhook notifiers, ${WORKERS > 0 ? `1 api + ${WORKERS} worker processes` : 'one process (role all)'}${BUSY_CORE ? ', one core kept busy' : ''}`;
+  console.log(`${setup}; sink in its own process verifying every signature; load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')} → ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  line('switchboard', burst.deliveries, burst.seconds, burst.report, burst.cpuMs);
   line('bare loop', bare.deliveries, bare.seconds, bare.report, bare.cpuMs);
   line('bare per-row', perRow.deliveries, perRow.seconds, perRow.report, perRow.cpuMs);
-  const ratio = throughput.deliveries / throughput.seconds / (bare.deliveries / bare.seconds);
-  const cpuRatio = throughput.cpuMs / throughput.deliveries / (bare.cpuMs / bare.deliveries);
+  const ratio = burst.deliveries / burst.seconds / (bare.deliveries / bare.seconds);
+  const cpuRatio = burst.cpuMs / burst.deliveries / (bare.cpuMs / bare.deliveries);
   console.log(`ratio: switchboard / bare loop = ${ratio.toFixed(2)}× deliveries/s (target ≥ 0.60×); CPU per delivery ${cpuRatio.toFixed(2)}× the bare loop's (target ≤ 2×)`);
-  console.log(`(the per-row loop, the baseline of earlier versions of this bench: switchboard / per-row = ${(throughput.deliveries / throughput.seconds / (perRow.deliveries / perRow.seconds)).toFixed(2)}×)`);
-  const rateLatencies = [...rate.report.latencies].sort((a, b) => a - b);
-  console.log(
-    `steady rate: ${(rate.events / rate.seconds).toFixed(0)} events/s for ${rate.seconds.toFixed(1)} s (${rate.report.deliveries} deliveries): ` +
-      `event→delivered p50 ${pct(rateLatencies, 0.5)} ms, p99 ${pct(rateLatencies, 0.99)} ms, max ${rateLatencies[rateLatencies.length - 1] ?? 0} ms (target p99 < 500 ms at 1,000 events/s)`,
-  );
+  console.log(`(the per-row loop, the baseline of earlier versions of this bench: switchboard / per-row = ${(burst.deliveries / burst.seconds / (perRow.deliveries / perRow.seconds)).toFixed(2)}×)`);
+  console.log(`burst: ${burst.report.deliveries - burst.report.distinct} duplicates, ${EVENTS * NOTIFIERS - burst.report.distinct} lost; database wait events sampled every 100 ms: ${[...burst.waits].map(([k, n]) => `${k} ${n}`).join(', ') || 'none'}`);
+  console.log('steady runs (rate relative to the bare loop; event→delivered at the sink; target at 0.4×: p50 < 100 ms, p99 < 500 ms):');
+  for (const run of steady) {
+    const sorted = [...run.report.latencies].sort((a, b) => a - b);
+    console.log(
+      `  ${run.ratio.toFixed(1)}× (${run.eventsPerSecond.toFixed(0)} events/s, ${run.report.deliveries} deliveries): p50 ${pct(sorted, 0.5)} ms, p99 ${pct(sorted, 0.99)} ms, max ${sorted[sorted.length - 1] ?? 0} ms`,
+    );
+  }
   if (PROF_DIR) console.log(`CPU profile of the Switchboard process: ${PROF_DIR}`);
+}
+
+/** Counts the wait events of the database's active sessions, sampled every 100 ms until stopped. */
+function sampleWaits(url: string): { stop(): Promise<Map<string, number>> } {
+  const client = new pg.Client({ connectionString: url });
+  const counts = new Map<string, number>();
+  let running = true;
+  const loop = (async () => {
+    await client.connect();
+    while (running) {
+      const { rows } = await client.query<{ wait: string; n: number }>(
+        `SELECT wait_event_type || ':' || wait_event AS wait, count(*)::int AS n FROM pg_stat_activity
+          WHERE datname = current_database() AND state = 'active' AND wait_event IS NOT NULL AND pid <> pg_backend_pid() GROUP BY 1`,
+      );
+      for (const r of rows) counts.set(r.wait, (counts.get(r.wait) ?? 0) + r.n);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop.catch(() => undefined);
+      await client.end().catch(() => undefined);
+      return new Map([...counts].sort((a, b) => b[1] - a[1]));
+    },
+  };
 }
 
 function line(label: string, deliveries: number, seconds: number, report: SinkReport, cpuMs: number): void {
