@@ -121,10 +121,10 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   private async processBatch(oneByOne: boolean): Promise<boolean> {
     const afterCommit: (() => void)[] = [];
     const { batchSize } = this.config.events;
-    const more = await this.dataSource.transaction(async (manager) => {
+    const claim = await this.dataSource.transaction(async (manager) => {
       const claim = await this.outbox.claimDue(manager, batchSize, bulkReserve(batchSize, this.tally, this.config.delivery.bulkShare));
       const rows = claim.rows;
-      if (rows.length === 0) return false;
+      if (rows.length === 0) return claim;
       const tx: RelayTransaction = { manager, afterCommit: (callback) => afterCommit.push(callback) };
       const plannable: { row: OutboxRow; event: EventEnvelope }[] = [];
       for (const row of rows) {
@@ -139,8 +139,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       if (!oneByOne) {
         await this.deliver(plannable.map((p) => p.event), tx);
         await this.outbox.markProcessed(manager, plannable.map((p) => p.row.id));
-        this.tally = tallyAfter(this.tally, claim.taken, claim.state);
-        return claim.more;
+        return claim;
       }
       for (const { row, event } of plannable) {
         await manager.query('SAVEPOINT outbox_event');
@@ -153,11 +152,12 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
           await this.failed(manager, row, err as Error);
         }
       }
-      this.tally = tallyAfter(this.tally, claim.taken, claim.state);
-      return claim.more;
+      return claim;
     });
+    // Counted once committed: a batch that failed whole is claimed again, and counted then.
+    this.tally = tallyAfter(this.tally, claim.taken, claim.state);
     for (const callback of afterCommit) callback();
-    return more;
+    return claim.more;
   }
 
   private async deliver(events: EventEnvelope[], tx: RelayTransaction): Promise<void> {
