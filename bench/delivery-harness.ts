@@ -138,7 +138,7 @@ export function startSwitchboard(work: string, databaseUrl: string | null, sinkP
       HEALTH_CHECK_CRON: '0 0 1 1 *',
       // Tuning knobs pass through, so one run can try DELIVERY_CONCURRENCY=128 and the like.
       ...(Object.fromEntries(
-        Object.entries(process.env).filter(([k]) => /^(DELIVERY_|PLUGIN_WORKERS|OUTBOX_|DATABASE_POOL_SIZE|LOG_LEVEL)/.test(k)),
+        Object.entries(process.env).filter(([k]) => /^(DELIVERY_|PLUGIN_|OUTBOX_|DATABASE_POOL_SIZE|LOG_LEVEL)/.test(k)),
       ) as Record<string, string>),
       ...env,
     },

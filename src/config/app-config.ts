@@ -80,6 +80,11 @@ export interface AppConfig {
      */
     personalTargetAllow: string[];
     workers: number;
+    /**
+     * Shipped scripts with a host-code twin run as that twin on the calling thread, not in the
+     * sandbox, while the stored script is exactly the shipped one (PLUGIN_TRUSTED_BUILTINS).
+     */
+    trustedBuiltins: boolean;
     /** Safety-net rescan of PLUGINS_DIR (the directory is also watched). */
     scanIntervalMs: number;
   };
@@ -327,6 +332,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
       httpAllow: hostList(r.optional('PLUGIN_HTTP_ALLOW')),
       personalTargetAllow: hostList(r.optional('PERSONAL_TARGET_ALLOW')),
       workers: r.int('PLUGIN_WORKERS', 2, 1, 64),
+      trustedBuiltins: flag(r, 'PLUGIN_TRUSTED_BUILTINS', true),
       scanIntervalMs: r.int('PLUGIN_SCAN_INTERVAL_MS', 10_000, 100, 3_600_000),
     },
     healthCheck: {

@@ -6,8 +6,14 @@ import { loadPlugin, type PluginHarness } from '../support/plugin-harness.js';
 /**
  * plugins/notifier/webhook.js against a local endpoint that checks Standard Webhooks signatures
  * itself (node:crypto), so a wrong key, a wrong signed content or a wrong encoding fails here.
+ * Every case runs twice: the script in the sandbox, and its send() as the host-code twin the
+ * server runs for the shipped script (src/modules/plugins/builtin/webhook-send.ts), so the two
+ * cannot drift apart.
  */
-describe('notifier/webhook', () => {
+describe.each([
+  ['in the sandbox', false],
+  ['send() as host code', true],
+])('notifier/webhook, %s', (_name, trustedBuiltins) => {
   let target: HttpTarget;
   let plugin: PluginHarness;
   let refusedPort: number;
@@ -41,7 +47,12 @@ describe('notifier/webhook', () => {
   beforeAll(async () => {
     target = await HttpTarget.start();
     refusedPort = await closedPort();
-    plugin = await loadPlugin('notifier/webhook.js', { allow: [target.hostPort, `127.0.0.1:${refusedPort}`] });
+    plugin = await loadPlugin('notifier/webhook.js', { allow: [target.hostPort, `127.0.0.1:${refusedPort}`], trustedBuiltins });
+  });
+  afterAll(() => {
+    // The side named ran every send (the twin answers send() only, the sandbox everything else).
+    if (trustedBuiltins) expect(plugin.builtinCalls()).toBeGreaterThan(20);
+    else expect(plugin.builtinCalls()).toBe(0);
   });
   beforeEach(() => target.reset());
   afterAll(async () => {

@@ -16,6 +16,8 @@ export interface PluginHarness {
   /** Runs `fn` in the real sandbox with the real host API and checks the result like the runtime does. */
   call(fn: string, config: unknown, params?: unknown): Promise<any>;
   logs: HarnessLogLine[];
+  /** Calls a shipped script's host-code twin answered (0 with `trustedBuiltins: false`). */
+  builtinCalls(): number;
   close(): Promise<void>;
 }
 
@@ -24,9 +26,13 @@ export interface PluginHarness {
  * server does: inspected by PluginInspector (a script that is invalid fails here with the reason),
  * then called through the server's PluginCallPipeline, in worker threads with DefaultHostApi built
  * from the configuration. `allow` lists the local fake servers the script may reach
- * ("127.0.0.1:<port>"). Log lines are masked like the server's.
+ * ("127.0.0.1:<port>"). Log lines are masked like the server's. `trustedBuiltins: false` runs a
+ * shipped script's functions in the sandbox even where a host-code twin exists.
  */
-export async function loadPlugin(file: string, options: { allow?: string[]; smtpUrl?: string; timeoutMs?: number } = {}): Promise<PluginHarness> {
+export async function loadPlugin(
+  file: string,
+  options: { allow?: string[]; smtpUrl?: string; timeoutMs?: number; trustedBuiltins?: boolean } = {},
+): Promise<PluginHarness> {
   const [pluginType, name] = file.split('/');
   if (!isPluginType(pluginType) || !name?.endsWith('.js')) throw new Error(`not a plugin path: ${file}`);
   const pluginId = name.slice(0, -3);
@@ -37,6 +43,7 @@ export async function loadPlugin(file: string, options: { allow?: string[]; smtp
     JWT_SECRET: 'unused-by-the-plugin-harness-0123456789abcdef',
     PLUGIN_TIMEOUT_MS: String(options.timeoutMs ?? 5_000),
     PLUGIN_WORKERS: '1',
+    PLUGIN_TRUSTED_BUILTINS: options.trustedBuiltins === false ? 'false' : 'true',
     PLUGIN_HTTP_ALLOW: (options.allow ?? []).join(','),
     SMTP_FROM: 'Switchboard <switchboard@test.local>',
     // The email plugin's tests send as billing@shop.example, as an operator would allow it.
@@ -61,6 +68,7 @@ export async function loadPlugin(file: string, options: { allow?: string[]; smtp
   return {
     logs,
     call: (fn, pluginConfig, params = {}) => workbench.call(fn, pluginConfig, params),
+    builtinCalls: () => workbench.builtinCalls,
     close: () => workbench.close(),
   };
 }

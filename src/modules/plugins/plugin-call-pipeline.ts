@@ -7,6 +7,7 @@ import type { ScannedPlugin } from './plugins.types.js';
 import { assertContractResult, sanitizeResult } from './result-check.js';
 import type { SandboxPool } from './sandbox/sandbox-pool.js';
 import type { SecretScrubber } from './secret-scrubber.js';
+import type { TrustedBuiltins } from './builtin/trusted-builtins.js';
 
 /** A plugin as the pipeline needs it: a stored definition with its script, or a freshly inspected file. */
 export interface CallablePlugin {
@@ -46,6 +47,8 @@ export type PluginResult<F extends string> = F extends keyof PluginResults ? Plu
  * refuse what cannot be called (removed, invalid, unknown function), register the config's secret
  * values for masking, run the call in the sandbox, drop prototype keys from the result and check it
  * against the contract, and mask the secrets in whatever comes back — the error or the result.
+ * A shipped script's function with a host-code twin (builtin/trusted-builtins.ts) runs as that
+ * twin, through the same steps; every other call runs in the sandbox.
  */
 export class PluginCallPipeline {
   constructor(
@@ -53,6 +56,7 @@ export class PluginCallPipeline {
     private readonly schemas: JsonSchemaValidator,
     private readonly configs: PluginConfigService,
     private readonly scrubber: SecretScrubber,
+    private readonly builtins: TrustedBuiltins | null = null,
   ) {}
 
   async call<F extends string>(plugin: CallablePlugin, request: PipelineCall<F>): Promise<PluginResult<F>> {
@@ -67,15 +71,20 @@ export class PluginCallPipeline {
     if (plugin.configSchema) this.scrubber.set(key, this.configs.secretValues(plugin.configSchema, request.config));
     let result: unknown;
     try {
-      const raw = await this.sandbox.call({
-        script: { key, label, source: plugin.source, sha256: plugin.sha256 },
-        fn: request.fn,
-        config: request.config,
-        params: request.params ?? {},
-        timeoutMs: request.timeoutMs,
-        context: { interfaceId: request.interfaceId, traceId: request.traceId, origin: request.origin ?? null, personalTarget: request.personalTarget ?? null },
-        transient: request.transient,
-      });
+      const context = { interfaceId: request.interfaceId, traceId: request.traceId, origin: request.origin ?? null, personalTarget: request.personalTarget ?? null };
+      const builtin = this.builtins?.find(label, plugin.sha256, request.fn) ?? null;
+      const raw =
+        builtin && this.builtins
+          ? await this.builtins.call(builtin, { label, fn: request.fn, config: request.config, params: request.params ?? {}, timeoutMs: request.timeoutMs, context })
+          : await this.sandbox.call({
+              script: { key, label, source: plugin.source, sha256: plugin.sha256 },
+              fn: request.fn,
+              config: request.config,
+              params: request.params ?? {},
+              timeoutMs: request.timeoutMs,
+              context,
+              transient: request.transient,
+            });
       // Own __proto__/constructor keys go before anything looks at the result; masking comes last,
       // so a short secret cannot garble a field the contract checks.
       result = sanitizeResult(raw);
@@ -89,7 +98,13 @@ export class PluginCallPipeline {
 
   /** Closes the sandbox: calls in flight fail with plugins.sandbox_crashed. */
   close(): Promise<void> {
+    this.builtins?.close();
     return this.sandbox.close();
+  }
+
+  /** Calls run by a host-code twin so far (0 when they are off). */
+  get builtinCalls(): number {
+    return this.builtins?.callCount ?? 0;
   }
 
   /** Drops an instance's compiled script and its registered secrets. */

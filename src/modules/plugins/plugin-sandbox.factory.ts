@@ -1,6 +1,8 @@
 import { systemClock, type Clock } from '../../common/clock.js';
 import type { AppConfig } from '../../config/app-config.js';
+import { TrustedBuiltins } from './builtin/trusted-builtins.js';
 import type { HostApiSettings, HostLogSink, LogLevel } from './host/host-api.types.js';
+import { DefaultHostApi } from './host/default-host-api.js';
 import { SandboxPool } from './sandbox/sandbox-pool.js';
 
 /** The SandboxPool of the process, shared by the runtime and the scanner (Nest injection token). */
@@ -46,4 +48,13 @@ export function createSandboxPool(config: AppConfig, logSink: HostLogSink, clock
     // Scan-time code nobody has vetted gets a host that does no I/O.
     inspectionHostModule: { url: new URL('./host/inspection-host-api.js', import.meta.url).href, exportName: 'InspectionHostApi' },
   });
+}
+
+/**
+ * The host-code twins of shipped scripts, run on this thread with a host of their own (the
+ * sandbox threads' settings, clock and log sink), or null when PLUGIN_TRUSTED_BUILTINS is off.
+ */
+export function createTrustedBuiltins(config: AppConfig, logSink: HostLogSink, clock: Clock = systemClock): TrustedBuiltins | null {
+  if (!config.plugins.trustedBuiltins) return null;
+  return new TrustedBuiltins(new DefaultHostApi(hostSettings(config), logSink, { now: () => clock.epochMs() }), config.plugins.timeoutMs);
 }

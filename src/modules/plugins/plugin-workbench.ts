@@ -5,7 +5,7 @@ import { callableFromScan, PluginCallPipeline, type PluginResult } from './plugi
 import { PluginConfigService } from './plugin-config.service.js';
 import type { PluginType } from './plugin-contract.js';
 import { PluginInspector, type Inspection } from './plugin-inspector.js';
-import { createSandboxPool } from './plugin-sandbox.factory.js';
+import { createSandboxPool, createTrustedBuiltins } from './plugin-sandbox.factory.js';
 import type { ScannedPlugin } from './plugins.types.js';
 import { SecretScrubber } from './secret-scrubber.js';
 
@@ -21,7 +21,8 @@ export interface WorkbenchOptions {
 /**
  * One plugin script outside the server — the author CLI and the tests: inspected by the same
  * PluginInspector as the scanner, then called through the same PluginCallPipeline and sandbox
- * (worker threads, DefaultHostApi from the configuration) as PluginRuntime.
+ * (worker threads, DefaultHostApi from the configuration) as PluginRuntime, host-code twins of
+ * shipped scripts included unless the configuration turns them off.
  */
 export class PluginWorkbench {
   readonly configs: PluginConfigService;
@@ -37,9 +38,11 @@ export class PluginWorkbench {
   static async open(options: WorkbenchOptions): Promise<PluginWorkbench> {
     const scrubber = new SecretScrubber();
     const schemas = new JsonSchemaValidator();
-    const sandbox = createSandboxPool(options.config, options.logSink(scrubber));
+    const logSink = options.logSink(scrubber);
+    const sandbox = createSandboxPool(options.config, logSink);
     const inspection = await new PluginInspector(sandbox, schemas).inspect(options.pluginType, options.pluginId, options.source);
-    return new PluginWorkbench(inspection, new PluginCallPipeline(sandbox, schemas, new PluginConfigService(schemas), scrubber), schemas);
+    const builtins = createTrustedBuiltins(options.config, logSink);
+    return new PluginWorkbench(inspection, new PluginCallPipeline(sandbox, schemas, new PluginConfigService(schemas), scrubber, builtins), schemas);
   }
 
   /** The verdict, or null when the sandbox could not judge the script. */
@@ -59,6 +62,11 @@ export class PluginWorkbench {
       interfaceId: null,
       traceId: null,
     });
+  }
+
+  /** Calls run by a shipped script's host-code twin rather than the sandbox (PLUGIN_TRUSTED_BUILTINS). */
+  get builtinCalls(): number {
+    return this.pipeline.builtinCalls;
   }
 
   close(): Promise<void> {

@@ -11,7 +11,7 @@ import { PluginCallMetrics } from './plugin-call-metrics.js';
 import { PluginCallPipeline } from './plugin-call-pipeline.js';
 import { PluginConfigService } from './plugin-config.service.js';
 import { enabledLogLevels, pluginLogSink } from './plugin-log-sink.js';
-import { createSandboxPool, SANDBOX_POOL } from './plugin-sandbox.factory.js';
+import { createSandboxPool, createTrustedBuiltins, SANDBOX_POOL } from './plugin-sandbox.factory.js';
 import { PluginDefinitionsService } from './plugin-definitions.service.js';
 import { PluginRuntime } from './plugin-runtime.service.js';
 import { PluginScanner } from './plugin-scanner.service.js';
@@ -47,9 +47,11 @@ import { SecretScrubber } from './secret-scrubber.js';
     },
     {
       provide: PluginCallPipeline,
-      inject: [SANDBOX_POOL, JsonSchemaValidator, PluginConfigService, SecretScrubber],
-      useFactory: (pool: SandboxPool, schemas: JsonSchemaValidator, configs: PluginConfigService, scrubber: SecretScrubber) =>
-        new PluginCallPipeline(pool, schemas, configs, scrubber),
+      inject: [SANDBOX_POOL, JsonSchemaValidator, PluginConfigService, SecretScrubber, APP_CONFIG, LOGGER, Clock],
+      useFactory: (pool: SandboxPool, schemas: JsonSchemaValidator, configs: PluginConfigService, scrubber: SecretScrubber, config: AppConfig, logger: Logger, clock: Clock) => {
+        const builtins = createTrustedBuiltins(config, pluginLogSink(logger.child({ component: 'plugin' }), scrubber), clock);
+        return new PluginCallPipeline(pool, schemas, configs, scrubber, builtins);
+      },
     },
     PluginCallMetrics,
     PluginRuntime,
