@@ -138,7 +138,8 @@ async function send(config, params) {
     return failure;
   }
   const result = classifyStatus(response);
-  log.info('webhook answered', { status: response.status, outcome: result.outcome, attempt: p.attempt || null });
+  // A delivery is in the attempt log already: a line per success only at debug level.
+  (result.outcome === 'success' ? log.debug : log.info)('webhook answered', { status: response.status, outcome: result.outcome, attempt: p.attempt || null });
   return result;
 }
 

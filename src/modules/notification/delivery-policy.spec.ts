@@ -1,4 +1,4 @@
-import { decideAfterAttempt, failedCallResult, retryDelayMs, type RetrySchedule } from './delivery-policy.js';
+import { decideAfterAttempt, failedCallResult, retryDelayMs, worthClaiming, type RetrySchedule } from './delivery-policy.js';
 
 const schedule: RetrySchedule = { scheduleMs: [5_000, 30_000, 120_000], minMs: 1_000 };
 const max = schedule.scheduleMs.length + 1;
@@ -56,5 +56,29 @@ describe('failedCallResult', () => {
       error_message: 'send() timed out: after 5000 ms',
     });
     expect(failedCallResult('plugins.script_error', 'boom').error_code).toBe('network_error');
+  });
+});
+
+describe('worthClaiming', () => {
+  it('claims for any free slot when nothing is in flight, however small the limit', () => {
+    expect(worthClaiming(1, 16, 0)).toBe(true);
+    expect(worthClaiming(1, 1, 0)).toBe(true);
+  });
+
+  it('with sends in flight, waits until a quarter of the slots are free', () => {
+    expect(worthClaiming(3, 16, 13)).toBe(false);
+    expect(worthClaiming(4, 16, 12)).toBe(true);
+    expect(worthClaiming(15, 64, 49)).toBe(false);
+    expect(worthClaiming(16, 64, 48)).toBe(true);
+  });
+
+  it('a limit of 1 or 2 still claims each freed slot', () => {
+    expect(worthClaiming(1, 2, 1)).toBe(true);
+    expect(worthClaiming(1, 1, 0)).toBe(true);
+  });
+
+  it('never with no free slot', () => {
+    expect(worthClaiming(0, 16, 16)).toBe(false);
+    expect(worthClaiming(-1, 16, 17)).toBe(false);
   });
 });

@@ -70,3 +70,14 @@ export function failedCallResult(code: string, message: string): SendResult {
     error_message: `${code === 'plugins.timeout' ? 'send() timed out' : 'send() failed'}: ${message}`.slice(0, 2_000),
   };
 }
+
+/**
+ * Whether `free` of `limit` slots make a claim worth its transaction while `inFlight` sends run: at
+ * least a quarter of them. Claiming for every freed slot cost one claim transaction per delivery
+ * under load; waiting for a quarter costs a record a few more completions at most, and nothing
+ * when the slots are idle (nothing in flight: any free slot is claimed).
+ */
+export function worthClaiming(free: number, limit: number, inFlight: number): boolean {
+  if (free <= 0) return false;
+  return inFlight === 0 || free >= Math.ceil(limit / 4);
+}

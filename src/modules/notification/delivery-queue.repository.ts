@@ -61,6 +61,8 @@ export class DeliveryQueue {
     perInterface: (interfaceId: string) => number,
   ): Promise<RecordClaim> {
     return this.dataSource.transaction(async (manager) => {
+      // A claim lost in a crash of the database only leaves its records due again (sent once
+      // more, never lost), so it need not wait for its WAL flush (docs/delivery.md).
       const candidates = await manager.query<{ id: string; interface_id: string; priority: number }[]>(
         `WITH high AS (
            SELECT id, interface_id, priority FROM notification_records
@@ -139,12 +141,32 @@ export class DeliveryQueue {
    */
   async finish(attempts: readonly FinishedAttempt[]): Promise<boolean[]> {
     if (attempts.length === 0) return [];
+    // One JSON document for the whole batch: serialised once, natively, where 16 parallel arrays
+    // had every payload escaped again element by element.
+    const batch = attempts.map((a) => ({
+      record_id: a.recordId,
+      worker_id: a.workerId,
+      status: a.status,
+      retry_ms: a.retryInMs,
+      error_code: a.errorCode,
+      error_message: a.errorMessage,
+      provider_message_id: a.providerMessageId,
+      attempt_no: a.attemptNo,
+      attempt_id: a.attemptId,
+      started_at: a.startedAt.toISOString(),
+      finished_at: a.finishedAt.toISOString(),
+      duration_ms: Math.max(0, a.finishedAt.getTime() - a.startedAt.getTime()),
+      outcome: a.outcome,
+      retry_after_seconds: a.retryAfterSeconds,
+      request_payload: a.requestPayload ?? null,
+      response_payload: a.responsePayload ?? null,
+    }));
     const rows = await this.dataSource.query<{ record_id: string }[]>(
       `WITH u AS (
-         SELECT * FROM unnest($1::uuid[], $2::varchar[], $3::varchar[], $4::int[], $5::varchar[], $6::text[], $7::varchar[], $8::int[], $9::uuid[],
-                              $10::timestamptz[], $11::timestamptz[], $12::int[], $13::varchar[], $14::int[], $15::jsonb[], $16::jsonb[])
-           AS u(record_id, worker_id, status, retry_ms, error_code, error_message, provider_message_id, attempt_no, attempt_id, started_at,
-                finished_at, duration_ms, outcome, retry_after_seconds, request_payload, response_payload)
+         SELECT * FROM jsonb_to_recordset($1::jsonb)
+           AS u(record_id uuid, worker_id varchar, status varchar, retry_ms int, error_code varchar, error_message text, provider_message_id varchar,
+                attempt_no int, attempt_id uuid, started_at timestamptz, finished_at timestamptz, duration_ms int, outcome varchar,
+                retry_after_seconds int, request_payload jsonb, response_payload jsonb)
        ), upd AS (
          UPDATE notification_records r
             SET status = u.status, next_attempt_at = CASE WHEN u.retry_ms IS NULL THEN r.next_attempt_at ELSE now() + (u.retry_ms * interval '1 millisecond') END,
@@ -161,24 +183,7 @@ export class DeliveryQueue {
               u.retry_after_seconds, u.request_payload, u.response_payload
          FROM u JOIN upd ON upd.id = u.record_id
        RETURNING record_id`,
-      [
-        attempts.map((a) => a.recordId),
-        attempts.map((a) => a.workerId),
-        attempts.map((a) => a.status),
-        attempts.map((a) => a.retryInMs),
-        attempts.map((a) => a.errorCode),
-        attempts.map((a) => a.errorMessage),
-        attempts.map((a) => a.providerMessageId),
-        attempts.map((a) => a.attemptNo),
-        attempts.map((a) => a.attemptId),
-        attempts.map((a) => a.startedAt.toISOString()),
-        attempts.map((a) => a.finishedAt.toISOString()),
-        attempts.map((a) => Math.max(0, a.finishedAt.getTime() - a.startedAt.getTime())),
-        attempts.map((a) => a.outcome),
-        attempts.map((a) => a.retryAfterSeconds),
-        attempts.map((a) => JSON.stringify(a.requestPayload ?? null)),
-        attempts.map((a) => JSON.stringify(a.responsePayload ?? null)),
-      ],
+      [JSON.stringify(batch)],
     );
     const stored = new Set(rows.map((r) => r.record_id));
     return attempts.map((a) => stored.has(a.recordId));

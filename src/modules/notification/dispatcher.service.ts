@@ -14,7 +14,7 @@ import { runsWorker, type AppConfig } from '../../config/app-config.js';
 import type { NotifierBatch, NotifierSendParams } from '../integration/notifier-directory.service.js';
 import { NotifierDirectory } from '../integration/notifier-directory.service.js';
 import type { SendResult } from '../plugins/plugin-results.js';
-import { decideAfterAttempt, failedCallResult, type RetrySchedule } from './delivery-policy.js';
+import { decideAfterAttempt, failedCallResult, worthClaiming, type RetrySchedule } from './delivery-policy.js';
 import { DISPATCH_CHANNEL, RECORDS_QUEUED } from './notification.events.js';
 import { DeliveryQueue, type FinishedAttempt } from './delivery-queue.repository.js';
 import { NotificationRecordRepository } from './notification-record.repository.js';
@@ -134,8 +134,8 @@ export class Dispatcher implements OnApplicationBootstrap, OnApplicationShutdown
     const { concurrency, channelConcurrency, leaseMs } = this.config.delivery;
     while (!this.stopped) {
       const free = concurrency - this.inFlight.size;
-      if (free <= 0) return;
-      const busy = [...this.perInterface].filter(([, n]) => n >= channelConcurrency).map(([id]) => id);
+      if (!worthClaiming(free, concurrency, this.inFlight.size)) return;
+      const busy = [...this.perInterface].filter(([, n]) => !worthClaiming(channelConcurrency - n, channelConcurrency, n)).map(([id]) => id);
       const lanes = { tally: this.tally, share: this.config.delivery.bulkShare };
       const claim = await this.queue.claimDue(this.workerId, free, lanes, leaseMs, busy, (id) => channelConcurrency - (this.perInterface.get(id) ?? 0));
       this.tally = tallyAfter(this.tally, claim.taken, claim.state);

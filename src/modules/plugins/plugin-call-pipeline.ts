@@ -51,6 +51,8 @@ export type PluginResult<F extends string> = F extends keyof PluginResults ? Plu
  * twin, through the same steps; every other call runs in the sandbox.
  */
 export class PluginCallPipeline {
+  private readonly secretsByConfig = new WeakMap<object, { schema: Record<string, unknown>; values: string[] }>();
+
   constructor(
     private readonly sandbox: SandboxPool,
     private readonly schemas: JsonSchemaValidator,
@@ -68,7 +70,7 @@ export class PluginCallPipeline {
     }
 
     const key = request.instanceKey;
-    if (plugin.configSchema) this.scrubber.set(key, this.configs.secretValues(plugin.configSchema, request.config));
+    if (plugin.configSchema) this.scrubber.set(key, this.secretValuesOf(plugin.configSchema, request.config));
     let result: unknown;
     try {
       const context = { interfaceId: request.interfaceId, traceId: request.traceId, origin: request.origin ?? null, personalTarget: request.personalTarget ?? null };
@@ -94,6 +96,19 @@ export class PluginCallPipeline {
     }
     // Only this interface's secrets: another interface's short secret must not garble this answer.
     return this.scrubber.scoped(key).scrubValue(result) as PluginResult<F>;
+  }
+
+  /**
+   * The config's secret values, read once per config object and schema: a dispatch batch sends
+   * many records through one stored config, and walking the schema per send showed in profiles.
+   */
+  private secretValuesOf(schema: Record<string, unknown>, config: unknown): string[] {
+    if (typeof config !== 'object' || config === null) return this.configs.secretValues(schema, config);
+    const cached = this.secretsByConfig.get(config);
+    if (cached && cached.schema === schema) return cached.values;
+    const values = this.configs.secretValues(schema, config);
+    this.secretsByConfig.set(config, { schema, values });
+    return values;
   }
 
   /** Closes the sandbox: calls in flight fail with plugins.sandbox_crashed. */

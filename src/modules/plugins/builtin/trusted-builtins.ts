@@ -15,7 +15,7 @@ export type BuiltinFunction = (config: unknown, params: unknown, host: BuiltinHo
  */
 export const TRUSTED_BUILTINS: Readonly<Record<string, { sha256: string; functions: Readonly<Record<string, BuiltinFunction>> }>> = {
   'notifier/webhook': {
-    sha256: 'd9ff82ce7b939cf3ea8de5aab2f40f4ec600ed221599b5ba448d9e6dd7de4163',
+    sha256: '1d8360f55f11f13e6eb41b0096dce44413c9549716ef5ec7b554774efe808275',
     functions: { send: webhookSend },
   },
 };

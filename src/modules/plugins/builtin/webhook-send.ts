@@ -59,7 +59,8 @@ export async function webhookSend(config: unknown, params: unknown, host: Builti
     return failure;
   }
   const result = classifyStatus(response, host.now());
-  host.log('info', 'webhook answered', { status: response.status, outcome: result.outcome, attempt: p.attempt || null });
+  // A delivery is in the attempt log already: a line per success only at debug level.
+  host.log(result.outcome === 'success' ? 'debug' : 'info', 'webhook answered', { status: response.status, outcome: result.outcome, attempt: p.attempt || null });
   return result;
 }
 
