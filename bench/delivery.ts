@@ -80,7 +80,7 @@ async function main(): Promise<void> {
   const loadBefore = loadavg();
   let bare: BareRun;
   let perRow: BareRun;
-  let burst: { deliveries: number; seconds: number; report: SinkReport; cpuMs: number; waits: Map<string, number> };
+  let burst: { deliveries: number; seconds: number; report: SinkReport; cpuMs: number; waits: Map<string, number>; stages: string };
   const steady: SteadyRun[] = [];
   try {
     // The bare loop first: the steady runs are set relative to its rate.
@@ -122,7 +122,7 @@ async function main(): Promise<void> {
         const t0 = Date.now();
         await publishAll(events, metadata, EVENTS, 'burst');
         const report = await waitForDeliveries(sink, EVENTS * NOTIFIERS, 300_000);
-        burst = { deliveries: report.deliveries, seconds: (report.lastAt - t0) / 1_000, report, cpuMs: cpu() - cpu0, waits: await sampler.stop() };
+        burst = { deliveries: report.deliveries, seconds: (report.lastAt - t0) / 1_000, report, cpuMs: cpu() - cpu0, waits: await sampler.stop(), stages: await stageTimes(db.url) };
         await sink.reset();
 
         for (const ratio of STEADY_RATIOS) {
@@ -157,6 +157,7 @@ async function main(): Promise<void> {
   const expected = EVENTS * NOTIFIERS;
   const extra = burst.report.distinct > expected ? ` (${burst.report.distinct - expected} deliveries of other events)` : '';
   console.log(`burst: ${burst.report.deliveries - burst.report.distinct} duplicates, ${Math.max(0, expected - burst.report.distinct)} lost${extra}; database wait events sampled every 100 ms: ${[...burst.waits].map(([k, n]) => `${k} ${n}`).join(', ') || 'none'}`);
+  console.log(`burst stages, from the database (p50 / p99 / max): ${burst.stages}`);
   console.log('steady runs (rate relative to the bare loop; event→delivered at the sink; target at 0.4×: p50 < 100 ms, p99 < 500 ms):');
   for (const run of steady) {
     const sorted = [...run.report.latencies].sort((a, b) => a - b);
@@ -165,6 +166,31 @@ async function main(): Promise<void> {
     );
   }
   if (PROF_DIR) console.log(`CPU profile of the Switchboard process: ${PROF_DIR}`);
+}
+
+/**
+ * Where a burst event's time went, from the rows' own timestamps (each is its transaction's start):
+ * accepted → planned (the outbox row's created_at → its record's created_at, the relay's queue) and
+ * planned → sent (the dispatcher's queue and the send).
+ */
+async function stageTimes(url: string): Promise<string> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ stage: string; p50: number; p99: number; max: number }>(
+      `WITH t AS (
+         SELECT extract(epoch FROM r.created_at - o.created_at) * 1000 AS planned, extract(epoch FROM r.sent_at - r.created_at) * 1000 AS sent
+           FROM notification_records r JOIN outbox_events o ON o.event_id = r.event_id
+          WHERE o.event_id LIKE 'burst-%' AND r.sent_at IS NOT NULL
+       )
+       SELECT 'accepted → planned' AS stage, percentile_cont(0.5) WITHIN GROUP (ORDER BY planned) AS p50, percentile_cont(0.99) WITHIN GROUP (ORDER BY planned) AS p99, max(planned) AS max FROM t
+       UNION ALL
+       SELECT 'planned → sent', percentile_cont(0.5) WITHIN GROUP (ORDER BY sent), percentile_cont(0.99) WITHIN GROUP (ORDER BY sent), max(sent) FROM t`,
+    );
+    return rows.map((r) => `${r.stage} ${Math.round(r.p50)} / ${Math.round(r.p99)} / ${Math.round(r.max)} ms`).join('; ');
+  } finally {
+    await client.end();
+  }
 }
 
 /** Counts the wait events of the database's active sessions, sampled every 100 ms until stopped. */

@@ -48,7 +48,10 @@ export interface AttemptObserver {
 export class Dispatcher implements OnApplicationBootstrap, OnApplicationShutdown {
   readonly workerId: string;
   private readonly schedule: RetrySchedule;
-  private readonly inFlight = new Set<Promise<void>>();
+  /** Every delivery until its outcome is stored (shutdown waits for them). */
+  private readonly tasks = new Set<Promise<void>>();
+  /** Sends holding a slot: from the claim until the notifier answered (not until the outcome is stored). */
+  private sending = 0;
   private readonly perInterface = new Map<string, number>();
   private readonly observers: AttemptObserver[] = [];
   private pumping: Promise<void> | null = null;
@@ -93,7 +96,7 @@ export class Dispatcher implements OnApplicationBootstrap, OnApplicationShutdown
     this.stopped = true;
     if (this.pollTimer) clearInterval(this.pollTimer);
     await this.pumping;
-    await Promise.allSettled([...this.inFlight]);
+    await Promise.allSettled([...this.tasks]);
   }
 
   @OnEvent(RECORDS_QUEUED)
@@ -133,8 +136,10 @@ export class Dispatcher implements OnApplicationBootstrap, OnApplicationShutdown
   private async pump(): Promise<void> {
     const { concurrency, channelConcurrency, leaseMs } = this.config.delivery;
     while (!this.stopped) {
-      const free = concurrency - this.inFlight.size;
-      if (!worthClaiming(free, concurrency, this.inFlight.size)) return;
+      // Outcomes waiting for their write count against a second budget of the same size, so a slow
+      // database holds back claims instead of piling up answered sends in memory.
+      const free = Math.min(concurrency - this.sending, 2 * concurrency - this.tasks.size);
+      if (!worthClaiming(free, concurrency, this.sending)) return;
       const busy = [...this.perInterface].filter(([, n]) => !worthClaiming(channelConcurrency - n, channelConcurrency, n)).map(([id]) => id);
       const lanes = { tally: this.tally, share: this.config.delivery.bulkShare };
       const claim = await this.queue.claimDue(this.workerId, free, lanes, leaseMs, busy, (id) => channelConcurrency - (this.perInterface.get(id) ?? 0));
@@ -175,22 +180,38 @@ export class Dispatcher implements OnApplicationBootstrap, OnApplicationShutdown
     }
   }
 
+  /**
+   * Runs one delivery. Its slot (overall and per interface) is held until the notifier answered,
+   * not until the outcome is stored: the limits bound what endpoints see, and a group-committed
+   * write waiting for its WAL flush should not keep the next send from starting.
+   */
   private start(record: NotificationRecord, batch: NotifierBatch): Promise<void> {
+    this.sending += 1;
     this.perInterface.set(record.interfaceId, (this.perInterface.get(record.interfaceId) ?? 0) + 1);
-    const task = runWithContext({ traceId: record.traceId ?? newTraceId(), transport: 'internal', operation: `send ${record.eventType} via ${record.channelType}`, startedAt: Date.now() }, () => this.deliver(record, batch))
+    let released = false;
+    const release = (): void => {
+      if (released) return;
+      released = true;
+      this.sending -= 1;
+      const left = (this.perInterface.get(record.interfaceId) ?? 1) - 1;
+      if (left <= 0) this.perInterface.delete(record.interfaceId);
+      else this.perInterface.set(record.interfaceId, left);
+      this.wake();
+    };
+    const task = runWithContext({ traceId: record.traceId ?? newTraceId(), transport: 'internal', operation: `send ${record.eventType} via ${record.channelType}`, startedAt: Date.now() }, () =>
+      this.deliver(record, batch, release),
+    )
       .catch((err: unknown) => this.logger.error({ err, recordId: record.id }, 'dispatcher: could not store the outcome of an attempt; its lease will expire and it will be retried'))
       .finally(() => {
-        this.inFlight.delete(task);
-        const left = (this.perInterface.get(record.interfaceId) ?? 1) - 1;
-        if (left <= 0) this.perInterface.delete(record.interfaceId);
-        else this.perInterface.set(record.interfaceId, left);
+        this.tasks.delete(task);
+        release();
         this.wake();
       });
-    this.inFlight.add(task);
+    this.tasks.add(task);
     return task;
   }
 
-  private async deliver(record: NotificationRecord, batch: NotifierBatch): Promise<void> {
+  private async deliver(record: NotificationRecord, batch: NotifierBatch, release: () => void): Promise<void> {
     const target = batch.target(record.interfaceId);
     if (target.state !== 'ready') {
       const reason =
@@ -228,6 +249,7 @@ export class Dispatcher implements OnApplicationBootstrap, OnApplicationShutdown
       result = failedCallResult(code, (err as Error).message);
     }
     const finishedAt = this.clock.now();
+    release();
     const decision = decideAfterAttempt(result, record.attemptCount, record.maxAttempts, this.schedule, Math.random);
     const owned = await this.finishes.submit({
       recordId: record.id,
