@@ -1,7 +1,7 @@
 /**
  * Layering rules (docs/architecture.md, "Public surfaces between modules"), checked by `npm run lint`:
  * modules meet only through their public surfaces; shared code does not know the modules; domain
- * code does not know the transports.
+ * code does not know the transports; only the app mounts the worker module.
  */
 
 /**
@@ -79,6 +79,16 @@ module.exports = {
           '/(grpc|graphql|http)/',
         ],
       },
+    },
+    {
+      name: 'only-the-app-mounts-the-worker-module',
+      comment:
+        'WorkerModule starts the background loops (the @WorkerLoop() providers: relay, dispatcher, health cron, record ' +
+        'retention). AppModule mounts it in the roles that run workers; nothing else may, so the role alone decides ' +
+        'whether loops run (its own spec aside).',
+      severity: 'error',
+      from: { pathNot: ['^src/app\\.module\\.ts$', '^src/common/worker/worker\\.module\\.spec\\.ts$'] },
+      to: { path: '^src/common/worker/worker\\.module\\.ts$' },
     },
     {
       name: 'production-code-does-not-import-tests',

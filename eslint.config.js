@@ -2,6 +2,9 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 const PROCESS_ENV = 'process.env is read only in src/config (app-config.ts validates it): take the value from the loaded AppConfig.';
+const NO_ENV_IMPORT = ['node:process', 'process'].map((name) => ({ name, importNames: ['env'], message: PROCESS_ENV }));
+const RUNS_WORKER =
+  'Only src/app.module.ts asks runsWorker(): it mounts WorkerModule in the worker roles, which starts every @WorkerLoop() provider. Mark a background loop @WorkerLoop() instead of checking the role.';
 
 /** Sandbox globals a plugin script may use (see docs/plugins.md). */
 const pluginGlobals = Object.fromEntries(['http', 'mail', 'crypto', 'log', 'now', 'console'].map((name) => [name, 'readonly']));
@@ -29,17 +32,19 @@ export default tseslint.config(
     // process.env is read only in src/config: app-config.ts validates every variable once, at boot,
     // and the rest of src gets its values from the loaded AppConfig. test/ and bench/ may read
     // process.env: their knobs (TEST_DATABASE_URL, TEST_LOG_LEVEL, CHROMIUM_PATH, BENCH_DATABASE_URL)
-    // are not settings of the app.
+    // are not settings of the app. And no module checks the worker role: WorkerModule, mounted by
+    // app.module.ts in that role, starts the loops.
     files: ['src/**/*.ts'],
     ignores: ['src/config/**'],
     rules: {
       'no-restricted-properties': ['error', { object: 'process', property: 'env', message: PROCESS_ENV }],
       'no-restricted-syntax': ['error', { selector: "MemberExpression[object.property.name='process'][property.name='env']", message: PROCESS_ENV }],
-      'no-restricted-imports': [
-        'error',
-        { paths: ['node:process', 'process'].map((name) => ({ name, importNames: ['env'], message: PROCESS_ENV })) },
-      ],
+      'no-restricted-imports': ['error', { paths: NO_ENV_IMPORT, patterns: [{ regex: '/config/app-config\\.js$', importNames: ['runsWorker'], message: RUNS_WORKER }] }],
     },
+  },
+  {
+    files: ['src/app.module.ts'],
+    rules: { 'no-restricted-imports': ['error', { paths: NO_ENV_IMPORT }] },
   },
   {
     // Tests read untyped wire answers (JSON bodies, gRPC responses) as `any` on purpose; the

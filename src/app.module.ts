@@ -3,7 +3,6 @@ import { EventEmitterModule } from '@nestjs/event-emitter';
 import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
 import { GraphQLModule } from '@nestjs/graphql';
 import { TokenService } from './common/auth/token.service.js';
-import { ScheduleModule } from '@nestjs/schedule';
 // Installs the one error table (every module's codes) before any module code runs.
 import './app.errors.js';
 import { runsApi, runsWorker } from './config/app-config.js';
@@ -11,6 +10,7 @@ import { CoreModule, type CoreOptions } from './common/core.module.js';
 import { DatabaseModule, type DatabaseOptions } from './common/database/database.module.js';
 import { graphqlOptions } from './common/graphql/graphql-options.js';
 import { SystemModule } from './common/system/system.module.js';
+import { WorkerModule } from './common/worker/worker.module.js';
 import { EventsIngressModule } from './modules/events/events-ingress.module.js';
 import { EventsModule } from './modules/events/events.module.js';
 import { IntegrationModule } from './modules/integration/integration.module.js';
@@ -24,9 +24,10 @@ export interface AppModuleOptions extends CoreOptions {
 }
 
 /**
- * The modular monolith. The role decides what runs: `api` serves GraphQL (and gRPC, connected in
- * bootstrap.ts) and event ingress; `worker` runs the scheduler (cron, relay, dispatcher); `all`
- * both. Domain modules are the same in every role.
+ * The modular monolith. The role decides what is mounted: `api` serves GraphQL (and gRPC, connected
+ * in bootstrap.ts) and event ingress; `worker` mounts WorkerModule, which starts the background
+ * loops (relay, dispatcher, health cron, record retention); `all` both. Domain modules are the
+ * same in every role.
  */
 @Module({})
 export class AppModule {
@@ -38,7 +39,6 @@ export class AppModule {
         CoreModule.forRoot(options),
         DatabaseModule.forRoot(options.database),
         EventEmitterModule.forRoot({ wildcard: false }),
-        ...(runsWorker(config) ? [ScheduleModule.forRoot()] : []),
         ...(runsApi(config)
           ? [
               GraphQLModule.forRootAsync<ApolloDriverConfig>({
@@ -54,6 +54,7 @@ export class AppModule {
         NotificationModule,
         EventsModule,
         ...(runsApi(config) ? [EventsIngressModule, NotificationApiModule] : []),
+        ...(runsWorker(config) ? [WorkerModule] : []),
         ...(options.imports ?? []),
       ],
     };

@@ -181,3 +181,40 @@ describe('NotificationService (seed 000): ListNotifiers and SendNotification ove
     expect(denied.body.errors?.[0].extensions?.code).toBe('FORBIDDEN');
   });
 });
+
+describe('SendNotification in the api role: no worker loops run, the send still delivers in-process', () => {
+  let app: TestApp;
+  let client: GrpcTestClient;
+  let target: HttpTarget;
+
+  beforeAll(async () => {
+    target = await HttpTarget.start();
+    target.on('POST', '/ok', { status: 200, body: { received: true } });
+    app = await startTestApp({ SWITCHBOARD_ROLE: 'api', PLUGIN_HTTP_ALLOW: target.hostPort });
+    client = new GrpcTestClient(app.grpcAddress);
+  }, 60_000);
+
+  afterAll(async () => {
+    client?.close();
+    await app?.close();
+    await target?.close();
+  });
+
+  it('answers after the first attempt, which this process made', async () => {
+    const plugins = await graphql<any>(app.httpUrl, '{ plugins { id pluginType pluginId } }', {}, app.tokens.admin);
+    const webhook = (plugins.body.data.plugins as { id: string; pluginType: string; pluginId: string }[]).find((p) => p.pluginType === 'notifier' && p.pluginId === 'webhook')!.id;
+    const created = await graphql<any>(
+      app.httpUrl,
+      'mutation($input: CreatePluginInterfaceInput!) { createPluginInterface(input: $input) { id } }',
+      { input: { pluginDefId: webhook, displayName: 'hook-api', config: { url: target.url('/ok'), secret: SECRET, events: ['test'] } } },
+      app.tokens.admin,
+    );
+    const id = created.body.data.createPluginInterface.id as string;
+    const res = await client.call<{ results: Result[] }>('NotificationService', 'SendNotification', { event_type: 'test', title: 'from the api role', channel_ids: [id] }, app.tokens.admin);
+    expect(res.error).toBeUndefined();
+    expect(res.response!.results).toEqual([{ channel_id: id, success: true, error_message: '' }]);
+    expect(target.requests.filter((r) => r.method === 'POST' && r.path === '/ok')).toHaveLength(1);
+    const { rows } = await appDatabase(app).query(`SELECT status, attempt_count FROM notification_records WHERE title = 'from the api role'`);
+    expect(rows).toEqual([{ status: 'sent', attempt_count: 1 }]);
+  });
+});

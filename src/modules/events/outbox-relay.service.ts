@@ -1,4 +1,4 @@
-import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Logger } from 'pino';
@@ -8,7 +8,8 @@ import { bulkReserve, EMPTY_TALLY, tallyAfter, type LaneTally } from '../../comm
 import { newTraceId, runWithContext } from '../../common/logging/request-context.js';
 import { doublingSchedule, retryDelay, type RetryPolicy } from '../../common/retry-policy.js';
 import { APP_CONFIG, LOGGER } from '../../common/tokens.js';
-import { runsWorker, type AppConfig } from '../../config/app-config.js';
+import { WorkerLoop, type BackgroundLoop } from '../../common/worker/worker-loop.js';
+import type { AppConfig } from '../../config/app-config.js';
 import { EventValidator } from './event-validator.js';
 import { OUTBOX_CHANNEL, OUTBOX_WRITTEN } from './events.events.js';
 import type { EventEnvelope, OutboxSubscriber, RelayTransaction } from './events.types.js';
@@ -34,14 +35,18 @@ const OUTBOX_RETRY: RetryPolicy = { scheduleMs: doublingSchedule(1_000, 5 * 60_0
  * backoff (OUTBOX_RETRY: 1 s, 2 s, 4 s … at most 5 min) and marked dead after OUTBOX_MAX_ATTEMPTS.
  *
  * Woken by the in-process `outbox.written`, by NOTIFY from other replicas, and by a poll every
- * OUTBOX_POLL_MS (the safety net, and the only path on the embedded database).
+ * OUTBOX_POLL_MS (the safety net, and the only path on the embedded database); none of these
+ * does anything until WorkerModule started the relay (worker roles), so a publish in the api
+ * role only writes its row.
  */
 @Injectable()
-export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdown {
+@WorkerLoop()
+export class OutboxRelay implements BackgroundLoop, OnApplicationShutdown {
   private readonly subscribers: OutboxSubscriber[] = [];
   private draining: Promise<void> | null = null;
   private again = false;
-  private stopped = false;
+  /** Until start(): a wake does nothing. */
+  private stopped = true;
   private pollTimer: NodeJS.Timeout | null = null;
   private pruneTimer: NodeJS.Timeout | null = null;
   /** Rows claimed per lane while both had work: bulk's share of planning (fair-lanes.ts). */
@@ -61,8 +66,9 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     this.subscribers.push(subscriber);
   }
 
-  async onApplicationBootstrap(): Promise<void> {
-    if (!runsWorker(this.config)) return;
+  /** Starts the relay: LISTEN, the poll, the hourly prune and a first drain (WorkerModule, in the worker roles). */
+  async start(): Promise<void> {
+    this.stopped = false;
     await this.listener.listen(OUTBOX_CHANNEL, () => this.wake());
     this.pollTimer = setInterval(() => this.wake(), this.config.events.pollMs);
     this.pollTimer.unref();
@@ -80,7 +86,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
 
   @OnEvent(OUTBOX_WRITTEN)
   onWritten(): void {
-    if (runsWorker(this.config)) this.wake();
+    this.wake();
   }
 
   /** Starts a drain, or asks the running one to look again when it is done. */

@@ -1,12 +1,13 @@
 import { hostname } from 'node:os';
-import { Inject, Injectable, Optional, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Optional, type OnModuleDestroy } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { CronJob } from 'cron';
 import type { Logger } from 'pino';
 import { Clock } from '../../common/clock.js';
 import { IdGenerator } from '../../common/id-generator.js';
 import { APP_CONFIG, LOGGER } from '../../common/tokens.js';
-import { runsWorker, type AppConfig } from '../../config/app-config.js';
+import { WorkerLoop, type BackgroundLoop } from '../../common/worker/worker-loop.js';
+import type { AppConfig } from '../../config/app-config.js';
 import { HealthSweepRepository } from './health-sweep.repository.js';
 import { HealthWriteBatch } from './health-write-batch.js';
 import { InterfaceHealthService, type CheckedInterface } from './interface-health.service.js';
@@ -39,7 +40,8 @@ export interface SweepResult {
  * module's planner do that, as for any event), and checking disabled interfaces.
  */
 @Injectable()
-export class HealthSweeper implements OnApplicationBootstrap, OnModuleDestroy {
+@WorkerLoop()
+export class HealthSweeper implements BackgroundLoop, OnModuleDestroy {
   private job: CronJob | null = null;
   private running: Promise<unknown> | null = null;
   private readonly replica: string;
@@ -52,14 +54,16 @@ export class HealthSweeper implements OnApplicationBootstrap, OnModuleDestroy {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(LOGGER) private readonly logger: Logger,
     ids: IdGenerator,
+    // Mounted with WorkerModule (ScheduleModule): absent in the api role, where the cron never starts.
     @Optional() private readonly scheduler?: SchedulerRegistry,
   ) {
     // Several apps may share a process (tests); the suffix tells them apart in plugin_health_sweeps.
     this.replica = `${hostname()}:${process.pid}:${ids.uuid().slice(-8)}`;
   }
 
-  onApplicationBootstrap(): void {
-    if (!runsWorker(this.config) || !this.scheduler) return;
+  /** Starts the cron (WorkerModule, in the worker roles); sweep() can also be called directly. */
+  start(): void {
+    if (!this.scheduler) throw new Error('the health cron needs the SchedulerRegistry WorkerModule mounts');
     this.job = CronJob.from({ cronTime: this.config.healthCheck.cron, onTick: () => this.onTick(), timeZone: 'UTC', start: true });
     this.scheduler.addCronJob(JOB_NAME, this.job);
   }

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import type { Logger } from 'pino';
 import { Clock } from '../../common/clock.js';
@@ -10,7 +10,8 @@ import { EMPTY_TALLY, tallyAfter, type LaneTally } from '../../common/fair-lanes
 import { IdGenerator } from '../../common/id-generator.js';
 import { newTraceId, runWithContext } from '../../common/logging/request-context.js';
 import { APP_CONFIG, LOGGER } from '../../common/tokens.js';
-import { runsWorker, type AppConfig } from '../../config/app-config.js';
+import { WorkerLoop, type BackgroundLoop } from '../../common/worker/worker-loop.js';
+import type { AppConfig } from '../../config/app-config.js';
 import type { NotifierBatch, NotifierSendParams } from '../integration/notifier-directory.service.js';
 import { NotifierDirectory } from '../integration/notifier-directory.service.js';
 import type { SendResult } from '../plugins/plugin-results.js';
@@ -42,10 +43,13 @@ export interface AttemptObserver {
  * notification_id, so receivers can drop the duplicate a crash may cause.
  *
  * Woken by RECORDS_QUEUED in-process, NOTIFY from other replicas, a poll every DELIVERY_POLL_MS
- * (which also finds retries that fell due) and a freed slot while there is more work.
+ * (which also finds retries that fell due) and a freed slot while there is more work; none of
+ * these does anything until WorkerModule started the loop (worker roles). sendNow() works in
+ * every role.
  */
 @Injectable()
-export class Dispatcher implements OnApplicationBootstrap, OnApplicationShutdown {
+@WorkerLoop()
+export class Dispatcher implements BackgroundLoop, OnApplicationShutdown {
   readonly workerId: string;
   private readonly schedule: RetrySchedule;
   /** Every delivery until its outcome is stored (shutdown waits for them). */
@@ -82,8 +86,8 @@ export class Dispatcher implements OnApplicationBootstrap, OnApplicationShutdown
     this.observers.push(observer);
   }
 
-  async onApplicationBootstrap(): Promise<void> {
-    if (!runsWorker(this.config)) return;
+  /** Starts the loop: LISTEN, the poll and a first look (WorkerModule, in the worker roles). */
+  async start(): Promise<void> {
     this.stopped = false;
     await this.listener.listen(DISPATCH_CHANNEL, () => this.wake());
     this.pollTimer = setInterval(() => void this.poll(), this.config.delivery.pollMs);
@@ -147,7 +151,7 @@ export class Dispatcher implements OnApplicationBootstrap, OnApplicationShutdown
       const claimed = claim.records;
       if (claimed.length === 0) return;
       const batch = await this.directory.batch(claimed.map((r) => r.interfaceId));
-      for (const record of claimed) void this.start(record, batch);
+      for (const record of claimed) void this.startDelivery(record, batch);
       if (claimed.length < free) return;
     }
   }
@@ -165,7 +169,7 @@ export class Dispatcher implements OnApplicationBootstrap, OnApplicationShutdown
     const claimed = await this.queue.claimIds(this.workerId, recordIds, this.config.delivery.leaseMs);
     if (claimed.length > 0) {
       const batch = await this.directory.batch(claimed.map((r) => r.interfaceId));
-      const tasks = claimed.map((record) => this.start(record, batch));
+      const tasks = claimed.map((record) => this.startDelivery(record, batch));
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([Promise.allSettled(tasks), new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, deadline - Date.now()))))]);
       clearTimeout(timer);
@@ -185,7 +189,7 @@ export class Dispatcher implements OnApplicationBootstrap, OnApplicationShutdown
    * not until the outcome is stored: the limits bound what endpoints see, and a group-committed
    * write waiting for its WAL flush should not keep the next send from starting.
    */
-  private start(record: NotificationRecord, batch: NotifierBatch): Promise<void> {
+  private startDelivery(record: NotificationRecord, batch: NotifierBatch): Promise<void> {
     this.sending += 1;
     this.perInterface.set(record.interfaceId, (this.perInterface.get(record.interfaceId) ?? 0) + 1);
     let released = false;

@@ -1,7 +1,8 @@
-import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { APP_CONFIG, LOGGER } from '../../common/tokens.js';
-import { runsWorker, type AppConfig } from '../../config/app-config.js';
+import { WorkerLoop, type BackgroundLoop } from '../../common/worker/worker-loop.js';
+import type { AppConfig } from '../../config/app-config.js';
 import { NotificationRecordRepository } from './notification-record.repository.js';
 
 const PRUNE_EVERY_MS = 60 * 60 * 1_000;
@@ -15,7 +16,8 @@ const PRUNE_BATCH = 5_000;
  * retry, scheduled) are never touched. NOTIFICATION_RETENTION_DAYS=0 keeps everything.
  */
 @Injectable()
-export class RecordRetention implements OnApplicationBootstrap, OnApplicationShutdown {
+@WorkerLoop()
+export class RecordRetention implements BackgroundLoop, OnApplicationShutdown {
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
 
@@ -25,8 +27,9 @@ export class RecordRetention implements OnApplicationBootstrap, OnApplicationShu
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  onApplicationBootstrap(): void {
-    if (!runsWorker(this.config) || this.config.delivery.retentionDays === 0) return;
+  /** Starts the hourly timer (WorkerModule, in the worker roles); prune() can also be called directly. */
+  start(): void {
+    if (this.config.delivery.retentionDays === 0) return;
     this.timer = setInterval(() => void this.prune().catch(() => undefined), PRUNE_EVERY_MS);
     this.timer.unref();
   }
