@@ -2,9 +2,24 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 const PROCESS_ENV = 'process.env is read only in src/config (app-config.ts validates it): take the value from the loaded AppConfig.';
-const NO_ENV_IMPORT = ['node:process', 'process'].map((name) => ({ name, importNames: ['env'], message: PROCESS_ENV }));
 const RUNS_WORKER =
   'Only src/app.module.ts asks runsWorker(): it mounts WorkerModule in the worker roles, which starts every @WorkerLoop() provider. Mark a background loop @WorkerLoop() instead of checking the role.';
+const RAW_EMITTER =
+  'In-process events are typed by the map in src/common/in-process-events.ts: emit through InProcessEmitter, listen with @OnInProcessEvent, and declare a new event in its module\'s *.events.ts.';
+
+/** What src/ may not import: process.env, and (unless told otherwise) the untyped emitter and the role check. */
+function restrictedImports({ emitter = true, runsWorker = true } = {}) {
+  return [
+    'error',
+    {
+      paths: [
+        ...['node:process', 'process'].map((name) => ({ name, importNames: ['env'], message: PROCESS_ENV })),
+        ...(emitter ? [{ name: '@nestjs/event-emitter', importNames: ['EventEmitter2', 'OnEvent'], message: RAW_EMITTER }] : []),
+      ],
+      patterns: runsWorker ? [{ regex: '/config/app-config\\.js$', importNames: ['runsWorker'], message: RUNS_WORKER }] : [],
+    },
+  ];
+}
 
 /** Sandbox globals a plugin script may use (see docs/plugins.md). */
 const pluginGlobals = Object.fromEntries(['http', 'mail', 'crypto', 'log', 'now', 'console'].map((name) => [name, 'readonly']));
@@ -32,19 +47,25 @@ export default tseslint.config(
     // process.env is read only in src/config: app-config.ts validates every variable once, at boot,
     // and the rest of src gets its values from the loaded AppConfig. test/ and bench/ may read
     // process.env: their knobs (TEST_DATABASE_URL, TEST_LOG_LEVEL, CHROMIUM_PATH, BENCH_DATABASE_URL)
-    // are not settings of the app. And no module checks the worker role: WorkerModule, mounted by
-    // app.module.ts in that role, starts the loops.
+    // are not settings of the app. No module checks the worker role: WorkerModule, mounted by
+    // app.module.ts in that role, starts the loops. And in-process events go through their typed
+    // map (src/common/in-process-events.ts), not the bare EventEmitter2.
     files: ['src/**/*.ts'],
     ignores: ['src/config/**'],
     rules: {
       'no-restricted-properties': ['error', { object: 'process', property: 'env', message: PROCESS_ENV }],
       'no-restricted-syntax': ['error', { selector: "MemberExpression[object.property.name='process'][property.name='env']", message: PROCESS_ENV }],
-      'no-restricted-imports': ['error', { paths: NO_ENV_IMPORT, patterns: [{ regex: '/config/app-config\\.js$', importNames: ['runsWorker'], message: RUNS_WORKER }] }],
+      'no-restricted-imports': restrictedImports(),
     },
   },
   {
     files: ['src/app.module.ts'],
-    rules: { 'no-restricted-imports': ['error', { paths: NO_ENV_IMPORT }] },
+    rules: { 'no-restricted-imports': restrictedImports({ runsWorker: false }) },
+  },
+  {
+    // The map's own wrapper, and unit specs that build a service around a bare EventEmitter2.
+    files: ['src/common/in-process-events.ts', 'src/**/*.spec.ts'],
+    rules: { 'no-restricted-imports': restrictedImports({ emitter: false }) },
   },
   {
     // Tests read untyped wire answers (JSON bodies, gRPC responses) as `any` on purpose; the

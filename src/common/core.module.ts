@@ -9,6 +9,7 @@ import { IdGenerator } from './id-generator.js';
 import { AllExceptionsFilter } from './errors/all-exceptions.filter.js';
 import { UndecodableRequestGuard } from './grpc/undecodable-request.guard.js';
 import { InputTextGuard } from './validation/input-text.guard.js';
+import { InProcessEmitter } from './in-process-events.js';
 import { CallLoggingInterceptor } from './logging/call-logging.interceptor.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { SecretBox } from './secrets/secret-box.js';
@@ -26,6 +27,7 @@ export interface CoreOptions {
 
 /**
  * Cross-cutting services every module may inject: configuration, logger, clock, ids, tokens,
+ * the typed in-process events (InProcessEmitter),
  * the restart request (RestartServer), metrics (MetricsModule);
  * and the global guards, filter and interceptor that give all three transports one auth and
  * one error model. gRPC has its own enhancer list with the same guards and filter (see
@@ -52,6 +54,7 @@ export class CoreModule {
         TokenService,
         Clock,
         IdGenerator,
+        InProcessEmitter,
         RestartService,
         AuthGuard,
         UndecodableRequestGuard,
@@ -65,7 +68,7 @@ export class CoreModule {
         { provide: APP_FILTER, useExisting: AllExceptionsFilter },
         { provide: APP_INTERCEPTOR, useClass: CallLoggingInterceptor },
       ],
-      exports: [APP_CONFIG, LOGGER, SecretBox, SecretsAtRest, TokenService, Clock, IdGenerator, RestartService, AuthGuard, UndecodableRequestGuard, InputTextGuard, AllExceptionsFilter],
+      exports: [APP_CONFIG, LOGGER, SecretBox, SecretsAtRest, TokenService, Clock, IdGenerator, InProcessEmitter, RestartService, AuthGuard, UndecodableRequestGuard, InputTextGuard, AllExceptionsFilter],
     };
   }
 }

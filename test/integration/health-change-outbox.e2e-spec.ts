@@ -1,8 +1,8 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EventEmitter2 } from '@nestjs/event-emitter';
-import { PLUGIN_HEALTH_CHANGED, type PluginHealthChangedEvent } from '../../src/modules/integration/integration.events.js';
+import { InProcessEmitter } from '../../src/common/in-process-events.js';
+import type { PluginHealthChangedEvent } from '../../src/modules/integration/integration.events.js';
 import { appDatabase, type AppDatabase } from '../support/app-database.js';
 import { HttpTarget } from '../support/fake-servers/http-target.js';
 import { GrpcTestClient } from '../support/grpc-client.js';
@@ -65,7 +65,7 @@ describe('plugin health: the state change and its plugin.health_changed event co
     app = await startTestApp({ PLUGINS_DIR: dir, PLUGIN_HTTP_ALLOW: target.hostPort, DATABASE_LISTEN: 'false', OUTBOX_POLL_MS: '600000' });
     db = appDatabase(app);
     client = new GrpcTestClient(app.grpcAddress);
-    app.running.app.get(EventEmitter2).on(PLUGIN_HEALTH_CHANGED, (e: PluginHealthChangedEvent) => events.push(e));
+    app.running.app.get(InProcessEmitter).on('plugin.health_changed', (e) => events.push(e));
     const plugins = (await client.call<any>('IntegrationService', 'ListPlugins', {}, app.tokens.admin)).response!.plugins as any[];
     const created = await client.call<any>(
       'IntegrationService',

@@ -1,9 +1,9 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EventEmitter2 } from '@nestjs/event-emitter';
 import pg from 'pg';
-import { PLUGIN_HEALTH_CHANGED, type PluginHealthChangedEvent } from '../../src/modules/integration/integration.events.js';
+import { InProcessEmitter } from '../../src/common/in-process-events.js';
+import type { PluginHealthChangedEvent } from '../../src/modules/integration/integration.events.js';
 import { HttpTarget } from '../support/fake-servers/http-target.js';
 import { GrpcTestClient } from '../support/grpc-client.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
@@ -61,7 +61,7 @@ await describeOnServer('health cron', () => {
       // Generous for a loaded machine: a healthy check must never come near it; the hanging one always reaches it.
       HEALTH_CHECK_TIMEOUT_MS: '2000', PLUGIN_TIMEOUT_MS: '2000' };
     replicas = [await startTestApp({ ...env, SWITCHBOARD_ROLE: 'all' }, { database }), await startTestApp({ ...env, SWITCHBOARD_ROLE: 'worker' }, { database })];
-    for (const replica of replicas) replica.running.app.get(EventEmitter2).on(PLUGIN_HEALTH_CHANGED, (e: PluginHealthChangedEvent) => events.push(e));
+    for (const replica of replicas) replica.running.app.get(InProcessEmitter).on('plugin.health_changed', (e) => events.push(e));
     client = new GrpcTestClient(replicas[0].grpcAddress);
     db = new pg.Client({ connectionString: database.url });
     await db.connect();

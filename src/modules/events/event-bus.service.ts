@@ -1,12 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { EntityManager } from 'typeorm';
 import { Clock } from '../../common/clock.js';
 import { AppError } from '../../common/errors/app-error.js';
 import { IdGenerator } from '../../common/id-generator.js';
+import { InProcessEmitter } from '../../common/in-process-events.js';
 import { currentTraceId } from '../../common/logging/request-context.js';
 import { EventValidator } from './event-validator.js';
-import { OUTBOX_WRITTEN } from './events.events.js';
 import type { PublishEventInput, PublishResult } from './events.types.js';
 import { OutboxRepository } from './outbox.repository.js';
 
@@ -19,7 +18,7 @@ export const MAX_BATCH_EVENTS = 1_000;
  * and its event commit together or not at all. Publishing an event_id that is already in the
  * outbox writes nothing and answers `duplicate: true`. The relay is woken at commit: by NOTIFY
  * (every replica) and, when this call owns the write, in-process at once; a caller that passes its
- * transaction emits OUTBOX_WRITTEN itself once it has committed (see events.events.ts).
+ * transaction emits `outbox.written` itself once it has committed (see events.events.ts).
  *
  * Deliberately not here: planning notifications (the relay hands events to the notification
  * module) and any knowledge of transports.
@@ -29,7 +28,7 @@ export class EventBus {
   constructor(
     private readonly validator: EventValidator,
     private readonly outbox: OutboxRepository,
-    private readonly emitter: EventEmitter2,
+    private readonly emitter: InProcessEmitter,
     private readonly clock: Clock,
     private readonly ids: IdGenerator,
   ) {}
@@ -61,7 +60,7 @@ export class EventBus {
       seen.add(row.eventId);
       return { eventId: row.eventId, duplicate };
     });
-    if (!manager && inserted.size > 0) this.emitter.emit(OUTBOX_WRITTEN);
+    if (!manager && inserted.size > 0) this.emitter.emit('outbox.written');
     return results;
   }
 }

@@ -1,17 +1,17 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import { OnEvent } from '@nestjs/event-emitter';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { PgListener } from '../../common/database/pg-listener.js';
 import { bulkReserve, EMPTY_TALLY, tallyAfter, type LaneTally } from '../../common/fair-lanes.js';
+import { OnInProcessEvent } from '../../common/in-process-events.js';
 import { newTraceId, runWithContext } from '../../common/logging/request-context.js';
 import { doublingSchedule, retryDelay, type RetryPolicy } from '../../common/retry-policy.js';
 import { APP_CONFIG, LOGGER } from '../../common/tokens.js';
 import { WorkerLoop, type BackgroundLoop } from '../../common/worker/worker-loop.js';
 import type { AppConfig } from '../../config/app-config.js';
 import { EventValidator } from './event-validator.js';
-import { OUTBOX_CHANNEL, OUTBOX_WRITTEN } from './events.events.js';
+import { OUTBOX_NOTIFY_CHANNEL } from './events.events.js';
 import type { EventEnvelope, OutboxSubscriber, RelayTransaction } from './events.types.js';
 import { OutboxRepository, type OutboxRow } from './outbox.repository.js';
 
@@ -69,7 +69,7 @@ export class OutboxRelay implements BackgroundLoop, OnApplicationShutdown {
   /** Starts the relay: LISTEN, the poll, the hourly prune and a first drain (WorkerModule, in the worker roles). */
   async start(): Promise<void> {
     this.stopped = false;
-    await this.listener.listen(OUTBOX_CHANNEL, () => this.wake());
+    await this.listener.listen(OUTBOX_NOTIFY_CHANNEL, () => this.wake());
     this.pollTimer = setInterval(() => this.wake(), this.config.events.pollMs);
     this.pollTimer.unref();
     this.pruneTimer = setInterval(() => void this.prune().catch(() => undefined), PRUNE_EVERY_MS);
@@ -84,7 +84,7 @@ export class OutboxRelay implements BackgroundLoop, OnApplicationShutdown {
     await this.draining;
   }
 
-  @OnEvent(OUTBOX_WRITTEN)
+  @OnInProcessEvent('outbox.written')
   onWritten(): void {
     this.wake();
   }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
-import { OUTBOX_CHANNEL } from './events.events.js';
+import { OUTBOX_NOTIFY_CHANNEL } from './events.events.js';
 import { laneState, type LaneState, type LaneTally } from '../../common/fair-lanes.js';
 import { defaultPriorityOf } from './event-catalog.js';
 import { PRIORITY_RANK, priorityOfRank, type EventEnvelope, type EventPriority } from './events.types.js';
@@ -81,7 +81,7 @@ export class OutboxRepository {
          ON CONFLICT (event_id) DO NOTHING
          RETURNING event_id
        )
-       SELECT event_id, pg_notify('${OUTBOX_CHANNEL}', '') FROM ins`,
+       SELECT event_id, pg_notify('${OUTBOX_NOTIFY_CHANNEL}', '') FROM ins`,
       [
         rows.map((r) => r.id),
         rows.map((r) => r.eventId),

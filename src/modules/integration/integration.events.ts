@@ -1,9 +1,15 @@
-/**
- * In-process event (EventEmitter2): a plugin interface's health changed state, found by
- * CheckPluginHealth, the background check of a new interface or the health cron. An interface's
- * first check counts as a change (from unknown), so its first state is announced too.
- */
-export const PLUGIN_HEALTH_CHANGED = 'plugin.health_changed';
+/** In-process events of the integration module (the map: src/common/in-process-events.ts). */
+declare module '../../common/in-process-events.js' {
+  interface InProcessEvents {
+    /**
+     * A plugin interface's health changed state, found by CheckPluginHealth, the background check
+     * of a new interface or the health cron; emitted once the change and its outbox row are
+     * committed. An interface's first check counts as a change (from unknown), so its first state
+     * is announced too.
+     */
+    'plugin.health_changed': [PluginHealthChangedEvent];
+  }
+}
 
 export interface PluginHealthChangedEvent {
   interfaceId: string;

@@ -1,14 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { Logger } from 'pino';
 import type { EntityManager } from 'typeorm';
 import { Clock } from '../../common/clock.js';
+import { InProcessEmitter } from '../../common/in-process-events.js';
 import { LOGGER } from '../../common/tokens.js';
 import { EventBus } from '../events/event-bus.service.js';
-import { OUTBOX_WRITTEN } from '../events/events.events.js';
 import type { PublishEventInput } from '../events/events.types.js';
 import { PluginRuntime } from '../plugins/plugin-runtime.service.js';
-import { PLUGIN_HEALTH_CHANGED, type PluginHealthChangedEvent } from './integration.events.js';
+import type { PluginHealthChangedEvent } from './integration.events.js';
 import type { HealthReport } from './integration.types.js';
 import { PluginInterfaceRepository, type StoredInterface } from './plugin-interface.repository.js';
 
@@ -37,7 +36,7 @@ export class InterfaceHealthService {
   constructor(
     private readonly repository: PluginInterfaceRepository,
     private readonly runtime: PluginRuntime,
-    private readonly events: EventEmitter2,
+    private readonly events: InProcessEmitter,
     private readonly bus: EventBus,
     private readonly clock: Clock,
     @Inject(LOGGER) private readonly logger: Logger,
@@ -128,11 +127,11 @@ export class InterfaceHealthService {
    */
   private announce(changes: PluginHealthChangedEvent[]): void {
     if (changes.length === 0) return;
-    this.events.emit(OUTBOX_WRITTEN);
+    this.events.emit('outbox.written');
     for (const event of changes) {
       this.logger.info({ interfaceId: event.interfaceId, isHealthy: event.isHealthy, error: event.error }, 'plugin interface health changed');
       try {
-        this.events.emit(PLUGIN_HEALTH_CHANGED, event);
+        this.events.emit('plugin.health_changed', event);
       } catch (err) {
         this.logger.warn({ interfaceId: event.interfaceId, err: (err as Error).message }, 'a plugin.health_changed listener failed');
       }

@@ -1,10 +1,9 @@
 import type { EntityManager } from 'typeorm';
 import { Injectable } from '@nestjs/common';
-import { OnEvent } from '@nestjs/event-emitter';
+import { OnInProcessEvent } from '../../common/in-process-events.js';
 import { PluginRuntime } from '../plugins/plugin-runtime.service.js';
 import { isNotifierChannel, type NotifierChannel } from '../plugins/plugin-contract.js';
 import type { SendResult } from '../plugins/plugin-results.js';
-import { PLUGINS_CHANGED } from '../plugins/plugins.events.js';
 import type { NotifierSummary, NotifierTarget } from './integration.types.js';
 import { PluginInterfaceRepository, type StoredInterface } from './plugin-interface.repository.js';
 
@@ -107,7 +106,7 @@ export class NotifierDirectory {
     };
   }
 
-  @OnEvent(PLUGINS_CHANGED)
+  @OnInProcessEvent('plugins.changed')
   onPluginsChanged(): void {
     this.capabilities.clear();
   }

@@ -1,10 +1,10 @@
 import { EventEmitter2 } from '@nestjs/event-emitter';
+import { InProcessEmitter } from '../../common/in-process-events.js';
 import { createLogger } from '../../common/logging/logger.js';
 import { AppError } from '../../common/errors/app-error.js';
 import type { Caller } from '../../common/auth/caller.js';
 import type { AppConfig } from '../../config/app-config.js';
 import { DeliveryLogService, MAX_RETRY_BATCH } from './delivery-log.service.js';
-import { RECORDS_QUEUED } from './notification.events.js';
 import type { NotificationRecordRepository, RecordCursor } from './notification-record.repository.js';
 import { encodeCursor } from './notification-record.repository.js';
 import type { NotificationRecord, RecordFilter, RecordStatus } from './notification.types.js';
@@ -53,9 +53,9 @@ const CONFIG = { delivery: { retryScheduleMs: [5_000, 30_000, 120_000] } } as un
 
 function setup() {
   const records = new FakeRecords();
-  const emitter = new EventEmitter2();
+  const emitter = new InProcessEmitter(new EventEmitter2());
   const woken: unknown[] = [];
-  emitter.on(RECORDS_QUEUED, () => woken.push(RECORDS_QUEUED));
+  emitter.on('notification.records_queued', () => woken.push('notification.records_queued'));
   const service = new DeliveryLogService(records as unknown as NotificationRecordRepository, emitter, CONFIG, createLogger('silent'));
   return { records, service, woken };
 }
@@ -114,7 +114,7 @@ describe('DeliveryLogService', () => {
       records.requeued = [ID];
       await expect(service.retry(ID)).resolves.toMatchObject({ id: ID, status: 'queued' });
       expect(records.calls).toEqual([{ method: 'requeue', args: [{ ids: [ID] }, 4, 1] }]);
-      expect(woken).toEqual([RECORDS_QUEUED]);
+      expect(woken).toEqual(['notification.records_queued']);
     });
 
     it.each(['queued', 'sending', 'sent', 'skipped'] as const)('a %s record is notif.record_not_replayable and nothing is requeued', async (status) => {
@@ -151,7 +151,7 @@ describe('DeliveryLogService', () => {
       records.requeued = [ID];
       await expect(service.retryMany({ statuses: ['dead'], eventTypes: ['order_paid'] })).resolves.toEqual({ count: 1, ids: [ID] });
       expect(records.calls).toEqual([{ method: 'requeue', args: [{ statuses: ['dead'], eventTypes: ['order_paid'] }, 4, MAX_RETRY_BATCH] }]);
-      expect(woken).toEqual([RECORDS_QUEUED]);
+      expect(woken).toEqual(['notification.records_queued']);
     });
 
     it('does not wake anyone when nothing matched', async () => {

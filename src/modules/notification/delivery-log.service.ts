@@ -1,14 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { Logger } from 'pino';
 import { isAdmin, type Caller } from '../../common/auth/caller.js';
 import { AppError } from '../../common/errors/app-error.js';
+import { InProcessEmitter } from '../../common/in-process-events.js';
 import { inYearRange, MAX_YEAR, MIN_YEAR, parseRfc3339 } from '../../common/schedule-time.js';
 import { LOGGER, APP_CONFIG } from '../../common/tokens.js';
 import { requireUuid } from '../../common/validation/validators.js';
 import type { AppConfig } from '../../config/app-config.js';
 import { NOTIFIER_CHANNELS } from '../plugins/plugin-contract.js';
-import { RECORDS_QUEUED } from './notification.events.js';
 import { decodeCursor, NotificationRecordRepository } from './notification-record.repository.js';
 import {
   RECORD_STATUSES,
@@ -39,7 +38,7 @@ const MAX_EVENT_ID_CHARS = 200;
  * replaying failed or dead ones. A replayed record goes back to `queued`, due now, with a fresh
  * budget of the configured delivery attempts (DELIVERY_RETRY_SCHEDULE's length + 1) on top of the
  * attempts it already made, so its history stays whole; the dispatcher is woken in-process
- * (RECORDS_QUEUED) and other replicas by the NOTIFY the requeue sends.
+ * (`notification.records_queued`) and other replicas by the NOTIFY the requeue sends.
  *
  * Inputs arrive unchecked from the transports; every bad one is common.validation_failed naming
  * the field as GraphQL spells it (`filter.statuses`, `first`, `after`).
@@ -51,7 +50,7 @@ const MAX_EVENT_ID_CHARS = 200;
 export class DeliveryLogService {
   constructor(
     private readonly records: NotificationRecordRepository,
-    private readonly emitter: EventEmitter2,
+    private readonly emitter: InProcessEmitter,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
@@ -113,7 +112,7 @@ export class DeliveryLogService {
     // Between the read and the update a worker may have claimed it (a failed record fell due) or
     // another admin replayed it: say what it is now.
     if (!requeued) throw notReplayable(await this.find(recordId));
-    this.emitter.emit(RECORDS_QUEUED);
+    this.emitter.emit('notification.records_queued');
     this.logger.info({ recordId, previousStatus: before.status, attempts: before.attemptCount }, 'notification record replayed');
     return this.find(recordId);
   }
@@ -131,7 +130,7 @@ export class DeliveryLogService {
     }
     const ids = await this.records.requeue(checked, this.attemptBudget(), MAX_RETRY_BATCH);
     if (ids.length > 0) {
-      this.emitter.emit(RECORDS_QUEUED);
+      this.emitter.emit('notification.records_queued');
       this.logger.info({ count: ids.length }, 'notification records replayed');
     }
     return { count: ids.length, ids };

@@ -1,6 +1,5 @@
 import { hostname } from 'node:os';
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import { OnEvent } from '@nestjs/event-emitter';
 import type { Logger } from 'pino';
 import { Clock } from '../../common/clock.js';
 import { GroupCommit } from '../../common/database/group-commit.js';
@@ -8,6 +7,7 @@ import { PgListener } from '../../common/database/pg-listener.js';
 import { AppError } from '../../common/errors/app-error.js';
 import { EMPTY_TALLY, tallyAfter, type LaneTally } from '../../common/fair-lanes.js';
 import { IdGenerator } from '../../common/id-generator.js';
+import { OnInProcessEvent } from '../../common/in-process-events.js';
 import { newTraceId, runWithContext } from '../../common/logging/request-context.js';
 import { APP_CONFIG, LOGGER } from '../../common/tokens.js';
 import { WorkerLoop, type BackgroundLoop } from '../../common/worker/worker-loop.js';
@@ -16,7 +16,7 @@ import type { NotifierBatch, NotifierSendParams } from '../integration/notifier-
 import { NotifierDirectory } from '../integration/notifier-directory.service.js';
 import type { SendResult } from '../plugins/plugin-results.js';
 import { decideAfterAttempt, failedCallResult, worthClaiming, type RetrySchedule } from './delivery-policy.js';
-import { DISPATCH_CHANNEL, RECORDS_QUEUED } from './notification.events.js';
+import { DISPATCH_NOTIFY_CHANNEL } from './notification.events.js';
 import { DeliveryQueue, type FinishedAttempt } from './delivery-queue.repository.js';
 import { NotificationRecordRepository } from './notification-record.repository.js';
 import type { NotificationRecord } from './notification.types.js';
@@ -42,10 +42,10 @@ export interface AttemptObserver {
  * worker's poll; delivery is at-least-once, and every attempt of a record carries its id as the
  * notification_id, so receivers can drop the duplicate a crash may cause.
  *
- * Woken by RECORDS_QUEUED in-process, NOTIFY from other replicas, a poll every DELIVERY_POLL_MS
- * (which also finds retries that fell due) and a freed slot while there is more work; none of
- * these does anything until WorkerModule started the loop (worker roles). sendNow() works in
- * every role.
+ * Woken by `notification.records_queued` in-process, NOTIFY from other replicas, a poll every
+ * DELIVERY_POLL_MS (which also finds retries that fell due) and a freed slot while there is more
+ * work; none of these does anything until WorkerModule started the loop (worker roles).
+ * sendNow() works in every role.
  */
 @Injectable()
 @WorkerLoop()
@@ -89,7 +89,7 @@ export class Dispatcher implements BackgroundLoop, OnApplicationShutdown {
   /** Starts the loop: LISTEN, the poll and a first look (WorkerModule, in the worker roles). */
   async start(): Promise<void> {
     this.stopped = false;
-    await this.listener.listen(DISPATCH_CHANNEL, () => this.wake());
+    await this.listener.listen(DISPATCH_NOTIFY_CHANNEL, () => this.wake());
     this.pollTimer = setInterval(() => void this.poll(), this.config.delivery.pollMs);
     this.pollTimer.unref();
     void this.poll();
@@ -103,7 +103,7 @@ export class Dispatcher implements BackgroundLoop, OnApplicationShutdown {
     await Promise.allSettled([...this.tasks]);
   }
 
-  @OnEvent(RECORDS_QUEUED)
+  @OnInProcessEvent('notification.records_queued')
   onQueued(): void {
     this.wake();
   }

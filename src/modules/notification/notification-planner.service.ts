@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
-import { EventEmitter2 } from '@nestjs/event-emitter';
+import { InProcessEmitter } from '../../common/in-process-events.js';
 import { APP_CONFIG } from '../../common/tokens.js';
 import { IdGenerator } from '../../common/id-generator.js';
 import type { AppConfig } from '../../config/app-config.js';
@@ -11,7 +11,6 @@ import { NotifierDirectory } from '../integration/notifier-directory.service.js'
 import { PERSONAL_CHANNELS, type NotifierChannel } from '../plugins/plugin-contract.js';
 import { MessageComposer } from './message-composer.js';
 import { newRecord } from './new-record.js';
-import { RECORDS_QUEUED } from './notification.events.js';
 import { NotificationRecordRepository, type NewRecord } from './notification-record.repository.js';
 import { NotificationSettingsRepository } from './notification-settings.repository.js';
 import { subjectKey, type NotificationSettings, type SettingsSubject } from './notification-settings.types.js';
@@ -58,7 +57,7 @@ export class NotificationPlanner implements OutboxSubscriber, OnModuleInit {
     private readonly records: NotificationRecordRepository,
     private readonly settings: NotificationSettingsRepository,
     private readonly composer: MessageComposer,
-    private readonly emitter: EventEmitter2,
+    private readonly emitter: InProcessEmitter,
     private readonly ids: IdGenerator,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
@@ -81,7 +80,7 @@ export class NotificationPlanner implements OutboxSubscriber, OnModuleInit {
     const settings = await this.settings.findMany(subjects, tx.manager);
     const rows = events.flatMap((event) => this.plan(event, notifiers, settings));
     const inserted = await this.records.insert(rows, tx.manager);
-    if (inserted > 0) tx.afterCommit(() => this.emitter.emit(RECORDS_QUEUED));
+    if (inserted > 0) tx.afterCommit(() => this.emitter.emit('notification.records_queued'));
   }
 
   private recipientsOf(event: EventEnvelope): EventRecipient[] {

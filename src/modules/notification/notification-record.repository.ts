@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { SecretBox } from '../../common/secrets/secret-box.js';
 import { SecretsAtRest, type SealedStore } from '../../common/secrets/secrets-at-rest.service.js';
 import { DataSource, type EntityManager } from 'typeorm';
-import { DISPATCH_CHANNEL } from './notification.events.js';
+import { DISPATCH_NOTIFY_CHANNEL } from './notification.events.js';
 import { PRIORITY_RANK, type EventPriority } from '../events/events.types.js';
 import { RECORD_COLUMNS, toRecord } from './notification-record.row.js';
 import { CANCELLABLE_STATUSES, type NotificationAttempt, type NotificationRecord, type RecordFilter, type RecordPage, type RecordStatus } from './notification.types.js';
@@ -90,7 +90,7 @@ export class NotificationRecordRepository implements SealedStore {
          ON CONFLICT (dedup_key) DO NOTHING
          RETURNING id, status
        )
-       SELECT count(*)::int AS n, bool_or(status = 'queued') AS queued, CASE WHEN bool_or(status = 'queued') THEN pg_notify('${DISPATCH_CHANNEL}', '') END
+       SELECT count(*)::int AS n, bool_or(status = 'queued') AS queued, CASE WHEN bool_or(status = 'queued') THEN pg_notify('${DISPATCH_NOTIFY_CHANNEL}', '') END
          FROM ins`,
       [
         rows.map((r) => r.id),
@@ -242,7 +242,7 @@ export class NotificationRecordRepository implements SealedStore {
           WHERE id IN (SELECT id FROM notification_records WHERE ${where.join(' AND ')} ORDER BY created_at LIMIT $${params.length} FOR UPDATE SKIP LOCKED)
           RETURNING id
        )
-       SELECT id, pg_notify('${DISPATCH_CHANNEL}', '') FROM upd`,
+       SELECT id, pg_notify('${DISPATCH_NOTIFY_CHANNEL}', '') FROM upd`,
       params,
     );
     return rows.map((r) => r.id);

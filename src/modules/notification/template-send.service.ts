@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { EventEmitter2 } from '@nestjs/event-emitter';
 import { AppError, type Violation } from '../../common/errors/app-error.js';
+import { InProcessEmitter } from '../../common/in-process-events.js';
 import { isJsonObject, kindOf, isUuid } from '../../common/validation/validators.js';
 import { Clock } from '../../common/clock.js';
 import { IdGenerator } from '../../common/id-generator.js';
@@ -12,7 +12,6 @@ import type { AppConfig } from '../../config/app-config.js';
 import type { NotifierSummary } from '../integration/integration.types.js';
 import { NotifierDirectory } from '../integration/notifier-directory.service.js';
 import { NOTIFIER_CHANNELS, isNotifierChannel, type NotifierChannel } from '../plugins/plugin-contract.js';
-import { RECORDS_QUEUED } from './notification.events.js';
 import { dedupKey, newRecord } from './new-record.js';
 import { NotificationRecordRepository } from './notification-record.repository.js';
 import { TemplateService } from './templates/template.service.js';
@@ -62,7 +61,7 @@ export class TemplateSendService {
     private readonly templates: TemplateService,
     private readonly directory: NotifierDirectory,
     private readonly records: NotificationRecordRepository,
-    private readonly emitter: EventEmitter2,
+    private readonly emitter: InProcessEmitter,
     private readonly ids: IdGenerator,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -127,7 +126,7 @@ export class TemplateSendService {
       const earlier = await this.replayed(idempotency);
       if (earlier) return earlier;
     }
-    if (!sendAt) this.emitter.emit(RECORDS_QUEUED);
+    if (!sendAt) this.emitter.emit('notification.records_queued');
     return { status: 'queued', notificationId: id, channelId: notifier.id, sendAt };
   }
 

@@ -1,11 +1,11 @@
 import { Injectable, type OnModuleDestroy } from '@nestjs/common';
-import { OnEvent } from '@nestjs/event-emitter';
 import { AppError } from '../../common/errors/app-error.js';
+import { OnInProcessEvent } from '../../common/in-process-events.js';
 import { currentOrigin, currentTraceId } from '../../common/logging/request-context.js';
 import { PluginCallMetrics } from './plugin-call-metrics.js';
 import { PluginCallPipeline, type CallablePlugin, type PluginResult } from './plugin-call-pipeline.js';
 import { PluginRepository } from './plugin.repository.js';
-import { PLUGINS_CHANGED, type PluginsChangedEvent } from './plugins.events.js';
+import type { PluginsChangedEvent } from './plugins.events.js';
 import type { PluginDefinition } from './plugins.types.js';
 
 export type { PluginResult } from './plugin-call-pipeline.js';
@@ -88,7 +88,7 @@ export class PluginRuntime implements OnModuleDestroy {
     this.pipeline.evict(interfaceId);
   }
 
-  @OnEvent(PLUGINS_CHANGED)
+  @OnInProcessEvent('plugins.changed')
   onPluginsChanged(event: PluginsChangedEvent): void {
     for (const id of event.definitionIds) this.definitions.delete(id);
   }
@@ -98,7 +98,7 @@ export class PluginRuntime implements OnModuleDestroy {
   }
 
   /**
-   * The definition with its script, cached by id until PLUGINS_CHANGED names it (the scanner
+   * The definition with its script, cached by id until `plugins.changed` names it (the scanner
    * announces each row as soon as it is written); a caller that read a row with another sha256
    * reloads it from the table.
    */

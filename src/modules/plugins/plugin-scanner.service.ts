@@ -3,9 +3,9 @@ import { watch, type FSWatcher } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
-import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { Logger } from 'pino';
 import { Clock } from '../../common/clock.js';
+import { InProcessEmitter } from '../../common/in-process-events.js';
 import { APP_CONFIG, LOGGER } from '../../common/tokens.js';
 import type { AppConfig } from '../../config/app-config.js';
 import { JsonSchemaValidator } from './json-schema-validator.js';
@@ -14,7 +14,6 @@ import { PluginInspector } from './plugin-inspector.js';
 import { PluginRepository } from './plugin.repository.js';
 import { SANDBOX_POOL } from './plugin-sandbox.factory.js';
 import type { SandboxPool } from './sandbox/sandbox-pool.js';
-import { PLUGINS_CHANGED, type PluginsChangedEvent } from './plugins.events.js';
 import { printable } from './printable.js';
 import type { ScannedPlugin, ScanReport } from './plugins.types.js';
 
@@ -53,7 +52,7 @@ interface Retry {
  * - "The sandbox could not judge it" (PluginInspector's 'retry') is never stored: the file is
  *   inspected again after 1 s, 2 s, 4 s … (at most the poll interval), and the table keeps what it
  *   had.
- * - Each stored row is announced at once (PLUGINS_CHANGED with its id), so the runtime drops its
+ * - Each stored row is announced at once (`plugins.changed` with its id), so the runtime drops its
  *   cached copy before anybody can read the new row and call the old code.
  * - A deleted file marks its row unavailable, never deletes it.
  * - Boot waits for the first scan at most PLUGIN_TIMEOUT_MS + 5 s: slow scripts are judged in the
@@ -88,7 +87,7 @@ export class PluginScanner implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly repository: PluginRepository,
     @Inject(SANDBOX_POOL) sandbox: SandboxPool,
     schemas: JsonSchemaValidator,
-    private readonly events: EventEmitter2,
+    private readonly events: InProcessEmitter,
     private readonly clock: Clock,
   ) {
     this.logger = logger.child({ component: 'plugin-scanner' });
@@ -163,7 +162,7 @@ export class PluginScanner implements OnApplicationBootstrap, OnModuleDestroy {
       this.seen.delete(key);
     }
     for (const key of this.retries.keys()) if (!present.has(key)) this.retries.delete(key);
-    if (goneIds.length > 0) this.events.emit(PLUGINS_CHANGED, { definitionIds: goneIds } satisfies PluginsChangedEvent);
+    if (goneIds.length > 0) this.events.emit('plugins.changed', { definitionIds: goneIds });
 
     if (report.changed.length || report.removed.length) {
       this.logger.info({ changed: report.changed, removed: report.removed, invalid: report.invalid }, 'plugin definitions updated');
@@ -252,7 +251,7 @@ export class PluginScanner implements OnApplicationBootstrap, OnModuleDestroy {
   private noticed(key: string, id: string, hash: string): void {
     if (this.seen.get(key)?.sha256 === hash) return;
     this.seen.set(key, { id, sha256: hash });
-    this.events.emit(PLUGINS_CHANGED, { definitionIds: [id] } satisfies PluginsChangedEvent);
+    this.events.emit('plugins.changed', { definitionIds: [id] });
   }
 
   private scheduleRetry(key: string, hash: string, reason: string, attempts: number): void {
