@@ -194,7 +194,7 @@ function configureHttp(app: NestExpressApplication, config: AppConfig): void {
   app.use((err: unknown, _req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) return next(err);
     const traceId = currentTraceId();
-    const { status, body } = renderHttpError(normalizeError(err, traceId).error, traceId);
-    res.status(status).setHeader('x-trace-id', traceId).json(body);
+    const { status, body, headers } = renderHttpError(normalizeError(err, traceId).error, traceId);
+    res.status(status).setHeader('x-trace-id', traceId).set(headers).json(body);
   });
 }

@@ -6,7 +6,7 @@ import { GRAPHQL_SCHEMA_FILE } from '../src/config/paths.js';
 import { describeGraphqlAuthMatrix } from './support/auth-matrix.js';
 import { graphql, http } from './support/http-client.js';
 import { LogCapture } from './support/log-capture.js';
-import { LEAKY_MESSAGE, ProbeModule } from './support/probe.module.js';
+import { AWAY_DATABASE_PASSWORD, LEAKY_MESSAGE, ProbeModule } from './support/probe.module.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
 /**
@@ -98,6 +98,21 @@ describe('GraphQL transport', () => {
     ]);
     expect(JSON.stringify(res.body)).not.toContain('hunter2');
     expect(logs.withTraceId(traceId).some((l) => l.err?.message === LEAKY_MESSAGE)).toBe(true);
+  });
+
+  it('a database that cannot be reached is SERVICE_UNAVAILABLE with errorCode common.unavailable, logged as a warning', async () => {
+    const res = await graphql(app.httpUrl, '{ probeDatabaseAway }');
+    const traceId = res.headers.get('x-trace-id')!;
+    expect(res.body.errors).toEqual([
+      {
+        message: `The database is unavailable; retry shortly (trace id ${traceId})`,
+        locations: [{ line: 1, column: 3 }],
+        path: ['probeDatabaseAway'],
+        extensions: { code: 'SERVICE_UNAVAILABLE', errorCode: 'common.unavailable', details: null, traceId },
+      },
+    ]);
+    expect(logs.withTraceId(traceId).map((l) => [l.level, l.code, l.err])).toEqual([['warn', 'common.unavailable', undefined]]);
+    expect(JSON.stringify(res.body) + logs.text()).not.toContain(AWAY_DATABASE_PASSWORD);
   });
 
   it('GET /graphql from a browser serves the playground page from local assets', async () => {

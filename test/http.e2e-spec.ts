@@ -1,6 +1,6 @@
 import { http } from './support/http-client.js';
 import { LogCapture } from './support/log-capture.js';
-import { LEAKY_MESSAGE, ProbeModule } from './support/probe.module.js';
+import { AWAY_DATABASE_PASSWORD, LEAKY_MESSAGE, ProbeModule } from './support/probe.module.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
 describe('REST transport', () => {
@@ -65,6 +65,22 @@ describe('REST transport', () => {
     expect(JSON.stringify(res.body)).not.toMatch(/SELECT|hunter2|at .*\.js/);
     const logged = logs.withTraceId(traceId);
     expect(logged.some((l) => l.level === 'error' && l.err?.message === LEAKY_MESSAGE && typeof l.err?.stack === 'string')).toBe(true);
+  });
+
+  it('a database that cannot be reached is 503 common.unavailable with Retry-After; the log has one warning, no stack, no password', async () => {
+    const res = await http(app.httpUrl, 'GET', '/__probe/database-away');
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBe('2');
+    const traceId = res.headers.get('x-trace-id')!;
+    expect(res.body).toEqual({
+      error: { code: 'common.unavailable', message: `The database is unavailable; retry shortly (trace id ${traceId})`, details: null },
+      meta: { trace_id: traceId, timestamp: expect.any(String) },
+    });
+    expect(logs.withTraceId(traceId)).toEqual([
+      expect.objectContaining({ level: 'warn', code: 'common.unavailable', reason: 'ECONNREFUSED', msg: 'call refused: the database is unavailable' }),
+    ]);
+    expect(JSON.stringify(logs.withTraceId(traceId))).not.toMatch(/stack|"err"/);
+    expect(JSON.stringify(res.body) + logs.text()).not.toContain(AWAY_DATABASE_PASSWORD);
   });
 
   it('writes JSON log lines carrying the trace id of each call', async () => {

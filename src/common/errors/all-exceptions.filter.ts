@@ -10,7 +10,8 @@ import { normalizeError } from './normalize-error.js';
 
 /**
  * The single exit for errors on all three transports: normalise to an AppError, log once with the
- * trace id (stack only for unexpected errors, never in the response), render per transport.
+ * trace id (stack only for unexpected errors, never in the response; a database outage is a
+ * warning without one), render per transport.
  */
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
@@ -22,11 +23,15 @@ export class AllExceptionsFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost) {
     const context = currentContext();
     const traceId = context?.traceId ?? newTraceId();
-    const { error, unexpected } = normalizeError(exception, traceId);
+    const { error, unexpected, outage } = normalizeError(exception, traceId);
     const durationMs = context ? Date.now() - context.startedAt : undefined;
 
     if (unexpected) {
       this.logger.error({ err: exception, code: error.code, duration_ms: durationMs }, 'call failed with an unexpected error');
+    } else if (outage) {
+      // One line per refused call, without the error (its stack, its address): an outage refuses
+      // every call until the database is back, and the log must stay readable through it.
+      this.logger.warn({ code: error.code, reason: outage, trace_id: traceId, duration_ms: durationMs }, 'call refused: the database is unavailable');
     } else {
       this.logger.info({ code: error.code, duration_ms: durationMs }, `call failed: ${error.message}`);
     }
@@ -38,9 +43,9 @@ export class AllExceptionsFilter implements ExceptionFilter {
       case 'graphql':
         return renderGraphqlError(error, traceId);
       default: {
-        const { status, body } = renderHttpError(error, traceId);
+        const { status, body, headers } = renderHttpError(error, traceId);
         const response = host.switchToHttp().getResponse<Response>();
-        if (!response.headersSent) response.status(status).setHeader('x-trace-id', traceId).json(body);
+        if (!response.headersSent) response.status(status).setHeader('x-trace-id', traceId).set(headers).json(body);
         return undefined;
       }
     }

@@ -9,13 +9,25 @@ export interface ErrorEnvelope {
   meta: { trace_id: string; timestamp: string };
 }
 
-export function renderHttpError(error: AppError, traceId: string, now = new Date()): { status: number; body: ErrorEnvelope } {
+/**
+ * The `Retry-After` of every REST `common.unavailable` (503): the seconds a client should wait
+ * before trying again. Short, as the app reconnects by itself the moment the database is back (the
+ * pool opens connections as calls need them); a client with a backoff of its own may wait longer.
+ */
+export const UNAVAILABLE_RETRY_AFTER_SECONDS = 2;
+
+export function renderHttpError(
+  error: AppError,
+  traceId: string,
+  now = new Date(),
+): { status: number; body: ErrorEnvelope; headers: Record<string, string> } {
   return {
     status: transportMappingOf(error.code).http,
     body: {
       error: { code: error.code, message: error.message, details: error.details },
       meta: { trace_id: traceId, timestamp: now.toISOString() },
     },
+    headers: error.code === 'common.unavailable' ? { 'retry-after': String(UNAVAILABLE_RETRY_AFTER_SECONDS) } : {},
   };
 }
 

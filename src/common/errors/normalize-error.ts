@@ -1,16 +1,25 @@
 import { HttpException } from '@nestjs/common';
 import { AppError } from './app-error.js';
+import { databaseUnavailableReason } from './database-unavailable.js';
 
 export interface NormalizedError {
   error: AppError;
-  /** True when the error was not an AppError: a bug or an outage, logged with its stack. */
+  /** True when the error was not an AppError and no outage either: a bug, logged with its stack. */
   unexpected: boolean;
+  /**
+   * When the database could not be reached, why (a fixed word such as `ECONNREFUSED` or
+   * `SQLSTATE 57P01`, never the driver's message): the error is common.unavailable, logged as a
+   * warning without a stack.
+   */
+  outage?: string;
 }
 
 /**
  * Turns anything thrown into an AppError. Nest's own HTTP exceptions (unknown route, ...) and
- * body-parser failures get their proper codes; everything else becomes common.internal with a
- * generic message, so no stack trace, SQL or secret reaches a caller.
+ * body-parser failures get their proper codes; an error saying the database cannot be reached
+ * (database-unavailable.ts) becomes common.unavailable, which callers should retry; everything
+ * else becomes common.internal. Both with a generic message, so no stack trace, SQL, address or
+ * secret reaches a caller.
  */
 export function normalizeError(err: unknown, traceId: string): NormalizedError {
   if (err instanceof AppError) return { error: err, unexpected: false };
@@ -24,6 +33,15 @@ export function normalizeError(err: unknown, traceId: string): NormalizedError {
 
   const bodyParser = bodyParserError(err);
   if (bodyParser) return expected(bodyParser);
+
+  const outage = databaseUnavailableReason(err);
+  if (outage) {
+    return {
+      error: new AppError('common.unavailable', `The database is unavailable; retry shortly (trace id ${traceId})`, null, { cause: err }),
+      unexpected: false,
+      outage,
+    };
+  }
 
   return {
     error: new AppError('common.internal', `Internal error (trace id ${traceId})`, null, { cause: err }),

@@ -3,6 +3,7 @@ import type { GraphQLFormattedError } from 'graphql';
 import type { Request } from 'express';
 import { AppError } from '../errors/app-error.js';
 import { renderGraphqlError } from '../errors/error-renderers.js';
+import { normalizeError } from '../errors/normalize-error.js';
 import { currentTraceId } from '../logging/request-context.js';
 import { anonymousBudgetPlugin, budgetRules, type OperationBudget } from './anonymous-budget.js';
 import { noIntrospection } from './introspection.rule.js';
@@ -55,15 +56,26 @@ export const ANONYMOUS_GRAPHQL_LIMITS: OperationBudget = { depth: 6, aliases: 5,
 /**
  * Errors rendered by AllExceptionsFilter already carry `errorCode` and `traceId`. The rest come
  * from Apollo and graphql-js before any resolver runs (syntax, unknown field, bad variable): they are
- * client mistakes and get common.validation_failed. Anything else is masked as internal.
+ * client mistakes and get common.validation_failed. A field resolver's error does not pass the
+ * filter (Nest applies no filter to @ResolveField): one saying the database is away is
+ * common.unavailable, as normalizeError has it. Anything else is masked as internal.
  */
-export function formatGraphqlError(formatted: GraphQLFormattedError): GraphQLFormattedError {
+export function formatGraphqlError(formatted: GraphQLFormattedError, error?: unknown): GraphQLFormattedError {
   const extensions = { ...(formatted.extensions ?? {}) };
   delete extensions.stacktrace;
   if (typeof extensions.errorCode === 'string') return { ...formatted, extensions };
 
   const code = typeof extensions.code === 'string' ? extensions.code : 'INTERNAL_SERVER_ERROR';
   const traceId = currentTraceId();
+  // Read, not instanceof: Apollo's graphql-js may be another copy of the module than this file's.
+  const original = typeof error === 'object' && error !== null ? (error as { originalError?: unknown }).originalError : undefined;
+  if (original !== undefined && !(original instanceof AppError)) {
+    const normalized = normalizeError(original, traceId);
+    if (normalized.outage) {
+      const rendered = renderGraphqlError(normalized.error, traceId).toJSON();
+      return { ...rendered, locations: formatted.locations, path: formatted.path };
+    }
+  }
   if (code === 'BAD_REQUEST' && formatted.message.startsWith(APOLLO_CSRF_MESSAGE)) {
     return renderGraphqlError(new AppError('common.malformed_request', CSRF_HINT), traceId).toJSON();
   }
