@@ -114,6 +114,21 @@ describe('OpenAPI document', () => {
     expect((EVENT_ENVELOPE.schema.properties as Record<string, { additionalProperties?: unknown }>).metadata.additionalProperties).toBe(true);
   });
 
+  it('lists the shared 503 Unavailable, with a required Retry-After, on every operation but those that never touch the database', () => {
+    const unavailable = contract.document.components?.responses?.Unavailable;
+    expect(unavailable?.description).toMatch(/^`common\.unavailable`/);
+    expect(unavailable?.headers?.['Retry-After']).toMatchObject({ required: true, schema: { type: 'integer', minimum: 1 } });
+    expect(unavailable?.content?.['application/json'].schema).toEqual({ $ref: '#/components/schemas/ErrorEnvelope' });
+    const without: string[] = [];
+    for (const [path, item] of Object.entries(contract.document.paths)) {
+      for (const [method, op] of Object.entries(item)) {
+        if (op.responses['503'] === undefined) without.push(`${method.toUpperCase()} ${path}`);
+        else expect([method, path, op.responses['503']]).toEqual([method, path, { $ref: '#/components/responses/Unavailable' }]);
+      }
+    }
+    expect(without.sort()).toEqual(['GET /health', 'GET /metrics', 'GET /openapi.json']);
+  });
+
   it('has only valid JSON Schema 2020-12 in it (every request and response schema compiles)', () => {
     let schemas = 0;
     for (const [path, item] of Object.entries(contract.document.paths)) {

@@ -112,6 +112,16 @@ describe('REST contract rules', () => {
     expect(() => contract.verify('GET', '/health', { status: 201, contentType: 'application/json', body: {} })).toThrow(/lists 200/);
     expect(() => contract.verify('GET', '/health', { status: 200, contentType: 'text/html', body: health.body })).toThrow(/content-type/);
     expect(() => contract.verify('DELETE', '/health', { status: 405, contentType: 'application/json', body: { error: {} }, allow: 'GET' })).toThrow(/error envelope/);
+    // The shared 503 (a $ref to components.responses) and the header it requires.
+    const unavailable = {
+      status: 503,
+      contentType: 'application/json',
+      body: { error: { code: 'common.unavailable', message: 'The database is unavailable; retry shortly', details: null }, meta: { trace_id: 't', timestamp: new Date().toISOString() } },
+    };
+    expect(() => contract.verify('GET', '/templates', { ...unavailable, headers: new Headers({ 'retry-after': '2' }) })).not.toThrow();
+    expect(() => contract.verify('GET', '/templates', { ...unavailable, headers: new Headers() })).toThrow(/no Retry-After header/);
+    expect(() => contract.verify('GET', '/templates', { ...unavailable, headers: new Headers({ 'retry-after': 'soon' }) })).toThrow(/not an integer/);
+    expect(() => contract.verify('GET', '/health', { ...unavailable, headers: new Headers({ 'retry-after': '2' }) })).toThrow(/lists 200/);
   });
 });
 

@@ -15,9 +15,9 @@ export interface HttpOptions {
   headers?: Record<string, string>;
   /**
    * Every REST answer is held to the app's /openapi.json (status declared for the operation,
-   * content type, body schema; an unknown path or method must answer the error envelope), and a
-   * mismatch fails the test. Opt out only for what the document deliberately does not describe,
-   * saying why: `undocumented: 'a probe route mounted by this test only'`.
+   * content type, body schema, the headers it requires; an unknown path or method must answer
+   * the error envelope), and a mismatch fails the test. Opt out only for what the document
+   * deliberately does not describe, saying why: `undocumented: 'a probe route mounted by this test only'`.
    */
   undocumented?: string;
 }
@@ -62,7 +62,7 @@ export async function http<T = any>(baseUrl: string, method: string, path: strin
     const contract = await contractOf(baseUrl).catch((err: unknown) => {
       throw new Error(`${method} ${path}: could not load ${baseUrl}/openapi.json to check the answer against (${(err as Error).message})`);
     });
-    const answer = { status: response.status, contentType: response.headers.get('content-type'), body: parsed, allow: response.headers.get('allow') };
+    const answer = { status: response.status, contentType: response.headers.get('content-type'), body: parsed, allow: response.headers.get('allow'), headers: response.headers };
     try {
       contract.verify(method, path, answer);
     } catch (err) {

@@ -5,19 +5,32 @@ import type { ValidateFunction } from 'ajv';
 // ajv-formats is CommonJS: its default export is the function, under .default when imported as ESM.
 const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule) as unknown as (ajv: Ajv2020) => Ajv2020;
 
+interface ResponseHeader {
+  description?: string;
+  required?: boolean;
+  schema?: object;
+}
+
+interface ResponseObject {
+  description: string;
+  content?: Record<string, { schema: unknown }>;
+  headers?: Record<string, ResponseHeader>;
+}
+
 interface Operation {
   operationId?: string;
   security?: Record<string, string[]>[];
   parameters?: { name: string; in: string; required?: boolean; schema?: unknown }[];
   requestBody?: { content: Record<string, { schema: unknown }> };
-  responses: Record<string, { description: string; content?: Record<string, { schema: unknown }>; headers?: Record<string, unknown> }>;
+  /** A response, or a `$ref` to one of components.responses (the shared 503 Unavailable). */
+  responses: Record<string, ResponseObject & { $ref?: string }>;
   'x-access'?: { permission?: string; role?: string };
 }
 
 export interface OpenApiDocument {
   openapi: string;
   paths: Record<string, Record<string, Operation>>;
-  components?: { schemas?: Record<string, object> };
+  components?: { schemas?: Record<string, object>; responses?: Record<string, ResponseObject> };
 }
 
 /** What a response brings to the contract: a body parsed as JSON when it is, else its text. */
@@ -25,6 +38,8 @@ export interface ContractResponse {
   status: number;
   contentType: string | null;
   body: unknown;
+  /** When given, every header the document marks required for the status must be there, and match its schema. */
+  headers?: Headers;
 }
 
 /**
@@ -68,11 +83,21 @@ export class OpenApiContract {
     return template === undefined ? undefined : this.document.paths[template][m];
   }
 
+  /** The operation's response for a status, a `$ref` to components.responses resolved. */
+  response(operation: Operation, status: number): ResponseObject | undefined {
+    const response = operation.responses[String(status)];
+    if (response?.$ref === undefined) return response;
+    const name = /^#\/components\/responses\/([^/]+)$/.exec(response.$ref)?.[1];
+    const resolved = name === undefined ? undefined : this.document.components?.responses?.[name];
+    if (!resolved) throw new Error(`${operation.operationId}: ${status} refers to ${response.$ref}, which /openapi.json does not have`);
+    return resolved;
+  }
+
   /** Throws, naming what differs, unless the document lists this status for the route with a schema the body satisfies. */
   check(method: string, path: string, status: number, body: unknown): void {
     const operation = this.operation(method, path);
     if (!operation) throw new Error(`${method} ${path} is not in /openapi.json`);
-    const response = operation.responses[String(status)];
+    const response = this.response(operation, status);
     if (!response) throw new Error(`${method} ${path} answered ${status}, which /openapi.json does not list (${Object.keys(operation.responses).join(', ')})`);
     const schema = response.content?.['application/json']?.schema ?? response.content?.['text/plain']?.schema;
     if (!schema) {
@@ -96,8 +121,9 @@ export class OpenApiContract {
       this.envelope(what, res);
       return;
     }
-    const response = operation.responses[String(res.status)];
+    const response = this.response(operation, res.status);
     if (!response) throw new Error(`${what}: /openapi.json lists ${Object.keys(operation.responses).join(', ')} for ${operation.operationId}`);
+    if (res.headers) this.requiredHeaders(what, response, res.headers);
     const types = Object.keys(response.content ?? {});
     if (method.toUpperCase() === 'HEAD' || types.length === 0) {
       if (res.body !== '' && res.body !== undefined) throw new Error(`${what}: no body in /openapi.json, yet it answered ${JSON.stringify(res.body).slice(0, 200)}`);
@@ -106,6 +132,20 @@ export class OpenApiContract {
     const mediaType = (res.contentType ?? '').split(';')[0].trim();
     if (!types.includes(mediaType)) throw new Error(`${what}: content-type ${res.contentType ?? '(none)'}, /openapi.json says ${types.join(', ')}`);
     this.validateBody(what, response.content![mediaType].schema as object, res.body);
+  }
+
+  private requiredHeaders(what: string, response: ResponseObject, headers: Headers): void {
+    for (const [name, header] of Object.entries(response.headers ?? {})) {
+      const value = headers.get(name);
+      if (value === null) {
+        if (header.required) throw new Error(`${what}: no ${name} header, which /openapi.json requires`);
+        continue;
+      }
+      if (!header.schema) continue;
+      const integer = (header.schema as { type?: unknown }).type === 'integer';
+      if (integer && !/^-?[0-9]+$/.test(value)) throw new Error(`${what}: ${name}: ${JSON.stringify(value)} is not an integer`);
+      this.validateBody(`${what} (the ${name} header)`, header.schema, integer ? Number(value) : value);
+    }
   }
 
   private envelope(what: string, res: ContractResponse): void {

@@ -1,7 +1,7 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { ApiOperation, ApiResponse, type OpenAPIObject } from '@nestjs/swagger';
 import { Public } from '../auth/access.decorator.js';
-import { OpenApiDocument } from './openapi.js';
+import { NoDatabase, OpenApiDocument } from './openapi.js';
 
 /** GET /openapi.json: the REST API's OpenAPI 3.1 document, as built from the controllers at boot. */
 @Controller()
@@ -9,6 +9,7 @@ export class OpenApiHttpController {
   constructor(private readonly document: OpenApiDocument) {}
 
   @Public()
+  @NoDatabase()
   @Get('openapi.json')
   @Header('cache-control', 'no-cache')
   @ApiOperation({ operationId: 'getOpenApiDocument', summary: 'This document' })

@@ -1,8 +1,9 @@
-import { applyDecorators, Injectable, type INestApplication } from '@nestjs/common';
+import { applyDecorators, Injectable, SetMetadata, type INestApplication } from '@nestjs/common';
 import { ModulesContainer } from '@nestjs/core';
 import { ApiQuery, ApiResponse, DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { ACCESS_RULE, type AccessRule } from '../auth/access.decorator.js';
 import { transportMappingOf } from '../errors/error-registry.js';
+import { UNAVAILABLE_RETRY_AFTER_SECONDS } from '../errors/error-renderers.js';
 
 /**
  * The REST API's OpenAPI 3.1 document (served at GET /openapi.json), generated at boot from the
@@ -11,7 +12,9 @@ import { transportMappingOf } from '../errors/error-registry.js';
  * metadata the auth guard reads — each operation's security and permission with its 401/403
  * answers. Request bodies are the commands' own schemas (CommandBody), the ones the server
  * validates with. The schemas are JSON Schema 2020-12, as OpenAPI 3.1 uses it. Every operation
- * names its operationId (ApiOperation); a missing or repeated one stops the boot.
+ * names its operationId (ApiOperation); a missing or repeated one stops the boot. Every operation
+ * but those marked NoDatabase lists the shared 503 `common.unavailable` answer (with Retry-After),
+ * which it gives while the database cannot be reached.
  */
 
 export type { JsonSchema } from '../validation/command-schema.js';
@@ -89,6 +92,35 @@ export function ErrorResponses(...codes: Parameters<typeof transportMappingOf>[0
   );
 }
 
+/** Where NoDatabase keeps its mark. */
+const NO_DATABASE = 'switchboard:noDatabase';
+
+/**
+ * The handler never touches the database (liveness, metrics, this document), so it never answers
+ * 503 `common.unavailable`: its operation does not list the shared Unavailable response.
+ */
+export function NoDatabase(): MethodDecorator {
+  return SetMetadata(NO_DATABASE, true);
+}
+
+/** components.responses.Unavailable: what every operation that touches the database answers while it is away. */
+export const UNAVAILABLE_RESPONSE = {
+  description:
+    '`common.unavailable`: the database cannot be reached right now (stopped, restarting, failing over, out of connections) ' +
+    'or, for /ready, has migrations pending. Nothing is wrong with the request: retry it after `Retry-After` seconds. ' +
+    'A write cut off as the database went may have been stored: retry it as it was (the same `metadata.event_id`, the same `Idempotency-Key`).',
+  headers: {
+    'Retry-After': {
+      description: `Seconds to wait before retrying (${UNAVAILABLE_RETRY_AFTER_SECONDS}).`,
+      required: true,
+      schema: { type: 'integer', minimum: 1, examples: [UNAVAILABLE_RETRY_AFTER_SECONDS] },
+    },
+  },
+  content: { 'application/json': { schema: ERROR_ENVELOPE_SCHEMA } },
+};
+
+const UNAVAILABLE_REF = { $ref: '#/components/responses/Unavailable' };
+
 /** Holds the document built at boot, for the controller that serves it. */
 @Injectable()
 export class OpenApiDocument {
@@ -123,10 +155,14 @@ export function buildOpenApiDocument(app: INestApplication, version: string): Op
     .addServer('/', 'The server this document is served by')
     .setLicense('MIT', 'https://opensource.org/licenses/MIT')
     .build();
-  const rules = accessRules(app);
+  const { rules, noDatabase } = handlerMarks(app);
   // Without an explicit operationId, the factory's `Controller.method` marks it, and the check below refuses it.
   const document = SwaggerModule.createDocument(app, config, { operationIdFactory: (controller, method) => `${controller}.${method}` });
-  document.components = { ...document.components, schemas: { ...document.components?.schemas, ErrorEnvelope: ERROR_ENVELOPE_DEFINITION } };
+  document.components = {
+    ...document.components,
+    schemas: { ...document.components?.schemas, ErrorEnvelope: ERROR_ENVELOPE_DEFINITION },
+    responses: { ...document.components?.responses, Unavailable: UNAVAILABLE_RESPONSE },
+  };
   const seen = new Set<string>();
   for (const [path, item] of Object.entries(document.paths)) {
     for (const method of ['get', 'put', 'post', 'delete', 'patch'] as const) {
@@ -151,6 +187,10 @@ export function buildOpenApiDocument(app: INestApplication, version: string): Op
         operation.parameters?.forEach((p) => 'in' in p && p.in === 'path' && (p.required = true));
         // A path parameter that is not percent-encoded UTF-8 (`%ED`, `%zz`) is refused by the router.
         addError(operation as unknown as MutableOperation, 400, ['common.malformed_request']);
+      }
+      if (!noDatabase.has(id)) {
+        if (operation.responses['503']) throw new Error(`${method.toUpperCase()} ${path} (${id}) declares a 503 of its own: the shared Unavailable response is added to every operation not marked NoDatabase`);
+        (operation.responses as Record<string, unknown>)['503'] = UNAVAILABLE_REF;
       }
     }
   }
@@ -185,9 +225,13 @@ function addError(operation: MutableOperation, status: number, codes: string[]):
   operation.responses[key] = { description, content: { 'application/json': { schema: ERROR_ENVELOPE_SCHEMA } } };
 }
 
-/** operationId → the access rule its handler declares (absent = admin, as the guard fails closed). */
-function accessRules(app: INestApplication): Map<string, AccessRule> {
+/**
+ * operationId → the access rule its handler declares (absent = admin, as the guard fails closed),
+ * and the operationIds whose handlers are marked NoDatabase.
+ */
+function handlerMarks(app: INestApplication): { rules: Map<string, AccessRule>; noDatabase: Set<string> } {
   const rules = new Map<string, AccessRule>();
+  const noDatabase = new Set<string>();
   for (const module of app.get(ModulesContainer).values()) {
     for (const wrapper of module.controllers.values()) {
       const type = wrapper.metatype as (new (...args: never[]) => unknown) | null;
@@ -199,10 +243,11 @@ function accessRules(app: INestApplication): Map<string, AccessRule> {
         const rule = (Reflect.getMetadata(ACCESS_RULE, handler) ?? Reflect.getMetadata(ACCESS_RULE, type)) as AccessRule | undefined;
         const operationId = (Reflect.getMetadata(API_OPERATION, handler) as { operationId?: string } | undefined)?.operationId;
         if (rule && operationId) rules.set(operationId, rule);
+        if (operationId && Reflect.getMetadata(NO_DATABASE, handler) === true) noDatabase.add(operationId);
       }
     }
   }
-  return rules;
+  return { rules, noDatabase };
 }
 
 /** OpenAPI 3.0's `nullable: true` (which @nestjs/swagger still emits for some shapes) as 3.1's type arrays. */

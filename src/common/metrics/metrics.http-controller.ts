@@ -1,6 +1,6 @@
 import { Controller, Get, Header, UseGuards } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { ErrorResponses } from '../http/openapi.js';
+import { ErrorResponses, NoDatabase } from '../http/openapi.js';
 import { Registry } from 'prom-client';
 import { Public } from '../auth/access.decorator.js';
 import { MetricsTokenGuard } from './metrics-token.guard.js';
@@ -13,6 +13,8 @@ export class MetricsHttpController {
   constructor(private readonly metrics: MetricsService) {}
 
   @Public()
+  // A collector that needs the database and cannot reach it is left out of the scrape, which still answers.
+  @NoDatabase()
   @UseGuards(MetricsTokenGuard)
   @Get('metrics')
   @ApiOperation({ operationId: 'getMetrics', summary: 'Prometheus metrics', description: 'When METRICS_TOKEN is set, send it as a bearer token.' })

@@ -1,6 +1,6 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { ErrorResponses } from '../http/openapi.js';
+import { NoDatabase } from '../http/openapi.js';
 import { Public } from '../auth/access.decorator.js';
 import { ReadinessService } from './readiness.service.js';
 
@@ -12,6 +12,7 @@ export class HealthHttpController {
 
   /** Liveness: the process is up and serving HTTP. */
   @Public()
+  @NoDatabase()
   @Get('health')
   @ApiOperation({ operationId: 'getHealth', summary: 'Liveness' })
   @ApiResponse({ status: 200, description: 'Up.', content: { 'application/json': { schema: { type: 'object', required: ['status'], properties: { status: { type: 'string', enum: ['ok'] } } } } } })
@@ -19,12 +20,11 @@ export class HealthHttpController {
     return { status: 'ok' };
   }
 
-  /** Readiness: the database answers and every migration is applied; 503 otherwise. */
+  /** Readiness: the database answers and every migration is applied; 503 otherwise (the shared Unavailable answer). */
   @Public()
   @Get('ready')
   @ApiOperation({ operationId: 'getReadiness', summary: 'Readiness: the database answers and every migration is applied' })
   @ApiResponse({ status: 200, description: 'Ready.', content: { 'application/json': { schema: { type: 'object', required: ['status'], properties: { status: { type: 'string', enum: ['ready'] } } } } } })
-  @ErrorResponses('common.unavailable')
   async ready(): Promise<{ status: 'ready' }> {
     await this.readiness.assertReady();
     return { status: 'ready' };
