@@ -116,7 +116,7 @@ export class OutboxRelay implements BackgroundLoop, OnApplicationShutdown {
       }
     } catch (err) {
       // The database is away: the poll tries again.
-      this.logger.error({ err }, 'outbox relay: cannot reach the database; will retry');
+      this.logger.error({ error: (err as Error).message, code: (err as { code?: unknown }).code }, 'outbox relay: cannot reach the database; will retry');
     }
   }
 
@@ -175,7 +175,7 @@ export class OutboxRelay implements BackgroundLoop, OnApplicationShutdown {
     const attempts = row.attempts + 1;
     const reason = `planning failed: ${err.message}`.slice(0, 2_000);
     runWithContext({ traceId: row.traceId ?? newTraceId(), transport: 'internal', operation: `plan ${row.eventType}`, startedAt: Date.now() }, () =>
-      this.logger.error({ err, eventId: row.eventId, eventType: row.eventType, attempts }, 'outbox event could not be planned'),
+      this.logger.error({ error: err.message, code: (err as { code?: unknown }).code, eventId: row.eventId, eventType: row.eventType, attempts }, 'outbox event could not be planned'),
     );
     if (attempts >= this.config.events.maxAttempts) {
       await this.outbox.markDead(manager, row.id, `${reason} (gave up after ${attempts} attempts)`, attempts);

@@ -117,7 +117,7 @@ export class Dispatcher implements BackgroundLoop, OnApplicationShutdown {
     // Its own context: a wake comes from whatever queued records (a GraphQL mutation, a NOTIFY), and
     // the claims and log lines of the loop it starts serve no one call.
     this.pumping = runWithContext({ traceId: newTraceId(), transport: 'internal', operation: 'dispatch due records', startedAt: Date.now() }, () => this.pump())
-      .catch((err: unknown) => this.logger.error({ err }, 'dispatcher: cannot claim records; will retry'))
+      .catch((err: unknown) => this.logger.error({ error: (err as Error).message, code: (err as { code?: unknown }).code }, 'dispatcher: cannot claim records; will retry'))
       .finally(() => {
         this.pumping = null;
         if (this.again && !this.stopped) {
@@ -205,7 +205,13 @@ export class Dispatcher implements BackgroundLoop, OnApplicationShutdown {
     const task = runWithContext({ traceId: record.traceId ?? newTraceId(), transport: 'internal', operation: `send ${record.eventType} via ${record.channelType}`, startedAt: Date.now() }, () =>
       this.deliver(record, batch, release),
     )
-      .catch((err: unknown) => this.logger.error({ err, recordId: record.id }, 'dispatcher: could not store the outcome of an attempt; its lease will expire and it will be retried'))
+      // The message and code only: a failed statement carries its parameters, the attempts' payloads.
+      .catch((err: unknown) =>
+        this.logger.error(
+          { error: (err as Error).message, code: (err as { code?: unknown }).code, recordId: record.id },
+          'dispatcher: could not store the outcome of an attempt; its lease will expire and it will be retried',
+        ),
+      )
       .finally(() => {
         this.tasks.delete(task);
         release();

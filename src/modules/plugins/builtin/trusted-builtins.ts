@@ -34,7 +34,7 @@ export interface BuiltinCall {
  * HostApi of its own built from the same settings as the sandbox threads' and the same log sink.
  * The limits that matter for code we ship hold as in the sandbox: the call's deadline
  * (PLUGIN_TIMEOUT_MS, plugins.timeout while awaiting the host), and the call's signal aborted when
- * it ends, which stops its requests. Memory, stack and result-size limits guard against hostile
+ * it fails, which stops its requests. Memory, stack and result-size limits guard against hostile
  * scripts and are not needed here.
  */
 export class TrustedBuiltins {
@@ -69,6 +69,10 @@ export class TrustedBuiltins {
     try {
       return await Promise.race([run(request.config, request.params, builtinHost(this.host, context)), deadline]);
     } catch (err) {
+      // Only a call that failed (its deadline, a throw) can leave a request running: stop it. A
+      // call that answered has nothing in flight (the twins await their requests), and aborting
+      // every signal cost a DOMException and a listener dispatch per delivery.
+      abort.abort();
       if (err instanceof AppError) throw err;
       // What the sandbox reports for a script that throws; a twin that throws is a bug in it.
       const failure = err as { name?: unknown; message?: unknown; code?: unknown } | null;
@@ -80,7 +84,6 @@ export class TrustedBuiltins {
       });
     } finally {
       clearTimeout(timer);
-      abort.abort();
     }
   }
 

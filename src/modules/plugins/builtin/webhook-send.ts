@@ -137,6 +137,5 @@ function targetOf(p: Params): string | null {
 
 /** String(value) as the script computes it, whatever the value (an object gives "[object Object]" there too). */
 function jsString(value: unknown): string {
-  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- the script's own conversion, on purpose
   return String(value);
 }
