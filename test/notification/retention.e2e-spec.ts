@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { NotificationRecordRepository, type NewRecord } from '../../src/modules/notification/notification-record.repository.js';
-import { RecordRetention } from '../../src/modules/notification/record-retention.service.js';
+import { NotificationRecordRepository, type NewRecord } from '../../src/modules/notification/records/notification-record.repository.js';
+import { RecordRetention } from '../../src/modules/notification/records/record-retention.service.js';
 import { appDatabase, type AppDatabase } from '../support/app-database.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 

@@ -6,7 +6,7 @@ import { NotificationSettingsHttpController } from './http/notification-settings
 import { SendHttpController } from './http/send.http-controller.js';
 import { TemplatesHttpController } from './http/templates.http-controller.js';
 import { NotificationModule } from './notification.module.js';
-import { TemplateSendService } from './template-send.service.js';
+import { TemplateSendService } from './direct-send/template-send.service.js';
 
 /**
  * Seed 002's REST contract (`/templates`, `/send`, `/notifications/{id}`), recipients' notification settings (`/me/notification-settings`, `/users/{id}/notification-settings`) and the templated send

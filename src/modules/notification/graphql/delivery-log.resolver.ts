@@ -2,7 +2,7 @@ import { Args, ID, Int, Mutation, Parent, Query, ResolveField, Resolver } from '
 import { AdminOnly } from '../../../common/auth/access.decorator.js';
 import type { Caller } from '../../../common/auth/caller.js';
 import { CurrentCaller } from '../../../common/auth/current-caller.decorator.js';
-import { DeliveryLogService } from '../delivery-log.service.js';
+import { DeliveryLogService } from '../records/delivery-log.service.js';
 import { NotificationAttemptModel } from './notification-attempt.model.js';
 import { NotificationRecordFilterInput } from './notification-record-filter.input.js';
 import { NotificationRecordPageModel } from './notification-record-page.model.js';

@@ -1,6 +1,6 @@
 import { Field, ID, InputType, ObjectType } from '@nestjs/graphql';
 import { JsonScalar } from '../../../common/graphql/json.scalar.js';
-import type { ManualSendResult, NotifierInfo } from '../manual-send.service.js';
+import type { ManualSendResult, NotifierInfo } from '../direct-send/manual-send.service.js';
 
 @ObjectType('NotificationChannel', { description: 'An enabled notifier interface, as seed 000\'s ListNotifiers answers it.' })
 export class NotificationChannelModel {

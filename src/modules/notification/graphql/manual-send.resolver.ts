@@ -1,6 +1,6 @@
 import { Args, Mutation, Query, Resolver } from '@nestjs/graphql';
 import { AdminOnly } from '../../../common/auth/access.decorator.js';
-import { ManualSendService } from '../manual-send.service.js';
+import { ManualSendService } from '../direct-send/manual-send.service.js';
 import { NotificationChannelModel, NotificationResultModel, SendNotificationInput } from './manual-send.models.js';
 
 /** Seed 000's NotificationService over GraphQL: the same ManualSendService as the gRPC controller. */

@@ -1,5 +1,5 @@
 import { Field, ObjectType } from '@nestjs/graphql';
-import type { NotificationSettings } from '../notification-settings.types.js';
+import type { NotificationSettings } from '../settings/notification-settings.types.js';
 
 @ObjectType('ChannelSetting', { description: "One channel type's switch and the recipient's own target on it." })
 export class ChannelSettingModel {

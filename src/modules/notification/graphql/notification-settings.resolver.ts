@@ -2,7 +2,7 @@ import { Args, Mutation, Query, Resolver } from '@nestjs/graphql';
 import { AdminOnly, Authenticated } from '../../../common/auth/access.decorator.js';
 import { isAdmin, type Caller } from '../../../common/auth/caller.js';
 import { CurrentCaller } from '../../../common/auth/current-caller.decorator.js';
-import { NotificationSettingsService } from '../notification-settings.service.js';
+import { NotificationSettingsService } from '../settings/notification-settings.service.js';
 import { NotificationSettingsModel } from './notification-settings.model.js';
 import { UpdateNotificationSettingsInput } from './update-notification-settings.input.js';
 

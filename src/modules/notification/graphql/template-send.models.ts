@@ -1,6 +1,6 @@
 import { Field, ID, InputType, ObjectType } from '@nestjs/graphql';
 import { JsonScalar } from '../../../common/graphql/json.scalar.js';
-import type { TemplateSendResult } from '../template-send.service.js';
+import type { TemplateSendResult } from '../direct-send/template-send.service.js';
 
 @InputType('SendTemplateInput', { description: 'Seed 002\'s POST /send body.' })
 export class SendTemplateInput {

@@ -2,7 +2,7 @@ import { Args, Mutation, Resolver } from '@nestjs/graphql';
 import { RequirePermission } from '../../../common/auth/access.decorator.js';
 import type { Caller } from '../../../common/auth/caller.js';
 import { CurrentCaller } from '../../../common/auth/current-caller.decorator.js';
-import { TemplateSendService } from '../template-send.service.js';
+import { TemplateSendService } from '../direct-send/template-send.service.js';
 import { SendTemplateInput, TemplateSendResultModel } from './template-send.models.js';
 
 /** Seed 002's POST /send over GraphQL: the same TemplateSendService as the REST controller. */

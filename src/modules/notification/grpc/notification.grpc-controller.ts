@@ -1,7 +1,7 @@
 import { Controller } from '@nestjs/common';
 import { GrpcMethod } from '@nestjs/microservices';
 import { AdminOnly } from '../../../common/auth/access.decorator.js';
-import { ManualSendService } from '../manual-send.service.js';
+import { ManualSendService } from '../direct-send/manual-send.service.js';
 
 const SERVICE = 'NotificationService';
 

@@ -7,7 +7,7 @@ import { Clock } from '../../../common/clock.js';
 import { CommandBody } from '../../../common/http/command-body.js';
 import { ErrorResponses, SuccessResponse } from '../../../common/http/openapi.js';
 import { successEnvelope, type SuccessEnvelope } from '../../../common/http/success-envelope.js';
-import { NotificationSettingsService } from '../notification-settings.service.js';
+import { NotificationSettingsService } from '../settings/notification-settings.service.js';
 import { fromSettingsBody, SETTINGS_SCHEMA, toSettingsBody, type NotificationSettingsBody } from './notification-settings.http-mapper.js';
 import { UPDATE_SETTINGS, type SettingsCommand } from './notification.http-commands.js';
 

@@ -1,6 +1,6 @@
 import type { JsonSchema } from '../../../common/validation/command-schema.js';
 import { CHANNEL_SETTING_SCHEMA, EVENT_OPT_OUT_SCHEMA, type SettingsCommand } from './notification.http-commands.js';
-import type { NotificationSettings, NotificationSettingsInput } from '../notification-settings.types.js';
+import type { NotificationSettings, NotificationSettingsInput } from '../settings/notification-settings.types.js';
 
 /**
  * `/me/notification-settings` and `/users/{id}/notification-settings` in seed 002's

@@ -3,8 +3,8 @@ import { UUID_PATTERN } from '../../../common/validation/validators.js';
 import { LANGUAGE_TAG } from '../../../config/app-config.js';
 import { EVENT_TYPES } from '../../events/event-catalog.js';
 import { NOTIFIER_CHANNELS } from '../../plugins/plugin-contract.js';
-import { SETTINGS_LIMITS } from '../notification-settings.service.js';
-import { IDEMPOTENCY_KEY, TEMPLATE_SEND_LIMITS } from '../template-send.service.js';
+import { SETTINGS_LIMITS } from '../settings/notification-settings.service.js';
+import { IDEMPOTENCY_KEY, TEMPLATE_SEND_LIMITS } from '../direct-send/template-send.service.js';
 import { TEMPLATE_LIMITS, TEMPLATE_NAME_PATTERN } from '../templates/template-rules.js';
 
 /**

@@ -3,7 +3,7 @@ import type { JsonSchema } from '../../../common/validation/command-schema.js';
 import { LIST_TEMPLATES, type SendCommand, type TemplateCommand } from './notification.http-commands.js';
 import { NOTIFIER_CHANNELS } from '../../plugins/plugin-contract.js';
 import type { NotificationRecord, RecordStatus } from '../notification.types.js';
-import type { TemplateSendInput, TemplateSendResult } from '../template-send.service.js';
+import type { TemplateSendInput, TemplateSendResult } from '../direct-send/template-send.service.js';
 import type { NotificationTemplate, TemplateInput, TemplateListQuery } from '../templates/template.types.js';
 
 /**

@@ -7,8 +7,8 @@ import { Clock } from '../../../common/clock.js';
 import { CommandBody, OptionalHeader } from '../../../common/http/command-body.js';
 import { ErrorResponses, SuccessResponse } from '../../../common/http/openapi.js';
 import { successEnvelope, type SuccessEnvelope } from '../../../common/http/success-envelope.js';
-import { DeliveryLogService } from '../delivery-log.service.js';
-import { TemplateSendService } from '../template-send.service.js';
+import { DeliveryLogService } from '../records/delivery-log.service.js';
+import { TemplateSendService } from '../direct-send/template-send.service.js';
 import {
   fromSendBody,
   NOTIFICATION_STATUS_SCHEMA,

@@ -1,20 +1,20 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
-import { InProcessEmitter } from '../../common/in-process-events.js';
-import { APP_CONFIG } from '../../common/tokens.js';
-import { IdGenerator } from '../../common/id-generator.js';
-import type { AppConfig } from '../../config/app-config.js';
-import { catalogEntry, defaultPriorityOf, isOptOutable, type EventRecipient } from '../events/event-catalog.js';
-import type { EventEnvelope, OutboxSubscriber, RelayTransaction } from '../events/events.types.js';
-import { OutboxRelay } from '../events/outbox-relay.service.js';
-import type { NotifierSummary } from '../integration/integration.types.js';
-import { NotifierDirectory } from '../integration/notifier-directory.service.js';
-import { PERSONAL_CHANNELS, type NotifierChannel } from '../plugins/plugin-contract.js';
+import { InProcessEmitter } from '../../../common/in-process-events.js';
+import { APP_CONFIG } from '../../../common/tokens.js';
+import { IdGenerator } from '../../../common/id-generator.js';
+import type { AppConfig } from '../../../config/app-config.js';
+import { catalogEntry, defaultPriorityOf, isOptOutable, type EventRecipient } from '../../events/event-catalog.js';
+import type { EventEnvelope, OutboxSubscriber, RelayTransaction } from '../../events/events.types.js';
+import { OutboxRelay } from '../../events/outbox-relay.service.js';
+import type { NotifierSummary } from '../../integration/integration.types.js';
+import { NotifierDirectory } from '../../integration/notifier-directory.service.js';
+import { PERSONAL_CHANNELS, type NotifierChannel } from '../../plugins/plugin-contract.js';
 import { MessageComposer } from './message-composer.js';
-import { newRecord } from './new-record.js';
-import { NotificationRecordRepository, type NewRecord } from './notification-record.repository.js';
-import { NotificationSettingsRepository } from './notification-settings.repository.js';
-import { subjectKey, type NotificationSettings, type SettingsSubject } from './notification-settings.types.js';
-import type { RecordRecipient } from './notification.types.js';
+import { newRecord } from '../records/new-record.js';
+import { NotificationRecordRepository, type NewRecord } from '../records/notification-record.repository.js';
+import { NotificationSettingsRepository } from '../settings/notification-settings.repository.js';
+import { subjectKey, type NotificationSettings, type SettingsSubject } from '../settings/notification-settings.types.js';
+import type { RecordRecipient } from '../notification.types.js';
 import { preferenceOf } from './recipient-preference.js';
 
 /** The address a personal channel sends to, from a recipient. */

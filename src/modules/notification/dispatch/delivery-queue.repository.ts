@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { laneState, pickFromLanes, type LaneState, type LaneTally } from '../../common/fair-lanes.js';
-import { SecretBox } from '../../common/secrets/secret-box.js';
-import { RECORD_COLUMNS, toRecord } from './notification-record.row.js';
-import type { NotificationRecord } from './notification.types.js';
+import { laneState, pickFromLanes, type LaneState, type LaneTally } from '../../../common/fair-lanes.js';
+import { SecretBox } from '../../../common/secrets/secret-box.js';
+import { RECORD_COLUMNS, toRecord } from '../records/notification-record.row.js';
+import type { NotificationRecord } from '../notification.types.js';
 
 /** How one attempt ended, as stored: the record's new state and the attempt's audit row. */
 export interface FinishedAttempt {

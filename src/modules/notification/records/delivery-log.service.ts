@@ -1,13 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { isAdmin, type Caller } from '../../common/auth/caller.js';
-import { AppError } from '../../common/errors/app-error.js';
-import { InProcessEmitter } from '../../common/in-process-events.js';
-import { inYearRange, MAX_YEAR, MIN_YEAR, parseRfc3339 } from '../../common/schedule-time.js';
-import { LOGGER, APP_CONFIG } from '../../common/tokens.js';
-import { requireUuid } from '../../common/validation/validators.js';
-import type { AppConfig } from '../../config/app-config.js';
-import { NOTIFIER_CHANNELS } from '../plugins/plugin-contract.js';
+import { isAdmin, type Caller } from '../../../common/auth/caller.js';
+import { AppError } from '../../../common/errors/app-error.js';
+import { InProcessEmitter } from '../../../common/in-process-events.js';
+import { inYearRange, MAX_YEAR, MIN_YEAR, parseRfc3339 } from '../../../common/schedule-time.js';
+import { LOGGER, APP_CONFIG } from '../../../common/tokens.js';
+import { requireUuid } from '../../../common/validation/validators.js';
+import type { AppConfig } from '../../../config/app-config.js';
+import { NOTIFIER_CHANNELS } from '../../plugins/plugin-contract.js';
 import { decodeCursor, NotificationRecordRepository } from './notification-record.repository.js';
 import {
   RECORD_STATUSES,
@@ -20,7 +20,7 @@ import {
   type RecordPage,
   type RecordStatus,
   type RetriedRecords,
-} from './notification.types.js';
+} from '../notification.types.js';
 
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 200;

@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { AppError } from '../../common/errors/app-error.js';
-import { catalogEntry } from '../events/event-catalog.js';
-import type { EventEnvelope } from '../events/events.types.js';
-import type { NotifierChannel } from '../plugins/plugin-contract.js';
-import { TemplateService } from './templates/template.service.js';
+import { AppError } from '../../../common/errors/app-error.js';
+import { catalogEntry } from '../../events/event-catalog.js';
+import type { EventEnvelope } from '../../events/events.types.js';
+import type { NotifierChannel } from '../../plugins/plugin-contract.js';
+import { TemplateService } from '../templates/template.service.js';
 
 export interface ComposedMessage {
   title: string;

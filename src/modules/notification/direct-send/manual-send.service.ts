@@ -1,17 +1,17 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Clock } from '../../common/clock.js';
-import { currentContext } from '../../common/logging/request-context.js';
-import { AppError, type Violation } from '../../common/errors/app-error.js';
-import { IdGenerator } from '../../common/id-generator.js';
-import { APP_CONFIG } from '../../common/tokens.js';
-import type { AppConfig } from '../../config/app-config.js';
-import type { NotifierSummary } from '../integration/integration.types.js';
-import { NotifierDirectory } from '../integration/notifier-directory.service.js';
-import { Dispatcher } from './dispatcher.service.js';
-import { newRecord } from './new-record.js';
-import { NotificationRecordRepository, type NewRecord } from './notification-record.repository.js';
-import type { NotificationRecord } from './notification.types.js';
-import { isUuid } from '../../common/validation/validators.js';
+import { Clock } from '../../../common/clock.js';
+import { currentContext } from '../../../common/logging/request-context.js';
+import { AppError, type Violation } from '../../../common/errors/app-error.js';
+import { IdGenerator } from '../../../common/id-generator.js';
+import { APP_CONFIG } from '../../../common/tokens.js';
+import type { AppConfig } from '../../../config/app-config.js';
+import type { NotifierSummary } from '../../integration/integration.types.js';
+import { NotifierDirectory } from '../../integration/notifier-directory.service.js';
+import { Dispatcher } from '../dispatch/dispatcher.service.js';
+import { newRecord } from '../records/new-record.js';
+import { NotificationRecordRepository, type NewRecord } from '../records/notification-record.repository.js';
+import type { NotificationRecord } from '../notification.types.js';
+import { isUuid } from '../../../common/validation/validators.js';
 
 /** A manual send as a transport hands it over (seed 000's SendNotificationRequest), unchecked. */
 export interface ManualSendInput {

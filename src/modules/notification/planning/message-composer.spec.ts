@@ -1,7 +1,7 @@
-import { AppError } from '../../common/errors/app-error.js';
-import type { EventEnvelope } from '../events/events.types.js';
+import { AppError } from '../../../common/errors/app-error.js';
+import type { EventEnvelope } from '../../events/events.types.js';
 import { MessageComposer } from './message-composer.js';
-import type { TemplateService } from './templates/template.service.js';
+import type { TemplateService } from '../templates/template.service.js';
 
 /** A TemplateService whose one template for the event fails to render with `error`. */
 function failingTemplates(error: AppError): TemplateService {

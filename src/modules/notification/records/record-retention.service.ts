@@ -1,8 +1,8 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { APP_CONFIG, LOGGER } from '../../common/tokens.js';
-import { WorkerLoop, type BackgroundLoop } from '../../common/worker/worker-loop.js';
-import type { AppConfig } from '../../config/app-config.js';
+import { APP_CONFIG, LOGGER } from '../../../common/tokens.js';
+import { WorkerLoop, type BackgroundLoop } from '../../../common/worker/worker-loop.js';
+import type { AppConfig } from '../../../config/app-config.js';
 import { NotificationRecordRepository } from './notification-record.repository.js';
 
 const PRUNE_EVERY_MS = 60 * 60 * 1_000;

@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
-import { SecretBox } from '../../common/secrets/secret-box.js';
-import { SecretsAtRest, type SealedStore } from '../../common/secrets/secrets-at-rest.service.js';
-import type { NotifierChannel } from '../plugins/plugin-contract.js';
+import { SecretBox } from '../../../common/secrets/secret-box.js';
+import { SecretsAtRest, type SealedStore } from '../../../common/secrets/secrets-at-rest.service.js';
+import type { NotifierChannel } from '../../plugins/plugin-contract.js';
 import { subjectKey, type ChannelSetting, type EventOptOut, type NotificationSettings, type SettingsSubject } from './notification-settings.types.js';
 
 /**

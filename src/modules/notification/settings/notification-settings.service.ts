@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { AppError, type Violation } from '../../common/errors/app-error.js';
-import { kindOf } from '../../common/validation/validators.js';
-import { isEventType, isOptOutable } from '../events/event-catalog.js';
-import { OutboundUrlPolicy } from '../plugins/outbound-url-policy.service.js';
-import { NOTIFIER_CHANNELS, isNotifierChannel, type NotifierChannel } from '../plugins/plugin-contract.js';
+import { AppError, type Violation } from '../../../common/errors/app-error.js';
+import { kindOf } from '../../../common/validation/validators.js';
+import { isEventType, isOptOutable } from '../../events/event-catalog.js';
+import { OutboundUrlPolicy } from '../../plugins/outbound-url-policy.service.js';
+import { NOTIFIER_CHANNELS, isNotifierChannel, type NotifierChannel } from '../../plugins/plugin-contract.js';
 import { NotificationSettingsRepository } from './notification-settings.repository.js';
 import type { ChannelSetting, EventOptOut, NotificationSettings, NotificationSettingsInput, SettingsSubject } from './notification-settings.types.js';
 

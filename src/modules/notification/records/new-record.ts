@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import type { AppConfig } from '../../config/app-config.js';
-import type { EventPriority } from '../events/events.types.js';
-import type { NotifierSummary } from '../integration/integration.types.js';
+import type { AppConfig } from '../../../config/app-config.js';
+import type { EventPriority } from '../../events/events.types.js';
+import type { NotifierSummary } from '../../integration/integration.types.js';
 import type { NewRecord } from './notification-record.repository.js';
-import type { RecordRecipient } from './notification.types.js';
+import type { RecordRecipient } from '../notification.types.js';
 
 /** sha256 of (event, interface, recipient): the unique key that makes a replayed event create nothing new. */
 export function dedupKey(eventId: string, interfaceId: string, recipient: string | null): string {

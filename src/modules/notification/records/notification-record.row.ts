@@ -1,6 +1,6 @@
-import type { SecretBox } from '../../common/secrets/secret-box.js';
-import { priorityOfRank } from '../events/events.types.js';
-import type { NotificationRecord, RecordRecipient, RecordStatus } from './notification.types.js';
+import type { SecretBox } from '../../../common/secrets/secret-box.js';
+import { priorityOfRank } from '../../events/events.types.js';
+import type { NotificationRecord, RecordRecipient, RecordStatus } from '../notification.types.js';
 
 /** Every column a NotificationRecord is read from (NotificationRecordRepository, DeliveryQueue). */
 export const RECORD_COLUMNS = `id, event_id, event_type, interface_id, channel_type, plugin_id, channel_name, recipient, recipients, target, target_secret, title, body, data,

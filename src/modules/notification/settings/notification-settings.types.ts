@@ -1,4 +1,4 @@
-import type { NotifierChannel } from '../plugins/plugin-contract.js';
+import type { NotifierChannel } from '../../plugins/plugin-contract.js';
 
 /**
  * Whose settings: a user (by id: the JWT `sub`, or the `user_id` an event carries) or a recipient

@@ -1,13 +1,13 @@
 import { EventEmitter2 } from '@nestjs/event-emitter';
-import { InProcessEmitter } from '../../common/in-process-events.js';
-import { createLogger } from '../../common/logging/logger.js';
-import { AppError } from '../../common/errors/app-error.js';
-import type { Caller } from '../../common/auth/caller.js';
-import type { AppConfig } from '../../config/app-config.js';
+import { InProcessEmitter } from '../../../common/in-process-events.js';
+import { createLogger } from '../../../common/logging/logger.js';
+import { AppError } from '../../../common/errors/app-error.js';
+import type { Caller } from '../../../common/auth/caller.js';
+import type { AppConfig } from '../../../config/app-config.js';
 import { DeliveryLogService, MAX_RETRY_BATCH } from './delivery-log.service.js';
 import type { NotificationRecordRepository, RecordCursor } from './notification-record.repository.js';
 import { encodeCursor } from './notification-record.repository.js';
-import type { NotificationRecord, RecordFilter, RecordStatus } from './notification.types.js';
+import type { NotificationRecord, RecordFilter, RecordStatus } from '../notification.types.js';
 
 const ID = '01a23433-a3fe-774e-8ace-000000000001';
 const ADMIN: Caller = { sub: 'root', role: 'admin', permissions: [] };

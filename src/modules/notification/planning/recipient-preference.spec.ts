@@ -1,5 +1,5 @@
 import { preferenceOf } from './recipient-preference.js';
-import type { NotificationSettings } from './notification-settings.types.js';
+import type { NotificationSettings } from '../settings/notification-settings.types.js';
 
 const settings = (over: Partial<NotificationSettings>): NotificationSettings => ({ subject: { kind: 'user', id: 'u1' }, channels: [], mutedEvents: [], updatedAt: new Date(), ...over });
 

@@ -1,12 +1,12 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import type { Logger } from 'pino';
 import type { Counter, Histogram } from 'prom-client';
-import { Clock } from '../../common/clock.js';
-import { MetricsService } from '../../common/metrics/metrics.service.js';
-import { LOGGER } from '../../common/tokens.js';
+import { Clock } from '../../../common/clock.js';
+import { MetricsService } from '../../../common/metrics/metrics.service.js';
+import { LOGGER } from '../../../common/tokens.js';
 import { Dispatcher, type AttemptObserver } from './dispatcher.service.js';
-import { NotificationRecordRepository } from './notification-record.repository.js';
-import { RECORD_STATUSES, type NotificationRecord, type RecordStatus } from './notification.types.js';
+import { NotificationRecordRepository } from '../records/notification-record.repository.js';
+import { RECORD_STATUSES, type NotificationRecord, type RecordStatus } from '../notification.types.js';
 
 type StatusCount = { status: RecordStatus; channelType: string; count: number };
 

@@ -1,12 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { SecretBox } from '../../common/secrets/secret-box.js';
-import { SecretsAtRest, type SealedStore } from '../../common/secrets/secrets-at-rest.service.js';
+import { SecretBox } from '../../../common/secrets/secret-box.js';
+import { SecretsAtRest, type SealedStore } from '../../../common/secrets/secrets-at-rest.service.js';
 import { DataSource, type EntityManager } from 'typeorm';
-import { DISPATCH_NOTIFY_CHANNEL } from './notification.events.js';
-import { PRIORITY_RANK, type EventPriority } from '../events/events.types.js';
+import { DISPATCH_NOTIFY_CHANNEL } from '../notification.events.js';
+import { PRIORITY_RANK, type EventPriority } from '../../events/events.types.js';
 import { RECORD_COLUMNS, toRecord } from './notification-record.row.js';
-import { CANCELLABLE_STATUSES, type NotificationAttempt, type NotificationRecord, type RecordFilter, type RecordPage, type RecordStatus } from './notification.types.js';
+import { CANCELLABLE_STATUSES, type NotificationAttempt, type NotificationRecord, type RecordFilter, type RecordPage, type RecordStatus } from '../notification.types.js';
 
 /** A record as the planner (or a manual send) creates it: the record's own fields, before any attempt. */
 export type NewRecord = Pick<

@@ -1,20 +1,20 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { AppError, type Violation } from '../../common/errors/app-error.js';
-import { InProcessEmitter } from '../../common/in-process-events.js';
-import { isJsonObject, kindOf, isUuid } from '../../common/validation/validators.js';
-import { Clock } from '../../common/clock.js';
-import { IdGenerator } from '../../common/id-generator.js';
-import { scheduledTime } from '../../common/schedule-time.js';
-import { currentContext } from '../../common/logging/request-context.js';
-import { APP_CONFIG } from '../../common/tokens.js';
-import type { AppConfig } from '../../config/app-config.js';
-import type { NotifierSummary } from '../integration/integration.types.js';
-import { NotifierDirectory } from '../integration/notifier-directory.service.js';
-import { NOTIFIER_CHANNELS, isNotifierChannel, type NotifierChannel } from '../plugins/plugin-contract.js';
-import { dedupKey, newRecord } from './new-record.js';
-import { NotificationRecordRepository } from './notification-record.repository.js';
-import { TemplateService } from './templates/template.service.js';
+import { AppError, type Violation } from '../../../common/errors/app-error.js';
+import { InProcessEmitter } from '../../../common/in-process-events.js';
+import { isJsonObject, kindOf, isUuid } from '../../../common/validation/validators.js';
+import { Clock } from '../../../common/clock.js';
+import { IdGenerator } from '../../../common/id-generator.js';
+import { scheduledTime } from '../../../common/schedule-time.js';
+import { currentContext } from '../../../common/logging/request-context.js';
+import { APP_CONFIG } from '../../../common/tokens.js';
+import type { AppConfig } from '../../../config/app-config.js';
+import type { NotifierSummary } from '../../integration/integration.types.js';
+import { NotifierDirectory } from '../../integration/notifier-directory.service.js';
+import { NOTIFIER_CHANNELS, isNotifierChannel, type NotifierChannel } from '../../plugins/plugin-contract.js';
+import { dedupKey, newRecord } from '../records/new-record.js';
+import { NotificationRecordRepository } from '../records/notification-record.repository.js';
+import { TemplateService } from '../templates/template.service.js';
 
 /** A templated send as a transport hands it over (seed 002's POST /send body), unchecked. */
 export interface TemplateSendInput {

@@ -1,5 +1,5 @@
-import type { NotifierChannel } from '../plugins/plugin-contract.js';
-import type { NotificationSettings } from './notification-settings.types.js';
+import type { NotifierChannel } from '../../plugins/plugin-contract.js';
+import type { NotificationSettings } from '../settings/notification-settings.types.js';
 
 /** What a recipient's settings say about one event on one channel. */
 export type RecipientPreference =

@@ -1,6 +1,6 @@
-import { retryDelay, type RetryPolicy } from '../../common/retry-policy.js';
-import type { SendResult } from '../plugins/plugin-results.js';
-import type { RecordStatus } from './notification.types.js';
+import { retryDelay, type RetryPolicy } from '../../../common/retry-policy.js';
+import type { SendResult } from '../../plugins/plugin-results.js';
+import type { RecordStatus } from '../notification.types.js';
 
 /**
  * The dispatcher's retry rhythm (DELIVERY_RETRY_SCHEDULE, DELIVERY_MIN_RETRY_MS), always under
