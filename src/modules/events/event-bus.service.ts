@@ -13,9 +13,10 @@ import { OutboxRepository } from './outbox.repository.js';
 export const MAX_BATCH_EVENTS = 1_000;
 
 /**
- * EventBus.publish: validates an event against the catalog (nothing is written when it fails) and
- * inserts it into the outbox, in the caller's transaction when one is given, so a domain change
- * and its event commit together or not at all. Publishing an event_id that is already in the
+ * The outbox writer: publish() and publishMany() write outbox rows, in the caller's transaction
+ * when one is given, so a domain change and its event commit together or not at all; nothing is
+ * sent from here (the relay reads the rows). Each event is first validated against the catalog
+ * (nothing is written when one fails). Publishing an event_id that is already in the
  * outbox writes nothing and answers `duplicate: true`. The relay is woken at commit: by NOTIFY
  * (every replica) and, when this call owns the write, in-process at once; a caller that passes its
  * transaction emits `outbox.written` itself once it has committed (see events.events.ts).

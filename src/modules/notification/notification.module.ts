@@ -6,10 +6,10 @@ import { DeliveryLogService } from './records/delivery-log.service.js';
 import { DeliveryMetrics } from './dispatch/delivery-metrics.js';
 import { Dispatcher } from './dispatch/dispatcher.service.js';
 import { DeliveryLogResolver } from './graphql/delivery-log.resolver.js';
-import { ManualSendResolver } from './graphql/manual-send.resolver.js';
+import { ImmediateSendResolver } from './graphql/immediate-send.resolver.js';
 import { TemplatesResolver } from './graphql/templates.resolver.js';
 import { NotificationGrpcController } from './grpc/notification.grpc-controller.js';
-import { ManualSendService } from './direct-send/manual-send.service.js';
+import { ImmediateSendService } from './direct-send/immediate-send.service.js';
 import { MessageComposer } from './planning/message-composer.js';
 import { NotificationAttemptEntity } from './records/notification-attempt.entity.js';
 import { NotificationPlanner } from './planning/notification-planner.service.js';
@@ -55,8 +55,8 @@ import { NotificationSettingsResolver } from './graphql/notification-settings.re
     DeliveryLogService,
     DeliveryLogResolver,
     DeliveryMetrics,
-    ManualSendService,
-    ManualSendResolver,
+    ImmediateSendService,
+    ImmediateSendResolver,
     TemplatesResolver,
     NotificationSettingsRepository,
     NotificationSettingsService,

@@ -99,7 +99,7 @@ export class DeliveryQueue {
   }
 
   /**
-   * claimDue restricted to `ids` (a manual send delivering its own records now): the same
+   * claimDue restricted to `ids` (an immediate send delivering its own records now): the same
    * states, lease and fencing, so a record a worker already claimed is skipped here (SKIP LOCKED,
    * or no longer queued) and a record claimed here is skipped by every worker.
    */

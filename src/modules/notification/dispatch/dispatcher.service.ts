@@ -157,7 +157,7 @@ export class Dispatcher implements BackgroundLoop, OnApplicationShutdown {
   }
 
   /**
-   * Delivers exactly these records now, in this process, whatever its role (a manual send in the
+   * Delivers exactly these records now, in this process, whatever its role (an immediate send in the
    * api role has no dispatcher loop): claims them like claimDue (same lease and fencing), runs
    * the same deliver() and resolves once each one's first attempt finished, or at the deadline.
    * A record some worker claimed first is watched (polled every ≤ 50 ms) until that worker
@@ -231,7 +231,7 @@ export class Dispatcher implements BackgroundLoop, OnApplicationShutdown {
             ? { code: 'interface_disabled', message: `notifier interface "${record.channelName}" is disabled` }
             : { code: 'interface_not_notifier', message: `interface ${record.interfaceId} is not a notifier` };
       await this.queue.skipClaimed(record.id, this.workerId, record.attemptCount, reason.code, reason.message);
-      this.notify(record, 'skipped', 0);
+      this.reportAttempt(record, 'skipped', 0);
       return;
     }
     const params: NotifierSendParams & { recipients: unknown[] } = {
@@ -278,7 +278,7 @@ export class Dispatcher implements BackgroundLoop, OnApplicationShutdown {
       this.logger.warn({ recordId: record.id, attempt: record.attemptCount }, 'dispatcher: lease was lost before the outcome was stored; another worker took the record over');
       return;
     }
-    this.notify(record, result.outcome, durationMs);
+    this.reportAttempt(record, result.outcome, durationMs);
     if (decision.status !== 'sent') {
       this.logger.info(
         { recordId: record.id, eventType: record.eventType, interfaceId: record.interfaceId, attempt: record.attemptCount, status: decision.status, errorCode: decision.errorCode, retryInMs: decision.retryInMs },
@@ -287,7 +287,8 @@ export class Dispatcher implements BackgroundLoop, OnApplicationShutdown {
     }
   }
 
-  private notify(record: NotificationRecord, outcome: string, durationMs: number): void {
+  /** Tells the attempt observers (DeliveryMetrics) how an attempt ended. */
+  private reportAttempt(record: NotificationRecord, outcome: string, durationMs: number): void {
     for (const observer of this.observers) observer.attemptFinished(record, outcome, durationMs);
   }
 }

@@ -1,7 +1,7 @@
 import { Controller } from '@nestjs/common';
 import { GrpcMethod } from '@nestjs/microservices';
 import { AdminOnly } from '../../../common/auth/access.decorator.js';
-import { ManualSendService } from '../direct-send/manual-send.service.js';
+import { ImmediateSendService } from '../direct-send/immediate-send.service.js';
 
 const SERVICE = 'NotificationService';
 
@@ -17,7 +17,7 @@ interface SendNotificationRequest {
 /** rustbill.notification.NotificationService, seed 000: both RPCs are admin-only. */
 @Controller()
 export class NotificationGrpcController {
-  constructor(private readonly manual: ManualSendService) {}
+  constructor(private readonly manual: ImmediateSendService) {}
 
   @AdminOnly()
   @GrpcMethod(SERVICE, 'ListNotifiers')

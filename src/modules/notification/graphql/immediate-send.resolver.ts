@@ -1,12 +1,12 @@
 import { Args, Mutation, Query, Resolver } from '@nestjs/graphql';
 import { AdminOnly } from '../../../common/auth/access.decorator.js';
-import { ManualSendService } from '../direct-send/manual-send.service.js';
-import { NotificationChannelModel, NotificationResultModel, SendNotificationInput } from './manual-send.models.js';
+import { ImmediateSendService } from '../direct-send/immediate-send.service.js';
+import { NotificationChannelModel, NotificationResultModel, SendNotificationInput } from './immediate-send.models.js';
 
-/** Seed 000's NotificationService over GraphQL: the same ManualSendService as the gRPC controller. */
+/** Seed 000's NotificationService over GraphQL: the same ImmediateSendService as the gRPC controller. */
 @Resolver()
-export class ManualSendResolver {
-  constructor(private readonly manual: ManualSendService) {}
+export class ImmediateSendResolver {
+  constructor(private readonly manual: ImmediateSendService) {}
 
   @AdminOnly()
   @Query(() => [NotificationChannelModel], { description: 'Enabled notifier interfaces with their channel type, supported events and health (ListNotifiers).' })

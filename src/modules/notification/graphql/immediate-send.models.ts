@@ -1,6 +1,6 @@
 import { Field, ID, InputType, ObjectType } from '@nestjs/graphql';
 import { JsonScalar } from '../../../common/graphql/json.scalar.js';
-import type { ManualSendResult, NotifierInfo } from '../direct-send/manual-send.service.js';
+import type { ImmediateSendResult, NotifierInfo } from '../direct-send/immediate-send.service.js';
 
 @ObjectType('NotificationChannel', { description: 'An enabled notifier interface, as seed 000\'s ListNotifiers answers it.' })
 export class NotificationChannelModel {
@@ -56,7 +56,7 @@ export class NotificationResultModel {
   @Field({ description: 'Empty when success is true.' })
   errorMessage!: string;
 
-  static from(r: ManualSendResult): NotificationResultModel {
+  static from(r: ImmediateSendResult): NotificationResultModel {
     return Object.assign(new NotificationResultModel(), r);
   }
 }

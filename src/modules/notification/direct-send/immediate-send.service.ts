@@ -13,8 +13,8 @@ import { NotificationRecordRepository, type NewRecord } from '../records/notific
 import type { NotificationRecord } from '../notification.types.js';
 import { isUuid } from '../../../common/validation/validators.js';
 
-/** A manual send as a transport hands it over (seed 000's SendNotificationRequest), unchecked. */
-export interface ManualSendInput {
+/** An immediate send as a transport hands it over (seed 000's SendNotificationRequest), unchecked. */
+export interface ImmediateSendInput {
   eventType?: unknown;
   title?: unknown;
   body?: unknown;
@@ -24,7 +24,7 @@ export interface ManualSendInput {
 }
 
 /** Seed 000's NotificationResult. */
-export interface ManualSendResult {
+export interface ImmediateSendResult {
   channelId: string;
   success: boolean;
   errorMessage: string;
@@ -33,20 +33,21 @@ export interface ManualSendResult {
 /** An enabled notifier as ListNotifiers answers it. */
 export type NotifierInfo = Pick<NotifierSummary, 'id' | 'name' | 'channel' | 'supportedEvents' | 'isHealthy'>;
 
-export const MANUAL_SEND_LIMITS = { eventType: 100, title: 500, bodyBytes: 64 * 1024, recipient: 320, metadataEntries: 50, metadataKey: 200, metadataValue: 4_096, channelIds: 200 } as const;
+export const IMMEDIATE_SEND_LIMITS = { eventType: 100, title: 500, bodyBytes: 64 * 1024, recipient: 320, metadataEntries: 50, metadataKey: 200, metadataValue: 4_096, channelIds: 200 } as const;
 /** Waited on top of PLUGIN_TIMEOUT_MS for the first attempt (claiming, storing the outcome). */
 const ANSWER_MARGIN_MS = 2_000;
 
 /**
- * Seed 000's NotificationService: the enabled notifiers, and a manual (test) notification. A
- * manual send creates notification_records like the planner does (event id `manual:<uuid v7>`,
- * one record per channel) and has the Dispatcher deliver exactly those records now
- * (Dispatcher.sendNow: the same claim, deliver() and retry schedule as every other record), then
- * answers with each channel's first attempt. A channel that cannot be used (not a UUID, unknown,
+ * Seed 000's NotificationService: the enabled notifiers, and an immediate send: a title and body
+ * the caller gives, delivered now (TemplateSendService, by contrast, renders a stored template and
+ * only queues its record). An immediate send creates notification_records like the planner does
+ * (event id `manual:<uuid v7>`, one record per channel) and has the Dispatcher deliver exactly
+ * those records now (Dispatcher.sendNow: the same claim, deliver() and retry schedule as every
+ * other record), then answers with each channel's first attempt. A channel that cannot be used (not a UUID, unknown,
  * disabled, not a notifier) is a result with success=false, never a failure of the whole call.
  */
 @Injectable()
-export class ManualSendService {
+export class ImmediateSendService {
   constructor(
     private readonly directory: NotifierDirectory,
     private readonly records: NotificationRecordRepository,
@@ -60,7 +61,7 @@ export class ManualSendService {
     return (await this.directory.enabled()).map(({ id, name, channel, supportedEvents, isHealthy }) => ({ id, name, channel, supportedEvents, isHealthy }));
   }
 
-  async send(input: ManualSendInput): Promise<ManualSendResult[]> {
+  async send(input: ImmediateSendInput): Promise<ImmediateSendResult[]> {
     const request = validate(input);
     const enabled = new Map((await this.directory.enabled()).map((n) => [n.id, n]));
     const requested = request.channelIds.length > 0 ? [...new Set(request.channelIds.map((id) => (isUuid(id) ? id.toLowerCase() : id)))] : [...enabled.keys()];
@@ -119,7 +120,7 @@ export class ManualSendService {
   }
 }
 
-function resultOf(channelId: string, record: NotificationRecord, timeoutMs: number): ManualSendResult {
+function resultOf(channelId: string, record: NotificationRecord, timeoutMs: number): ImmediateSendResult {
   const error = record.lastErrorMessage ?? record.lastErrorCode ?? 'unknown error';
   switch (record.status) {
     case 'sent':
@@ -138,7 +139,7 @@ function resultOf(channelId: string, record: NotificationRecord, timeoutMs: numb
   }
 }
 
-interface ManualSendRequest {
+interface ImmediateSendRequest {
   eventType: string;
   title: string;
   body: string;
@@ -147,7 +148,7 @@ interface ManualSendRequest {
   channelIds: string[];
 }
 
-function validate(input: ManualSendInput): ManualSendRequest {
+function validate(input: ImmediateSendInput): ImmediateSendRequest {
   const violations: Violation[] = [];
   const text = (value: unknown, field: string, required: boolean, max: number, bytes = false): string => {
     if (value === undefined || value === null || value === '') {
@@ -162,23 +163,23 @@ function validate(input: ManualSendInput): ManualSendRequest {
     if (size > max) violations.push({ field, message: `must be at most ${max} ${bytes ? 'bytes' : 'characters'}, got ${size}` });
     return value;
   };
-  const eventType = text(input.eventType, 'event_type', true, MANUAL_SEND_LIMITS.eventType);
+  const eventType = text(input.eventType, 'event_type', true, IMMEDIATE_SEND_LIMITS.eventType);
   if (eventType !== '' && eventType.trim() === '') violations.push({ field: 'event_type', message: 'must not be blank' });
-  const title = text(input.title, 'title', true, MANUAL_SEND_LIMITS.title);
+  const title = text(input.title, 'title', true, IMMEDIATE_SEND_LIMITS.title);
   if (title !== '' && title.trim() === '') violations.push({ field: 'title', message: 'must not be blank' });
-  const body = text(input.body, 'body', false, MANUAL_SEND_LIMITS.bodyBytes, true);
-  const recipient = text(input.recipient, 'recipient', false, MANUAL_SEND_LIMITS.recipient);
+  const body = text(input.body, 'body', false, IMMEDIATE_SEND_LIMITS.bodyBytes, true);
+  const recipient = text(input.recipient, 'recipient', false, IMMEDIATE_SEND_LIMITS.recipient);
   const kept: [string, string][] = [];
   if (input.metadata !== undefined && input.metadata !== null) {
     if (typeof input.metadata !== 'object' || Array.isArray(input.metadata)) violations.push({ field: 'metadata', message: 'must be a map of strings' });
     else {
       const entries = Object.entries(input.metadata as Record<string, unknown>);
-      if (entries.length > MANUAL_SEND_LIMITS.metadataEntries) violations.push({ field: 'metadata', message: `must have at most ${MANUAL_SEND_LIMITS.metadataEntries} entries, got ${entries.length}` });
+      if (entries.length > IMMEDIATE_SEND_LIMITS.metadataEntries) violations.push({ field: 'metadata', message: `must have at most ${IMMEDIATE_SEND_LIMITS.metadataEntries} entries, got ${entries.length}` });
       else {
         for (const [key, value] of entries) {
           if (typeof value !== 'string') violations.push({ field: `metadata.${key.slice(0, 64)}`, message: 'must be a string' });
-          else if (key.length > MANUAL_SEND_LIMITS.metadataKey || value.length > MANUAL_SEND_LIMITS.metadataValue) {
-            violations.push({ field: `metadata.${key.slice(0, 64)}`, message: `key at most ${MANUAL_SEND_LIMITS.metadataKey} and value at most ${MANUAL_SEND_LIMITS.metadataValue} characters` });
+          else if (key.length > IMMEDIATE_SEND_LIMITS.metadataKey || value.length > IMMEDIATE_SEND_LIMITS.metadataValue) {
+            violations.push({ field: `metadata.${key.slice(0, 64)}`, message: `key at most ${IMMEDIATE_SEND_LIMITS.metadataKey} and value at most ${IMMEDIATE_SEND_LIMITS.metadataValue} characters` });
           } else kept.push([key, value]);
         }
       }
@@ -187,7 +188,7 @@ function validate(input: ManualSendInput): ManualSendRequest {
   let channelIds: string[] = [];
   if (input.channelIds !== undefined && input.channelIds !== null) {
     if (!Array.isArray(input.channelIds) || input.channelIds.some((id) => typeof id !== 'string')) violations.push({ field: 'channel_ids', message: 'must be a list of strings' });
-    else if (input.channelIds.length > MANUAL_SEND_LIMITS.channelIds) violations.push({ field: 'channel_ids', message: `must have at most ${MANUAL_SEND_LIMITS.channelIds} entries` });
+    else if (input.channelIds.length > IMMEDIATE_SEND_LIMITS.channelIds) violations.push({ field: 'channel_ids', message: `must have at most ${IMMEDIATE_SEND_LIMITS.channelIds} entries` });
     else channelIds = input.channelIds as string[];
   }
   if (violations.length > 0) throw AppError.validation(violations);
