@@ -54,7 +54,7 @@ export function createSandboxPool(config: AppConfig, logSink: HostLogSink, clock
  * The host-code twins of shipped scripts, run on this thread with a host of their own (the
  * sandbox threads' settings, clock and log sink), or null when PLUGIN_TRUSTED_BUILTINS is off.
  */
-export function createTrustedBuiltins(config: AppConfig, logSink: HostLogSink, clock: Clock = systemClock): TrustedBuiltins | null {
+export function createTrustedBuiltins(config: AppConfig, logSink: HostLogSink, clock: Clock = systemClock, logLevels?: readonly LogLevel[]): TrustedBuiltins | null {
   if (!config.plugins.trustedBuiltins) return null;
-  return new TrustedBuiltins(new DefaultHostApi(hostSettings(config), logSink, { now: () => clock.epochMs() }), config.plugins.timeoutMs);
+  return new TrustedBuiltins(new DefaultHostApi(hostSettings(config), logSink, { now: () => clock.epochMs() }), config.plugins.timeoutMs, logLevels ?? null);
 }

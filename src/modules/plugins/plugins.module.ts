@@ -49,7 +49,8 @@ import { SecretScrubber } from './secret-scrubber.js';
       provide: PluginCallPipeline,
       inject: [SANDBOX_POOL, JsonSchemaValidator, PluginConfigService, SecretScrubber, APP_CONFIG, LOGGER, Clock],
       useFactory: (pool: SandboxPool, schemas: JsonSchemaValidator, configs: PluginConfigService, scrubber: SecretScrubber, config: AppConfig, logger: Logger, clock: Clock) => {
-        const builtins = createTrustedBuiltins(config, pluginLogSink(logger.child({ component: 'plugin' }), scrubber), clock);
+        const pluginLogger = logger.child({ component: 'plugin' });
+        const builtins = createTrustedBuiltins(config, pluginLogSink(pluginLogger, scrubber), clock, enabledLogLevels(pluginLogger));
         return new PluginCallPipeline(pool, schemas, configs, scrubber, builtins);
       },
     },

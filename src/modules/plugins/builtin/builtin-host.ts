@@ -14,11 +14,17 @@ export interface BuiltinHost {
   log(level: LogLevel, message: string, fields: Record<string, unknown>): void;
 }
 
-export function builtinHost(api: HostApi, context: HostCallContext): BuiltinHost {
+/**
+ * `levels`: the log levels the sink writes (null: all). A line of another level is not even built,
+ * as a sandbox thread drops it before posting it.
+ */
+export function builtinHost(api: HostApi, context: HostCallContext, levels: ReadonlySet<LogLevel> | null = null): BuiltinHost {
   return {
     now: () => api.now(),
     httpRequest: (request) => api.httpRequest(request, context),
     hmacSha256Base64: (key, data) => api.crypto('hmacSha256', [key, data, 'base64', 'base64']) as string,
-    log: (level, message, fields) => api.log(level, message, fields, context),
+    log: (level, message, fields) => {
+      if (levels === null || levels.has(level)) api.log(level, message, fields, context);
+    },
   };
 }

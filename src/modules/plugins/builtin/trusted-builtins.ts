@@ -1,5 +1,5 @@
 import { AppError } from '../../../common/errors/app-error.js';
-import type { HostApi, HostCallContext } from '../host/host-api.types.js';
+import type { HostApi, HostCallContext, LogLevel } from '../host/host-api.types.js';
 import { scriptError, timedOut } from '../sandbox/sandbox-errors.js';
 import { builtinHost, type BuiltinHost } from './builtin-host.js';
 import { webhookSend } from './webhook-send.js';
@@ -40,10 +40,16 @@ export interface BuiltinCall {
 export class TrustedBuiltins {
   private calls = 0;
 
+  private readonly logLevels: ReadonlySet<LogLevel> | null;
+
   constructor(
     private readonly host: HostApi & { close(): void },
     private readonly defaultTimeoutMs: number,
-  ) {}
+    /** The levels the log sink writes; lines of the others are not built (null: all). */
+    logLevels: readonly LogLevel[] | null = null,
+  ) {
+    this.logLevels = logLevels === null ? null : new Set(logLevels);
+  }
 
   /** The twin of `fn` for this exact script, or null (the sandbox runs it). */
   find(label: string, sha256: string, fn: string): BuiltinFunction | null {
@@ -67,7 +73,7 @@ export class TrustedBuiltins {
       timer = setTimeout(() => reject(timedOut(label, fn, timeoutMs, 'awaiting_host')), timeoutMs);
     });
     try {
-      return await Promise.race([run(request.config, request.params, builtinHost(this.host, context)), deadline]);
+      return await Promise.race([run(request.config, request.params, builtinHost(this.host, context, this.logLevels)), deadline]);
     } catch (err) {
       // Only a call that failed (its deadline, a throw) can leave a request running: stop it. A
       // call that answered has nothing in flight (the twins await their requests), and aborting
