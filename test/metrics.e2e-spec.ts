@@ -94,6 +94,13 @@ describe('metrics', () => {
       return rows[0]?.status === 'sent';
     });
 
+    // The new interface's first health check announces plugin.health_changed through the outbox
+    // whenever the sweep gets to it: the outbox gauges are read once that, too, is planned.
+    await waitFor(async () => {
+      const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM outbox_events WHERE status <> 'processed'`);
+      return rows[0].n === 0;
+    });
+
     const metrics = await scrape(app);
     expect(metrics.value('switchboard_delivery_attempts_total', { outcome: 'success', plugin: 'webhook' })).toBeGreaterThanOrEqual(1);
     expect(metrics.value('switchboard_delivery_attempt_duration_seconds_count', { channel_type: 'webhook' })).toBeGreaterThanOrEqual(1);

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { pgTransaction } from '../../../common/database/pg-transaction.js';
 import { laneState, pickFromLanes, type LaneState, type LaneTally } from '../../../common/fair-lanes.js';
 import { SecretBox } from '../../../common/secrets/secret-box.js';
 import { RECORD_COLUMNS, toRecord } from '../records/notification-record.row.js';
@@ -60,11 +61,10 @@ export class DeliveryQueue {
     busy: string[],
     perInterface: (interfaceId: string) => number,
   ): Promise<RecordClaim> {
-    return this.dataSource.transaction(async (manager) => {
-      // A claim lost in a crash of the database only leaves its records due again (sent once
-      // more, never lost), so it need not wait for its WAL flush (docs/delivery.md).
-      const candidates = await manager.query<{ id: string; interface_id: string; priority: number }[]>(
-        `WITH high AS (
+    return pgTransaction(this.dataSource, async (query) => {
+      const candidates = await query<{ id: string; interface_id: string; priority: number }>({
+        name: 'delivery_claim_candidates',
+        text: `WITH high AS (
            SELECT id, interface_id, priority FROM notification_records
             WHERE status IN ('queued', 'failed') AND next_attempt_at <= now() AND priority > 0 AND NOT (interface_id = ANY($2::uuid[]))
             ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED
@@ -74,8 +74,8 @@ export class DeliveryQueue {
             ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED
          )
          SELECT * FROM high UNION ALL SELECT * FROM normal`,
-        [Math.min(limit * 4, 2_000), busy],
-      );
+        values: [Math.min(limit * 4, 2_000), busy],
+      });
       const byLane = { high: candidates.filter((c) => c.priority > 0), normal: candidates.filter((c) => c.priority === 0) };
       const perInterfaceTaken = new Map<string, number>();
       const { picked, taken } = pickFromLanes(byLane, limit, lanes.tally, lanes.share, (c) => {
@@ -86,14 +86,15 @@ export class DeliveryQueue {
       });
       const state = laneState(byLane.high.length, byLane.normal.length);
       if (picked.length === 0) return { records: [], taken, state };
-      const [rows] = await manager.query<[Record<string, unknown>[], number]>(
-        `UPDATE notification_records
+      const rows = await query<Record<string, unknown>>({
+        name: 'delivery_claim_take',
+        text: `UPDATE notification_records
             SET status = 'sending', attempt_count = attempt_count + 1, lease_expires_at = now() + ($3::int * interval '1 millisecond'),
                 claimed_by = $2, updated_at = now()
           WHERE id = ANY($1::uuid[])
           RETURNING ${RECORD_COLUMNS}`,
-        [picked.map((c) => c.id), workerId, leaseMs],
-      );
+        values: [picked.map((c) => c.id), workerId, leaseMs],
+      });
       return { records: rows.map((r) => toRecord(r, this.box)), taken, state };
     });
   }
