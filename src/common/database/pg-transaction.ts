@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import type { PreparedStatement } from './prepared-query.js';
+import { driverPool, type PreparedStatement } from './prepared-query.js';
 
 interface PooledClient {
   query<R>(statement: PreparedStatement | string): Promise<{ rows: R[] }>;
@@ -23,9 +23,7 @@ export type TransactionQuery = <R>(statement: PreparedStatement) => Promise<R[]>
  * returned to the pool.
  */
 export async function pgTransaction<T>(source: DataSource, fn: (query: TransactionQuery) => Promise<T>): Promise<T> {
-  const pool = (source.driver as unknown as { master?: ConnectablePool }).master;
-  if (pool === undefined) throw new Error('the data source is not connected');
-  const client = await pool.connect();
+  const client = await driverPool<ConnectablePool>(source).connect();
   let broken: Error | undefined;
   // A checked-out client has no listener of the pool's: a connection lost meanwhile (the server
   // restarted) would be an unhandled 'error' event, and the end of the process.

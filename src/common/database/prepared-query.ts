@@ -25,7 +25,12 @@ export async function preparedQuery<R>(source: DataSource | EntityManager, state
     if (runner === undefined) return preparedQuery(source.connection, statement);
     return (await (await runner.connect()).query<R>(statement)).rows;
   }
-  const pool = (source.driver as unknown as { master?: QueryablePool }).master;
+  return (await driverPool<QueryablePool>(source).query<R>(statement)).rows;
+}
+
+/** The data source's own pg pool (TypeORM's driver keeps it as `master`), typed by what the caller uses of it. */
+export function driverPool<P>(source: DataSource): P {
+  const pool = (source.driver as unknown as { master?: P }).master;
   if (pool === undefined) throw new Error('the data source is not connected');
-  return (await pool.query<R>(statement)).rows;
+  return pool;
 }

@@ -8,6 +8,14 @@ import { SandboxPool } from './sandbox/sandbox-pool.js';
 /** The SandboxPool of the process, shared by the runtime and the scanner (Nest injection token). */
 export const SANDBOX_POOL = Symbol('SANDBOX_POOL');
 
+/** Where plugin log lines go, and the levels written there: one for the sandbox and the twins (Nest injection token). */
+export const PLUGIN_LOG = Symbol('PLUGIN_LOG');
+
+export interface PluginLog {
+  sink: HostLogSink;
+  levels: readonly LogLevel[];
+}
+
 /** Host API settings from the app configuration. */
 export function hostSettings(config: AppConfig): HostApiSettings {
   return {

@@ -11,7 +11,7 @@ import { PluginCallMetrics } from './plugin-call-metrics.js';
 import { PluginCallPipeline } from './plugin-call-pipeline.js';
 import { PluginConfigService } from './plugin-config.service.js';
 import { enabledLogLevels, pluginLogSink } from './plugin-log-sink.js';
-import { createSandboxPool, createTrustedBuiltins, SANDBOX_POOL } from './plugin-sandbox.factory.js';
+import { createSandboxPool, createTrustedBuiltins, PLUGIN_LOG, SANDBOX_POOL, type PluginLog } from './plugin-sandbox.factory.js';
 import { PluginDefinitionsService } from './plugin-definitions.service.js';
 import { PluginRuntime } from './plugin-runtime.service.js';
 import { PluginScanner } from './plugin-scanner.service.js';
@@ -38,21 +38,23 @@ import { SecretScrubber } from './secret-scrubber.js';
     PluginDefinitionsService,
     SecretScrubber,
     {
-      provide: SANDBOX_POOL,
-      inject: [APP_CONFIG, LOGGER, SecretScrubber, Clock],
-      useFactory: (config: AppConfig, logger: Logger, scrubber: SecretScrubber, clock: Clock) => {
+      provide: PLUGIN_LOG,
+      inject: [LOGGER, SecretScrubber],
+      useFactory: (logger: Logger, scrubber: SecretScrubber): PluginLog => {
         const pluginLogger = logger.child({ component: 'plugin' });
-        return createSandboxPool(config, pluginLogSink(pluginLogger, scrubber), clock, enabledLogLevels(pluginLogger));
+        return { sink: pluginLogSink(pluginLogger, scrubber), levels: enabledLogLevels(pluginLogger) };
       },
     },
     {
+      provide: SANDBOX_POOL,
+      inject: [APP_CONFIG, PLUGIN_LOG, Clock],
+      useFactory: (config: AppConfig, log: PluginLog, clock: Clock) => createSandboxPool(config, log.sink, clock, log.levels),
+    },
+    {
       provide: PluginCallPipeline,
-      inject: [SANDBOX_POOL, JsonSchemaValidator, PluginConfigService, SecretScrubber, APP_CONFIG, LOGGER, Clock],
-      useFactory: (pool: SandboxPool, schemas: JsonSchemaValidator, configs: PluginConfigService, scrubber: SecretScrubber, config: AppConfig, logger: Logger, clock: Clock) => {
-        const pluginLogger = logger.child({ component: 'plugin' });
-        const builtins = createTrustedBuiltins(config, pluginLogSink(pluginLogger, scrubber), clock, enabledLogLevels(pluginLogger));
-        return new PluginCallPipeline(pool, schemas, configs, scrubber, builtins);
-      },
+      inject: [SANDBOX_POOL, JsonSchemaValidator, PluginConfigService, SecretScrubber, APP_CONFIG, PLUGIN_LOG, Clock],
+      useFactory: (pool: SandboxPool, schemas: JsonSchemaValidator, configs: PluginConfigService, scrubber: SecretScrubber, config: AppConfig, log: PluginLog, clock: Clock) =>
+        new PluginCallPipeline(pool, schemas, configs, scrubber, createTrustedBuiltins(config, log.sink, clock, log.levels)),
     },
     PluginCallMetrics,
     PluginRuntime,
